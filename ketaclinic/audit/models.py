@@ -1,0 +1,91 @@
+"""The audit trail: append-only events, linked into a hash chain after they commit.
+
+Events are inserted freely inside each request's own transaction (no shared lock, so fifty nurses
+charting at once never wait on each other). A sealer then links committed events into one chain,
+in id order of what it finds, by inserting one AuditSeal per event. Neither table is ever updated
+or deleted: the app has no such path, and on PostgreSQL a trigger refuses both.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    SIGN_IN = "auth.sign_in", "Signed in"
+    SIGN_IN_FAILED = "auth.sign_in_failed", "Sign-in failed"
+    SIGN_OUT = "auth.sign_out", "Signed out"
+    ACCOUNT_LOCKED = "auth.account_locked", "Account locked"
+    MFA_ENROLLED = "auth.mfa_enrolled", "MFA enrolled"
+    MFA_RECOVERY_CODES_VIEWED = "auth.mfa_recovery_codes_viewed", "Recovery codes viewed"
+    SESSION_EXPIRED = "auth.session_expired", "Session ended by time limit"
+    CLINIC_SWITCHED = "clinic.switched", "Switched clinic"
+    PERMISSION_REFUSED = "access.refused", "Refused action"
+    MEMBERSHIP_CREATED = "staff.membership_created", "Staff membership created"
+    MEMBERSHIP_CHANGED = "staff.membership_changed", "Staff role changed"
+    CREDENTIAL_RECORDED = "staff.credential_recorded", "Credential recorded"
+    CLINIC_UPDATED = "clinic.updated", "Clinic details updated"
+    PATIENT_CREATED = "patient.created", "Patient registered"
+    PATIENT_UPDATED = "patient.updated", "Patient details updated"
+    PATIENT_CHART_VIEWED = "patient.chart_viewed", "Patient chart viewed"
+    PATIENT_LIST_VIEWED = "patient.list_viewed", "Patient list viewed"
+    INQUIRY_RECEIVED = "inquiry.received", "Inquiry received"
+    INQUIRY_VIEWED = "inquiry.viewed", "Inquiry viewed"
+    INQUIRY_UPDATED = "inquiry.updated", "Inquiry status or note changed"
+    AUDIT_VIEWED = "audit.viewed", "Audit trail viewed"
+    AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
+    API_TOKEN_ISSUED = "api.token_issued", "API token issued"
+    API_TOKEN_REVOKED = "api.token_revoked", "API token revoked"
+    API_TOKEN_REFUSED = "api.token_refused", "API token refused"
+
+
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", "Success"
+    REFUSED = "refused", "Refused"
+    FAILED = "failed", "Failed"
+
+
+class AuditEvent(models.Model):
+    # No foreign keys with cascades: an audit row outlives what it describes, and must never be
+    # deleted because a user or patient row is. Ids are kept as plain integers with names beside.
+    occurred_at = models.DateTimeField(db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_label = models.CharField(max_length=254, blank=True)
+    actor_role = models.CharField(max_length=32, blank=True)
+    clinic_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    patient_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    action = models.CharField(max_length=64, choices=AuditAction.choices, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(
+        max_length=16, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS
+    )
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["clinic_id", "-occurred_at"], name="audit_clinic_time"),
+            models.Index(fields=["patient_id", "-occurred_at"], name="audit_patient_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} by {self.actor_label or '-'}"
+
+
+class AuditSeal(models.Model):
+    """One link of the hash chain. `sequence` is the chain order; one seal per event."""
+
+    sequence = models.BigIntegerField(unique=True)
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="seal")
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["sequence"]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.entry_hash[:12]}"

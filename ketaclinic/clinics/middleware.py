@@ -1,0 +1,25 @@
+"""The clinic a staff member is acting at: chosen from their memberships, kept in the session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from ketaclinic.clinics.selectors import active_membership_for_request, membership_list_for_user
+
+
+class ActiveClinicMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        memberships = (
+            list(membership_list_for_user(user=user)) if user and user.is_authenticated else []
+        )
+        membership = active_membership_for_request(request, memberships)
+        request.user_memberships = memberships  # type: ignore[attr-defined]
+        request.membership = membership  # type: ignore[attr-defined]
+        request.clinic = membership.clinic if membership else None  # type: ignore[attr-defined]
+        return self.get_response(request)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from ketaclinic.clinics import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("switch-clinic", views.clinic_switch, name="clinic_switch"),
+    path("team/", views.staff_list, name="staff_list"),
+    path("team/<int:membership_id>/", views.staff_detail, name="staff_detail"),
+]

@@ -1,0 +1,156 @@
+"""Staff home (the clinic's day), clinic switching, and staff and credential management."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.models import StaffMembership
+from ketaclinic.accounts.permissions import has_permission, require_permission
+from ketaclinic.accounts.roles import Action, CredentialKind, NurseType, Role
+from ketaclinic.clinics.forms import CredentialForm, MembershipForm
+from ketaclinic.clinics.selectors import credentials_expiring_for_clinic, staff_list_for_clinic
+from ketaclinic.clinics.services import (
+    active_clinic_switch,
+    credential_record,
+    staff_membership_set,
+)
+from ketaclinic.core.errors import DomainError, NoActiveClinic
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = acting_user(request)
+    if getattr(request, "clinic", None) is None:
+        if hasattr(user, "patient_record"):
+            return redirect("portal:home")
+        raise NoActiveClinic(
+            "Your account is not attached to any clinic yet. Ask your clinic admin to add you."
+        )
+    clinic = acting_clinic(request)
+    require_permission(user=user, action=Action.DASHBOARD_VIEW, clinic=clinic)
+    from ketaclinic.clinics.dashboard import dashboard_for
+
+    context = dashboard_for(user=user, clinic=clinic)
+    if has_permission(user=user, action=Action.STAFF_MANAGE, clinic=clinic):
+        context["expiring_credentials"] = list(
+            credentials_expiring_for_clinic(
+                clinic=clinic, within_days=settings.CREDENTIAL_EXPIRY_WARNING_DAYS
+            )
+        )
+    context["my_expiring_credentials"] = [
+        credential
+        for credential in user.credentials.all()
+        if (credential.expires_on - clinic.local_today()).days
+        <= settings.CREDENTIAL_EXPIRY_WARNING_DAYS
+    ]
+    context["nav"] = "home"
+    context["warning_days"] = settings.CREDENTIAL_EXPIRY_WARNING_DAYS
+    return render(request, "clinics/home.html", context)
+
+
+@login_required
+@require_POST
+def clinic_switch(request: HttpRequest) -> HttpResponse:
+    try:
+        clinic_id = int(request.POST.get("clinic", ""))
+    except ValueError:
+        messages.error(request, "Choose a clinic from the list.")
+        return redirect("home")
+    clinic = active_clinic_switch(request=request, user=request.user, clinic_id=clinic_id)
+    messages.success(request, f"You are now working at {clinic.name}.")
+    return redirect("home")
+
+
+@login_required
+def staff_list(request: HttpRequest) -> HttpResponse:
+    clinic = acting_clinic(request)
+    require_permission(user=request.user, action=Action.STAFF_MANAGE, clinic=clinic)
+    memberships = list(staff_list_for_clinic(clinic=clinic))
+    today = clinic.local_today()
+    return render(
+        request,
+        "clinics/staff_list.html",
+        {
+            "memberships": memberships,
+            "today": today,
+            "warning_days": settings.CREDENTIAL_EXPIRY_WARNING_DAYS,
+            "nav": "staff",
+        },
+    )
+
+
+@login_required
+def staff_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
+    clinic = acting_clinic(request)
+    acting = acting_user(request)
+    require_permission(user=acting, action=Action.STAFF_MANAGE, clinic=clinic)
+    membership = get_object_or_404(
+        StaffMembership.objects.select_related("user"), pk=membership_id, clinic=clinic
+    )
+    credential_form = CredentialForm(prefix="credential")
+    membership_form = MembershipForm(
+        prefix="membership",
+        initial={
+            "role": membership.role,
+            "nurse_type": membership.nurse_type,
+            "title": membership.title,
+            "is_active": membership.is_active,
+        },
+    )
+    if request.method == "POST" and "credential-kind" in request.POST:
+        credential_form = CredentialForm(request.POST, prefix="credential")
+        if credential_form.is_valid():
+            data = credential_form.cleaned_data
+            try:
+                credential_record(
+                    acting_user=acting,
+                    clinic=clinic,
+                    user=membership.user,
+                    kind=CredentialKind(data["kind"]),
+                    number=data["number"],
+                    issuing_state=data["issuing_state"],
+                    issued_on=data["issued_on"],
+                    expires_on=data["expires_on"],
+                )
+            except DomainError as error:
+                credential_form.add_error(None, error.message)
+            else:
+                messages.success(request, "Credential recorded.")
+                return redirect("staff_detail", membership_id=membership.pk)
+    elif request.method == "POST":
+        membership_form = MembershipForm(request.POST, prefix="membership")
+        if membership_form.is_valid():
+            data = membership_form.cleaned_data
+            try:
+                staff_membership_set(
+                    acting_user=acting,
+                    clinic=clinic,
+                    user=membership.user,
+                    role=Role(data["role"]),
+                    nurse_type=NurseType(data["nurse_type"]) if data["nurse_type"] else None,
+                    title=data["title"],
+                    is_active=data["is_active"],
+                )
+            except DomainError as error:
+                membership_form.add_error(None, error.message)
+            else:
+                messages.success(request, "Role saved.")
+                return redirect("staff_detail", membership_id=membership.pk)
+    return render(
+        request,
+        "clinics/staff_detail.html",
+        {
+            "membership": membership,
+            "credentials": membership.user.credentials.all(),
+            "credential_form": credential_form,
+            "membership_form": membership_form,
+            "today": clinic.local_today(),
+            "nav": "staff",
+        },
+    )

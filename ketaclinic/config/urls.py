@@ -1,0 +1,23 @@
+"""URL map: public website at /, staff app at /staff/, portal at /portal/, API at /api/v1/."""
+
+from django.urls import include, path
+
+from ketaclinic.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("ketaclinic.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("staff/", include("ketaclinic.clinics.urls")),
+    path("staff/patients/", include("ketaclinic.patients.urls")),
+    path("staff/inquiries/", include("ketaclinic.inquiries.urls")),
+    path("staff/audit/", include("ketaclinic.audit.urls")),
+    path("portal/", include("ketaclinic.portal.urls")),
+    path("api/v1/", include("ketaclinic.api.urls")),
+    path("", include("ketaclinic.website.urls")),
+]
+
+handler400 = "ketaclinic.core.views.bad_request"
+handler403 = "ketaclinic.core.views.permission_denied"
+handler404 = "ketaclinic.core.views.page_not_found"
+handler500 = "ketaclinic.core.views.server_error"

@@ -1,0 +1,51 @@
+"""Form base classes that render with the design system and announce errors to screen readers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+
+def _style_widget(field_name: str, field: forms.Field, *, has_error: bool, auto_id: str) -> None:
+    widget = field.widget
+    if isinstance(widget, forms.CheckboxInput):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select | forms.SelectMultiple):
+        css = "form-select"
+    elif isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        css = ""
+    else:
+        css = "form-control"
+    classes = [widget.attrs.get("class", ""), css]
+    if has_error:
+        classes.append("is-invalid")
+        widget.attrs["aria-invalid"] = "true"
+        widget.attrs["aria-describedby"] = f"{auto_id}_error"
+    widget.attrs["class"] = " ".join(c for c in classes if c)
+
+
+class StyledFormMixin:
+    """Adds Bootstrap classes and ARIA error attributes to every widget once the form is bound."""
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        self._apply_styles()
+
+    def _apply_styles(self) -> None:
+        form: Any = self
+        for name, field in form.fields.items():
+            auto_id = form[name].auto_id
+            _style_widget(name, field, has_error=name in form.errors, auto_id=auto_id)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._apply_styles()
+
+
+class StyledForm(StyledFormMixin, forms.Form):
+    pass
+
+
+class StyledModelForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
+    pass

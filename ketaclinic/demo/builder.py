@@ -1,0 +1,459 @@
+"""The demo clinic: Catalyst Clinic in Denver, its staff (one per role), chairs and patients.
+
+Deterministic: the same seed gives the same people, secrets and dates. Idempotent: every row is
+found by a natural key first, so running it again keeps what is there (and anything the user added).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import random
+from dataclasses import dataclass
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+from django.db import transaction
+
+from ketaclinic.accounts.models import Credential, StaffMembership, User
+from ketaclinic.accounts.roles import CredentialKind, NurseType, Role
+from ketaclinic.clinics.models import Chair, Clinic, OpeningHours, Organization, Room
+from ketaclinic.inquiries.models import (
+    ConditionOfInterest,
+    ContactMethod,
+    Inquiry,
+    InquiryNote,
+    InquiryStatus,
+)
+from ketaclinic.patients.models import JourneyStage, Patient, SexAtBirth
+
+DEMO_PASSWORD = "catalyst-demo-2026"  # noqa: S105  (published demo sign-in, DEBUG only)
+DEMO_SEED = 20261124
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    email: str
+    full_name: str
+    role: Role
+    title: str
+    nurse_type: NurseType | None = None
+    also_at_boulder: bool = False
+
+
+DEMO_STAFF = [
+    DemoStaff("dr.rivera@catalyst.example", "Elena Rivera", Role.PHYSICIAN, "MD", None, True),
+    DemoStaff(
+        "dr.okafor@catalyst.example", "Daniel Okafor", Role.MEDICAL_DIRECTOR, "MD, Medical Director"
+    ),
+    DemoStaff("nurse.chen@catalyst.example", "Grace Chen", Role.NURSE, "RN", NurseType.RN, True),
+    DemoStaff(
+        "nurse.alvarez@catalyst.example", "Marco Alvarez", Role.NURSE, "CRNA", NurseType.CRNA
+    ),
+    DemoStaff(
+        "frontdesk.patel@catalyst.example", "Priya Patel", Role.FRONT_DESK, "Patient coordinator"
+    ),
+    DemoStaff("therapist.brooks@catalyst.example", "Jordan Brooks", Role.THERAPIST, "LCSW"),
+    DemoStaff("admin.morgan@catalyst.example", "Casey Morgan", Role.CLINIC_ADMIN, "Clinic manager"),
+    DemoStaff("auditor.lee@catalyst.example", "Robin Lee", Role.AUDITOR, "Compliance auditor"),
+]
+DEMO_PATIENT_EMAIL = "patient.jordan@catalyst.example"
+
+FIRST_NAMES = [
+    "Avery",
+    "Blake",
+    "Cameron",
+    "Dana",
+    "Emerson",
+    "Finley",
+    "Harper",
+    "Jamie",
+    "Kendall",
+    "Logan",
+    "Morgan",
+    "Noel",
+    "Parker",
+    "Quinn",
+    "Reese",
+    "Sage",
+    "Taylor",
+    "Skyler",
+    "Rowan",
+    "Alex",
+    "Jesse",
+    "Casey",
+    "Drew",
+    "Hayden",
+    "Micah",
+    "Riley",
+    "Shawn",
+    "Tatum",
+    "Wren",
+    "Ellis",
+]
+LAST_NAMES = [
+    "Anderson",
+    "Baker",
+    "Castillo",
+    "Dawson",
+    "Ellison",
+    "Fischer",
+    "Garcia",
+    "Hughes",
+    "Ibarra",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Martinez",
+    "Nakamura",
+    "Olsen",
+    "Petrov",
+    "Quintero",
+    "Ramirez",
+    "Sandoval",
+    "Thompson",
+    "Underwood",
+    "Vasquez",
+    "Whitaker",
+    "Xu",
+    "Yamamoto",
+    "Zimmer",
+]
+
+
+def demo_totp_secret(email: str) -> str:
+    """A fixed authenticator secret per demo user, so `ketaclinic totp` and tests agree."""
+    digest = hashlib.sha256(f"ketaclinic-demo:{DEMO_SEED}:{email}".encode()).digest()[:20]
+    return base64.b32encode(digest).decode()
+
+
+@dataclass
+class DemoSummary:
+    clinic: Clinic
+    created_users: int = 0
+    created_patients: int = 0
+
+
+def _user(email: str, full_name: str) -> tuple[User, bool]:
+    user = User.objects.filter(email=email).first()
+    if user is not None:
+        return user, False
+    return User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name), True
+
+
+def _enrol_totp(user: User) -> None:
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, demo_totp_secret(user.email))
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).exists():
+        RecoveryCodes.activate(user)
+
+
+def _clinic(organization: Organization, *, slug: str, **fields: object) -> Clinic:
+    clinic = Clinic.objects.filter(slug=slug).first()
+    if clinic is None:
+        clinic = Clinic.objects.create(organization=organization, slug=slug, **fields)
+    return clinic
+
+
+def _hours(clinic: Clinic, weekdays: range, opens: int, closes: int) -> None:
+    for weekday in weekdays:
+        OpeningHours.objects.get_or_create(
+            clinic=clinic,
+            weekday=weekday,
+            opens_at=datetime.time(opens),
+            defaults={"closes_at": datetime.time(closes)},
+        )
+
+
+def _rooms_and_chairs(clinic: Clinic, layout: dict[str, list[str]]) -> None:
+    for room_name, chair_names in layout.items():
+        room, _ = Room.objects.get_or_create(clinic=clinic, name=room_name)
+        for chair_name in chair_names:
+            Chair.objects.get_or_create(clinic=clinic, name=chair_name, defaults={"room": room})
+
+
+def _credential(
+    user: User, kind: CredentialKind, number: str, expires_on: datetime.date, state: str = ""
+) -> None:
+    Credential.objects.get_or_create(
+        user=user,
+        kind=kind,
+        number=number,
+        issuing_state=state,
+        defaults={"expires_on": expires_on, "issued_on": expires_on - datetime.timedelta(days=730)},
+    )
+
+
+@transaction.atomic
+def build_demo(*, today: datetime.date, extra_patients: int = 0) -> DemoSummary:
+    rng = random.Random(DEMO_SEED)
+    organization, _ = Organization.objects.get_or_create(name="Catalyst Health")
+    denver = _clinic(
+        organization,
+        slug="catalyst-denver",
+        name="Catalyst Clinic",
+        address_line1="1450 Larimer Street",
+        address_line2="Suite 300",
+        city="Denver",
+        state="CO",
+        postal_code="80202",
+        phone="(303) 555-0142",
+        email="hello@catalyst.example",
+        timezone="America/Denver",
+        dea_registration_number="FC1234563",
+        dea_registration_expires_on=today + datetime.timedelta(days=400),
+    )
+    boulder = _clinic(
+        organization,
+        slug="catalyst-boulder",
+        name="Catalyst Clinic Boulder",
+        address_line1="2100 Pearl Street",
+        city="Boulder",
+        state="CO",
+        postal_code="80302",
+        phone="(303) 555-0199",
+        email="boulder@catalyst.example",
+        timezone="America/Denver",
+        dea_registration_number="FC7654325",
+        dea_registration_expires_on=today + datetime.timedelta(days=500),
+    )
+    _hours(denver, range(0, 5), 7, 18)
+    _hours(denver, range(5, 6), 8, 13)
+    _hours(boulder, range(0, 4), 8, 17)
+    _rooms_and_chairs(
+        denver,
+        {
+            "Infusion suite A": ["Chair 1", "Chair 2", "Chair 3"],
+            "Infusion suite B": ["Chair 4", "Chair 5", "Chair 6"],
+        },
+    )
+    Room.objects.get_or_create(clinic=denver, name="Consult room")
+    _rooms_and_chairs(boulder, {"Infusion room": ["Chair 1", "Chair 2", "Chair 3"]})
+
+    summary = DemoSummary(clinic=denver)
+    for staff in DEMO_STAFF:
+        user, created = _user(staff.email, staff.full_name)
+        summary.created_users += int(created)
+        _enrol_totp(user)
+        clinics = [denver, boulder] if staff.also_at_boulder else [denver]
+        for clinic in clinics:
+            StaffMembership.objects.get_or_create(
+                user=user,
+                clinic=clinic,
+                defaults={
+                    "role": staff.role,
+                    "nurse_type": staff.nurse_type or "",
+                    "title": staff.title,
+                },
+            )
+    users = {staff.email: User.objects.get(email=staff.email) for staff in DEMO_STAFF}
+    in_two_years = today + datetime.timedelta(days=700)
+    for email in ("dr.rivera@catalyst.example", "dr.okafor@catalyst.example"):
+        suffix = "1" if "rivera" in email else "2"
+        _credential(
+            users[email], CredentialKind.MEDICAL_LICENSE, f"DR.00{suffix}4471", in_two_years, "CO"
+        )
+        _credential(
+            users[email], CredentialKind.DEA_REGISTRATION, f"BR123456{suffix}", in_two_years
+        )
+        _credential(users[email], CredentialKind.ACLS, f"ACLS-88{suffix}20", in_two_years)
+    _credential(
+        users["nurse.chen@catalyst.example"],
+        CredentialKind.NURSING_LICENSE,
+        "RN.1029384",
+        in_two_years,
+        "CO",
+    )
+    # Grace Chen's ACLS lapses in five weeks: the admin's dashboard shows it.
+    _credential(
+        users["nurse.chen@catalyst.example"],
+        CredentialKind.ACLS,
+        "ACLS-55102",
+        today + datetime.timedelta(days=35),
+    )
+    _credential(
+        users["nurse.alvarez@catalyst.example"],
+        CredentialKind.APRN_LICENSE,
+        "APN.0099812",
+        in_two_years,
+        "CO",
+    )
+    _credential(
+        users["nurse.alvarez@catalyst.example"], CredentialKind.ACLS, "ACLS-66019", in_two_years
+    )
+    _credential(
+        users["therapist.brooks@catalyst.example"],
+        CredentialKind.THERAPY_LICENSE,
+        "CSW.09921",
+        in_two_years,
+        "CO",
+    )
+
+    summary.created_patients += _demo_patients(denver, today=today, rng=rng)
+    if extra_patients:
+        summary.created_patients += _scaled_patients(
+            denver, today=today, rng=rng, count=extra_patients
+        )
+    _demo_inquiries(denver, front_desk=users["frontdesk.patel@catalyst.example"])
+    return summary
+
+
+_STORY_PATIENTS = [
+    # (first, last, preferred, stage, sex, age)
+    ("Jordan", "Ellis", "", JourneyStage.IN_INDUCTION, SexAtBirth.FEMALE, 34),
+    ("Samuel", "Okonkwo", "Sam", JourneyStage.SCREENING, SexAtBirth.MALE, 41),
+    ("Maria", "Delgado", "", JourneyStage.ELIGIBILITY_REVIEW, SexAtBirth.FEMALE, 52),
+    ("Thomas", "Bergstrom", "Tom", JourneyStage.APPROVED, SexAtBirth.MALE, 29),
+    ("Aisha", "Rahman", "", JourneyStage.MAINTENANCE, SexAtBirth.FEMALE, 46),
+    ("Wei", "Zhang", "", JourneyStage.IN_INDUCTION, SexAtBirth.MALE, 67),
+    ("Hannah", "Kowalczyk", "", JourneyStage.REGISTERED, SexAtBirth.FEMALE, 23),
+    ("Luis", "Navarro", "", JourneyStage.COMPLETED, SexAtBirth.MALE, 38),
+    ("Beatrice", "Fontaine", "Bea", JourneyStage.DECLINED, SexAtBirth.FEMALE, 58),
+]
+
+
+def _birth_date(today: datetime.date, age: int, rng: random.Random) -> datetime.date:
+    return today.replace(year=today.year - age) - datetime.timedelta(days=rng.randint(1, 300))
+
+
+def _demo_patients(clinic: Clinic, *, today: datetime.date, rng: random.Random) -> int:
+    created = 0
+    for index, (first, last, preferred, stage, sex, age) in enumerate(_STORY_PATIENTS, start=1):
+        mrn = f"CC-{index:05d}"
+        if Patient.objects.filter(clinic=clinic, medical_record_number=mrn).exists():
+            continue
+        portal_user = None
+        if index == 1:
+            portal_user, _ = _user(DEMO_PATIENT_EMAIL, f"{first} {last}")
+        Patient.objects.create(
+            clinic=clinic,
+            medical_record_number=mrn,
+            legal_first_name=first,
+            legal_last_name=last,
+            preferred_name=preferred,
+            date_of_birth=_birth_date(today, age, rng),
+            sex_at_birth=sex,
+            email=DEMO_PATIENT_EMAIL
+            if index == 1
+            else f"{first.lower()}.{last.lower()}@mail.example",
+            phone=f"(720) 555-{1000 + index:04d}",
+            journey_stage=stage,
+            portal_user=portal_user,
+        )
+        created += 1
+    return created
+
+
+def _scaled_patients(
+    clinic: Clinic, *, today: datetime.date, rng: random.Random, count: int
+) -> int:
+    existing = set(
+        Patient.objects.filter(clinic=clinic, medical_record_number__startswith="CCX-").values_list(
+            "medical_record_number", flat=True
+        )
+    )
+    stages = list(JourneyStage)
+    rows = []
+    for index in range(1, count + 1):
+        mrn = f"CCX-{index:07d}"
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        stage = rng.choice(stages)
+        birth = _birth_date(today, rng.randint(18, 85), rng)
+        if mrn in existing:
+            continue
+        rows.append(
+            Patient(
+                clinic=clinic,
+                medical_record_number=mrn,
+                legal_first_name=first,
+                legal_last_name=last,
+                date_of_birth=birth,
+                sex_at_birth=rng.choice([SexAtBirth.FEMALE, SexAtBirth.MALE]),
+                email=f"{first.lower()}.{last.lower()}.{index}@mail.example",
+                phone=f"(720) 555-{index % 10000:04d}",
+                journey_stage=stage,
+            )
+        )
+    Patient.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+_DEMO_INQUIRIES = [
+    (
+        "Rachel Simmons",
+        "rachel.s@mail.example",
+        "(720) 555-2001",
+        ContactMethod.PHONE,
+        ConditionOfInterest.DEPRESSION,
+        "I've tried three antidepressants over four years. My psychiatrist mentioned ketamine. What does a first visit involve?",
+        InquiryStatus.NEW,
+    ),
+    (
+        "Kevin Mbeki",
+        "",
+        "(720) 555-2002",
+        ContactMethod.TEXT,
+        ConditionOfInterest.PTSD,
+        "Veteran, referred by my VA therapist. Do you take referrals?",
+        InquiryStatus.NEW,
+    ),
+    (
+        "Olivia Hart",
+        "olivia.hart@mail.example",
+        "",
+        ContactMethod.EMAIL,
+        ConditionOfInterest.CHRONIC_PAIN,
+        "CRPS in my left foot for two years. Is ketamine an option for pain?",
+        InquiryStatus.CONTACTED,
+    ),
+    (
+        "Ethan Park",
+        "ethan.park@mail.example",
+        "(720) 555-2004",
+        ContactMethod.PHONE,
+        ConditionOfInterest.ANXIETY,
+        "Asking for my brother, who has severe anxiety and depression.",
+        InquiryStatus.CONSULT_BOOKED,
+    ),
+    (
+        "Nora Quinn",
+        "nora.q@mail.example",
+        "",
+        ContactMethod.EMAIL,
+        ConditionOfInterest.OTHER,
+        "Do you offer ketamine at home?",
+        InquiryStatus.NOT_A_FIT,
+    ),
+]
+
+
+def _demo_inquiries(clinic: Clinic, *, front_desk: User) -> None:
+    for name, email, phone, method, condition, message, status in _DEMO_INQUIRIES:
+        if Inquiry.objects.filter(clinic=clinic, full_name=name).exists():
+            continue
+        inquiry = Inquiry.objects.create(
+            clinic=clinic,
+            full_name=name,
+            email=email,
+            phone=phone,
+            preferred_contact_method=method,
+            condition_of_interest=condition,
+            message=message,
+            has_consented_to_contact=True,
+            status=status,
+        )
+        if status != InquiryStatus.NEW:
+            InquiryNote.objects.create(
+                inquiry=inquiry,
+                clinic=clinic,
+                author=front_desk,
+                text={
+                    InquiryStatus.CONTACTED: "Left a voicemail; sent the pain program information sheet.",
+                    InquiryStatus.CONSULT_BOOKED: "Spoke with the patient himself; consult booked with Dr. Rivera.",
+                    InquiryStatus.NOT_A_FIT: "Explained we only treat in the clinic under monitoring; referred to primary care.",
+                }[status],
+                status_before=InquiryStatus.NEW,
+                status_after=status,
+            )

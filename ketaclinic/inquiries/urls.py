@@ -1,0 +1,8 @@
+from django.urls import path
+
+from ketaclinic.inquiries import views
+
+app_name = "inquiries"
+urlpatterns = [
+    path("", views.inquiry_queue, name="queue"),
+]
