@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.shortcuts import render
 
 LOCKED_OUT_MESSAGE = (
     "Too many failed sign-in attempts. Sign-in for this account is paused for {minutes} minutes. "
@@ -37,6 +37,7 @@ def locked_out_response(
     original_response: HttpResponse | None = None,
     credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    return TemplateResponse(
+    # A plain rendered response: axes answers from middleware, where TemplateResponses stay unrendered.
+    return render(
         request, "accounts/locked_out.html", {"message": locked_out_message()}, status=429
     )

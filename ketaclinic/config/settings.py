@@ -100,8 +100,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "ketaclinic.accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "ketaclinic.accounts.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "ketaclinic.accounts.middleware.RequireStaffMfaMiddleware",
@@ -173,7 +173,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # every session SESSION_ABSOLUTE_HOURS (default 12) after sign-in, however active.
 SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 15)
 SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)
-SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+# The server-side session outlives the idle limit by a margin so that SessionLimitsMiddleware sees
+# the idle session, ends it with a message and audits it; the margin is a backstop, not the rule.
+SESSION_COOKIE_AGE = (SESSION_IDLE_MINUTES + 5) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
