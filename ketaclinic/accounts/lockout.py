@@ -37,7 +37,7 @@ def locked_out_response(
     original_response: HttpResponse | None = None,
     credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    # A plain rendered response: axes answers from middleware, where TemplateResponses stay unrendered.
+    # Rendered now: axes answers from middleware, where a TemplateResponse would stay unrendered.
     return render(
         request, "accounts/locked_out.html", {"message": locked_out_message()}, status=429
     )

@@ -66,7 +66,7 @@ class RequireStaffMfaMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(_MFA_EXEMPT_PREFIXES)
-            and user.is_staff
+            and getattr(request, "user_memberships", None)
             and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
         ):
             messages.warning(

@@ -14,9 +14,28 @@ if TYPE_CHECKING:
     from ketaclinic.clinics.models import Clinic
 
 
+_CACHE_ATTRIBUTE = "_ketaclinic_memberships"
+
+
+def remember_memberships(*, user: User, memberships: list[StaffMembership]) -> None:
+    """Prime the per-request cache (the user object lives for one request) with active ones."""
+    setattr(
+        user, _CACHE_ATTRIBUTE, {membership.clinic_id: membership for membership in memberships}
+    )
+
+
+def forget_memberships(*, user: User) -> None:
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
+
+
 def membership_get(*, user: User | AnonymousUser, clinic: Clinic) -> StaffMembership | None:
+    """The user's active membership at the clinic, from the request's cache when primed."""
     if not user.is_authenticated:
         return None
+    cached: dict[int, StaffMembership] | None = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is not None:
+        return cached.get(clinic.pk)
     return (
         StaffMembership.objects.select_related("clinic", "user")
         .filter(user=user, clinic=clinic, is_active=True, clinic__is_active=True)

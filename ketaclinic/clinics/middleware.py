@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from ketaclinic.accounts.permissions import remember_memberships
 from ketaclinic.clinics.selectors import active_membership_for_request, membership_list_for_user
 
 
@@ -18,6 +19,8 @@ class ActiveClinicMiddleware:
         memberships = (
             list(membership_list_for_user(user=user)) if user and user.is_authenticated else []
         )
+        if memberships:
+            remember_memberships(user=user, memberships=memberships)
         membership = active_membership_for_request(request, memberships)
         request.user_memberships = memberships  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from ketaclinic.accounts.models import Credential, StaffMembership, User
-from ketaclinic.accounts.permissions import require_permission
+from ketaclinic.accounts.permissions import forget_memberships, require_permission
 from ketaclinic.accounts.roles import Action, CredentialKind, NurseType, Role
 from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
@@ -64,6 +64,7 @@ def staff_membership_set(
         membership.title = title
         membership.is_active = is_active
         membership.save()
+    forget_memberships(user=user)
     audit_record(
         actor=acting_user,
         action=AuditAction.MEMBERSHIP_CREATED if created else AuditAction.MEMBERSHIP_CHANGED,

@@ -104,8 +104,8 @@ MIDDLEWARE = [
     "ketaclinic.accounts.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "ketaclinic.accounts.middleware.RequireStaffMfaMiddleware",
     "ketaclinic.clinics.middleware.ActiveClinicMiddleware",
+    "ketaclinic.accounts.middleware.RequireStaffMfaMiddleware",
     "ketaclinic.core.middleware.NoStoreForSignedInMiddleware",
     "ketaclinic.accounts.middleware.DomainErrorMiddleware",
     # Axes goes last so it sees the final authentication outcome.
