@@ -51,7 +51,17 @@ def _serve(argv: list[str]) -> None:
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketaclinic.config.settings")
-    argv = sys.argv[1:]
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        _dispatch(sys.argv[1:])
+    except ImproperlyConfigured as error:
+        # A configuration mistake is a sentence for the operator, not a traceback.
+        sys.stderr.write(f"ketaclinic: {error}\n")
+        raise SystemExit(2) from None
+
+
+def _dispatch(argv: list[str]) -> None:
     if argv and argv[0] == "serve":
         _serve(argv[1:])
         return

@@ -33,7 +33,7 @@ TRIGGERS = [
 def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(FUNCTION)
+    schema_editor.execute(FUNCTION, params=None)  # no placeholders: the % are plpgsql format marks
     for table, trigger in TRIGGERS:
         schema_editor.execute(
             f"CREATE TRIGGER {trigger} BEFORE UPDATE OR DELETE ON {table} "
