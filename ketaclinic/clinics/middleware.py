@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from django.http import HttpRequest, HttpResponse
 
+from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import remember_memberships
 from ketaclinic.clinics.selectors import active_membership_for_request, membership_list_for_user
 
@@ -20,7 +22,7 @@ class ActiveClinicMiddleware:
             list(membership_list_for_user(user=user)) if user and user.is_authenticated else []
         )
         if memberships:
-            remember_memberships(user=user, memberships=memberships)
+            remember_memberships(user=cast(User, user), memberships=memberships)
         membership = active_membership_for_request(request, memberships)
         request.user_memberships = memberships  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]

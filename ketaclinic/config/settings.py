@@ -141,7 +141,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "ketaclinic.sqlite3",
+            "NAME": str(VAR_DIR / "ketaclinic.sqlite3"),
             "OPTIONS": {
                 # BEGIN IMMEDIATE takes the write lock at the start of each transaction, so two
                 # writers queue instead of failing mid-transaction with "database is locked".

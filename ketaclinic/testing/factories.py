@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 import factory
 from allauth.mfa.totp.internal.auth import TOTP
@@ -70,9 +70,10 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def with_totp(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        self.save()
+        # `self` is the User being built (factory_boy passes the instance, not the factory).
+        cast(User, self).save()
         if create and extracted:
-            TOTP.activate(self, TEST_TOTP_SECRET)
+            TOTP.activate(cast(User, self), TEST_TOTP_SECRET)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -132,7 +133,7 @@ def staff_member(
     **user_fields: Any,
 ) -> User:
     """A user with one membership at `clinic` and current credentials of the given kinds."""
-    user = UserFactory(with_totp=with_totp, **user_fields)
+    user = cast(User, UserFactory(with_totp=with_totp, **user_fields))
     MembershipFactory(
         user=user, clinic=clinic, role=role, nurse_type="rn" if role == Role.NURSE else ""
     )

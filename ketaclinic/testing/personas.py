@@ -9,6 +9,7 @@ bob), a nurse (nina), front desk (fran), a therapist (theo), a clinic admin (ada
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import CredentialKind, Role
@@ -54,9 +55,10 @@ class Personas:
 
 
 def make_personas() -> Personas:
-    clinic = ClinicFactory(name="Clinic A", slug="clinic-a")
-    other = ClinicFactory(name="Clinic B", slug="clinic-b")
-    pat_user = UserFactory(email="pat@mail.test", full_name="Pat Patient")
+    # factory_boy is untyped: its calls return the model instances these casts name.
+    clinic = cast(Clinic, ClinicFactory(name="Clinic A", slug="clinic-a"))
+    other = cast(Clinic, ClinicFactory(name="Clinic B", slug="clinic-b"))
+    pat_user = cast(User, UserFactory(email="pat@mail.test", full_name="Pat Patient"))
     return Personas(
         clinic=clinic,
         other_clinic=other,
@@ -99,7 +101,9 @@ def make_personas() -> Personas:
             full_name="Charlie Elsewhere",
         ),
         pat_user=pat_user,
-        pat=PatientFactory(clinic=clinic, legal_first_name="Pat", portal_user=pat_user),
-        quinn=PatientFactory(clinic=clinic, legal_first_name="Quinn"),
-        bea=PatientFactory(clinic=other, legal_first_name="Bea"),
+        pat=cast(
+            Patient, PatientFactory(clinic=clinic, legal_first_name="Pat", portal_user=pat_user)
+        ),
+        quinn=cast(Patient, PatientFactory(clinic=clinic, legal_first_name="Quinn")),
+        bea=cast(Patient, PatientFactory(clinic=other, legal_first_name="Bea")),
     )

@@ -58,7 +58,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=path, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -71,9 +73,11 @@ def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iter
     outside_requests: list[str] = []
     page.on(
         "request",
-        lambda req: outside_requests.append(req.url)
-        if not req.url.startswith((live_server.url, "data:", "about:"))
-        else None,
+        lambda req: (
+            outside_requests.append(req.url)
+            if not req.url.startswith((live_server.url, "data:", "about:"))
+            else None
+        ),
     )
     page.outside_requests = outside_requests
     yield page

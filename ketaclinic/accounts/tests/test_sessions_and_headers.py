@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 START = datetime.datetime(2026, 11, 24, 14, 0, tzinfo=datetime.UTC)
 
 
-def test_a_session_ends_after_fifteen_idle_minutes(client_for, personas: Personas) -> None:  # type: ignore[no-untyped-def]
+def test_a_session_ends_after_fifteen_idle_minutes(client_for, personas: Personas) -> None:
     with time_machine.travel(START, tick=False) as clock:
         client = client_for(personas.nina)
         assert client.get(reverse("home")).status_code == 200
@@ -34,7 +34,7 @@ def test_a_session_ends_after_fifteen_idle_minutes(client_for, personas: Persona
     ).exists()
 
 
-def test_a_busy_session_still_ends_after_twelve_hours(client_for, personas: Personas) -> None:  # type: ignore[no-untyped-def]
+def test_a_busy_session_still_ends_after_twelve_hours(client_for, personas: Personas) -> None:
     with time_machine.travel(START, tick=False) as clock:
         client = client_for(personas.nina)
         for _ in range(13 * 6):  # a request every ten minutes, past twelve hours
@@ -84,13 +84,13 @@ def test_every_page_sends_the_security_headers(client: Client, path: str) -> Non
     assert response["X-Frame-Options"] == "DENY"
 
 
-def test_signed_in_pages_are_never_cached(client_for, personas: Personas) -> None:  # type: ignore[no-untyped-def]
+def test_signed_in_pages_are_never_cached(client_for, personas: Personas) -> None:
     response = client_for(personas.nina).get(reverse("patients:list"))
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
 
 
-def test_hsts_is_sent_under_https(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_hsts_is_sent_under_https(client: Client, settings) -> None:
     settings.SECURE_HSTS_SECONDS = 31536000
     response = client.get("/accounts/login/", secure=True)
     assert response["Strict-Transport-Security"].startswith("max-age=31536000")

@@ -30,7 +30,7 @@ def _fresh_cache() -> None:
     cache.clear()  # used TOTP codes are remembered in the cache
 
 
-def sign_in_with_password(client: Client, email: str, password: str = TEST_PASSWORD):  # type: ignore[no-untyped-def]
+def sign_in_with_password(client: Client, email: str, password: str = TEST_PASSWORD):
     return client.post(LOGIN, {"login": email, "password": password})
 
 

@@ -50,7 +50,7 @@ def test_the_list_holds_only_the_acting_clinics_patients(personas: Personas) -> 
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_patient_pages_answer_every_role(client_for, personas: Personas, role: Role) -> None:  # type: ignore[no-untyped-def]
+def test_patient_pages_answer_every_role(client_for, personas: Personas, role: Role) -> None:
     client = client_for(personas.staff_by_role()[role])
     listing = client.get(reverse("patients:list"))
     chart = client.get(reverse("patients:detail", args=[personas.pat.pk]))
@@ -60,20 +60,20 @@ def test_patient_pages_answer_every_role(client_for, personas: Personas, role: R
     )
 
 
-def test_a_refused_chart_view_is_audited(client_for, personas: Personas) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_chart_view_is_audited(client_for, personas: Personas) -> None:
     client_for(personas.fran).get(reverse("patients:detail", args=[personas.pat.pk]))
     refusal = AuditEvent.objects.get(action=AuditAction.PERMISSION_REFUSED)
     assert refusal.actor_id == personas.fran.pk
     assert refusal.outcome == "refused"
 
 
-def test_the_chart_of_another_clinics_patient_is_a_404_page(client_for, personas: Personas) -> None:  # type: ignore[no-untyped-def]
+def test_the_chart_of_another_clinics_patient_is_a_404_page(client_for, personas: Personas) -> None:
     response = client_for(personas.bob).get(reverse("patients:detail", args=[personas.bea.pk]))
     assert response.status_code == 404
     assert "No such patient at this clinic." in response.content.decode()
 
 
-def test_search_finds_by_last_name_and_mrn(client_for, personas: Personas) -> None:  # type: ignore[no-untyped-def]
+def test_search_finds_by_last_name_and_mrn(client_for, personas: Personas) -> None:
     PatientFactory(clinic=personas.clinic, legal_last_name="Zephyr", medical_record_number="Z-1")
     client = client_for(personas.fran)
     assert "Zephyr" in client.get(reverse("patients:list"), {"q": "zeph"}).content.decode()
@@ -84,7 +84,7 @@ def test_search_finds_by_last_name_and_mrn(client_for, personas: Personas) -> No
 def test_the_patient_list_query_count_does_not_grow_with_patients(
     client_for,
     personas: Personas,
-    django_assert_num_queries,  # type: ignore[no-untyped-def]
+    django_assert_num_queries,
 ) -> None:
     PatientFactory.create_batch(30, clinic=personas.clinic)
     client = client_for(personas.fran)

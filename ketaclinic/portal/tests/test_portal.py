@@ -13,7 +13,7 @@ from ketaclinic.testing.personas import Personas
 pytestmark = pytest.mark.django_db
 
 
-def test_a_patient_sees_their_own_record_and_next_step(client_for, personas: Personas) -> None:  # type: ignore[no-untyped-def]
+def test_a_patient_sees_their_own_record_and_next_step(client_for, personas: Personas) -> None:
     personas.pat.journey_stage = JourneyStage.APPROVED
     personas.pat.save()
     response = client_for(personas.pat_user).get(reverse("portal:home"))
@@ -27,7 +27,7 @@ def test_a_patient_sees_their_own_record_and_next_step(client_for, personas: Per
     assert response["Cache-Control"] == "no-store"
 
 
-def test_an_account_without_a_patient_record_gets_a_clear_refusal(client_for, db: None) -> None:  # type: ignore[no-untyped-def]
+def test_an_account_without_a_patient_record_gets_a_clear_refusal(client_for, db: None) -> None:
     response = client_for(UserFactory()).get(reverse("portal:home"))
     assert response.status_code == 404
     assert "not linked to a patient record" in response.content.decode()
@@ -36,13 +36,13 @@ def test_an_account_without_a_patient_record_gets_a_clear_refusal(client_for, db
 @pytest.mark.parametrize("role", list(Role))
 def test_staff_opening_the_portal_go_to_their_own_home(
     client_for, personas: Personas, role: Role
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     response = client_for(personas.staff_by_role()[role]).get(reverse("portal:home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
 
 
-def test_the_portal_needs_a_signed_in_patient(client, db: None) -> None:  # type: ignore[no-untyped-def]
+def test_the_portal_needs_a_signed_in_patient(client, db: None) -> None:
     response = client.get(reverse("portal:home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
