@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django import forms
 
@@ -58,3 +59,13 @@ class MembershipForm(StyledForm):
         if cleaned.get("role") == Role.NURSE and not cleaned.get("nurse_type"):
             self.add_error("nurse_type", "Choose RN, CRNA or NP.")
         return cleaned
+
+
+class StaffMemberAddForm(MembershipForm):
+    email = forms.EmailField(label="Work email")
+    full_name = forms.CharField(label="Full name", max_length=200)
+    field_order = ["full_name", "email", "role", "nurse_type", "title"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["is_active"]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -15,7 +17,7 @@ from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.clinics.selectors import ACTIVE_CLINIC_SESSION_KEY, membership_list_for_user
-from ketaclinic.core.errors import InvalidInput, NotFound
+from ketaclinic.core.errors import Conflict, InvalidInput, NotFound
 
 
 def active_clinic_switch(
@@ -122,3 +124,65 @@ def credential_record(
         detail={"user_id": user.pk, "kind": kind, "expires_on": expires_on.isoformat()},
     )
     return credential
+
+
+@transaction.atomic
+def staff_member_add(
+    *,
+    acting_user: User,
+    clinic: Clinic,
+    email: str,
+    full_name: str,
+    role: Role,
+    nurse_type: NurseType | None = None,
+    title: str = "",
+    set_password_url: Callable[[User], str],
+) -> StaffMembership:
+    """Add a person to the clinic's staff; a new account gets an email to choose its password.
+
+    The account has no usable password until its owner sets one from the link, so nobody (the
+    admin included) ever knows it. The person enrols an authenticator app at first sign-in.
+    """
+    require_permission(user=acting_user, action=Action.STAFF_MANAGE, clinic=clinic)
+    email = email.strip().lower()
+    full_name = full_name.strip()
+    if not full_name:
+        raise InvalidInput("Enter the person's full name.", fields={"full_name": ["Required."]})
+    user = User.objects.filter(email__iexact=email).first()
+    is_new_account = user is None
+    if user is None:
+        user = User.objects.create_user(email, None, full_name=full_name)
+    elif StaffMembership.objects.filter(user=user, clinic=clinic).exists():
+        raise Conflict(
+            f"{user.full_name} already works at {clinic.name}; change their role on their page.",
+            fields={"email": ["Already on the staff of this clinic."]},
+        )
+    elif hasattr(user, "patient_record"):
+        raise Conflict(
+            "That email belongs to a patient's portal account. Use a work email for staff.",
+            fields={"email": ["Belongs to a patient portal account."]},
+        )
+    membership = staff_membership_set(
+        acting_user=acting_user,
+        clinic=clinic,
+        user=user,
+        role=role,
+        nurse_type=nurse_type,
+        title=title,
+    )
+    if is_new_account:
+        link = set_password_url(user)
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=f"Your ketaclinic account at {clinic.name}",
+                message=(
+                    f"Hello {full_name},\n\n{acting_user.full_name} has added you to the staff of "
+                    f"{clinic.name} as {membership.role_label}.\n\nChoose your password here "
+                    f"(the link works once):\n{link}\n\nWhen you first sign in you will set up an "
+                    "authenticator app for two-step sign-in.\n"
+                ),
+                from_email=None,
+                recipient_list=[email],
+            )
+        )
+    return membership

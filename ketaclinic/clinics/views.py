@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
+
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
-from ketaclinic.accounts.models import StaffMembership
+from ketaclinic.accounts.models import StaffMembership, User
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action, CredentialKind, NurseType, Role
-from ketaclinic.clinics.forms import CredentialForm, MembershipForm
+from ketaclinic.clinics.forms import CredentialForm, MembershipForm, StaffMemberAddForm
 from ketaclinic.clinics.selectors import credentials_expiring_for_clinic, staff_list_for_clinic
 from ketaclinic.clinics.services import (
     active_clinic_switch,
     credential_record,
+    staff_member_add,
     staff_membership_set,
 )
 from ketaclinic.core.errors import DomainError, NoActiveClinic
@@ -79,10 +86,60 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         {
             "memberships": memberships,
             "today": today,
-            "warning_days": settings.CREDENTIAL_EXPIRY_WARNING_DAYS,
+            "warning_horizon": today
+            + datetime.timedelta(days=settings.CREDENTIAL_EXPIRY_WARNING_DAYS),
             "nav": "staff",
         },
     )
+
+
+def _set_password_url(request: HttpRequest) -> Callable[[User], str]:
+    def build(user: User) -> str:
+        path = reverse(
+            "account_reset_password_from_key",
+            kwargs={
+                "uidb36": user_pk_to_url_str(user),
+                "key": default_token_generator.make_token(user),
+            },
+        )
+        return request.build_absolute_uri(path)
+
+    return build
+
+
+@login_required
+def staff_add(request: HttpRequest) -> HttpResponse:
+    clinic = acting_clinic(request)
+    acting = acting_user(request)
+    require_permission(user=acting, action=Action.STAFF_MANAGE, clinic=clinic)
+    form = StaffMemberAddForm(request.POST or None, prefix="staff")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            membership = staff_member_add(
+                acting_user=acting,
+                clinic=clinic,
+                email=data["email"],
+                full_name=data["full_name"],
+                role=Role(data["role"]),
+                nurse_type=NurseType(data["nurse_type"]) if data["nurse_type"] else None,
+                title=data["title"],
+                set_password_url=_set_password_url(request),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+            for field, field_errors in error.fields.items():
+                if field in form.fields:
+                    for message in field_errors:
+                        form.add_error(field, message)
+        else:
+            messages.success(
+                request,
+                f"{membership.user.full_name} added as {membership.role_label}. New accounts get "
+                "an email to choose a password; record their credentials below.",
+            )
+            return redirect("staff_detail", membership_id=membership.pk)
+    return render(request, "clinics/staff_add.html", {"form": form, "nav": "staff"})
 
 
 @login_required
