@@ -6,7 +6,7 @@ PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test check lint typecheck imports migrations-check openapi-check pytest e2e \
-        openapi permissions-doc lock assets bench clean
+        openapi permissions-doc lock assets totp bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("ketaclinic needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -83,6 +83,10 @@ assets:
 	cp assets/node_modules/bootstrap/dist/css/bootstrap.min.css* ketaclinic/static/vendor/bootstrap/
 	cp assets/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* ketaclinic/static/vendor/bootstrap/
 	cp assets/node_modules/bootstrap/LICENSE ketaclinic/static/vendor/bootstrap/
+
+# The demo's current sign-in code for a staff member: make totp EMAIL=dr.rivera@catalyst.example
+totp: $(VENV)/.installed
+	@DEBUG=1 $(BIN)/ketaclinic totp $(EMAIL)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/pk_bench.py

@@ -35,6 +35,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'Patient (portal)':<18} {DEMO_PATIENT_EMAIL}")
         self.stdout.write("")
         self.stdout.write(
-            "Staff sign in with a second step: get the current code with  "
-            ".venv/bin/ketaclinic totp EMAIL"
+            "Staff confirm sign-in with an authenticator code. For the demo, print the current "
+            "code in another terminal:"
         )
+        self.stdout.write("  make totp EMAIL=dr.rivera@catalyst.example")
