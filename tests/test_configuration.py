@@ -1,4 +1,4 @@
-"""Start-up configuration as an operator meets it: refusals, the deploy check, the documented env."""
+"""Start-up configuration as an operator meets it: refusals, the deploy check, documented env."""
 
 from __future__ import annotations
 
