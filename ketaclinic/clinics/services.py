@@ -18,6 +18,7 @@ from ketaclinic.audit.services import audit_record
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.clinics.selectors import ACTIVE_CLINIC_SESSION_KEY, membership_list_for_user
 from ketaclinic.core.errors import Conflict, InvalidInput, NotFound
+from ketaclinic.core.validators import dea_number_problem
 
 
 def active_clinic_switch(
@@ -101,6 +102,11 @@ def credential_record(
     number = number.strip()
     if not number:
         raise InvalidInput("Enter the credential number.", fields={"number": ["Required."]})
+    if kind == CredentialKind.DEA_REGISTRATION:
+        problem = dea_number_problem(number)
+        if problem:
+            raise InvalidInput(problem, fields={"number": [problem]})
+        number = number.upper()
     if issued_on is not None and expires_on <= issued_on:
         raise InvalidInput(
             "The expiry date must be after the issue date.",

@@ -176,7 +176,11 @@ def staff_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
                     expires_on=data["expires_on"],
                 )
             except DomainError as error:
-                credential_form.add_error(None, error.message)
+                for field, field_errors in error.fields.items():
+                    for message in field_errors:
+                        credential_form.add_error(field, message)
+                if not error.fields:
+                    credential_form.add_error(None, error.message)
             else:
                 messages.success(request, "Credential recorded.")
                 return redirect("staff_detail", membership_id=membership.pk)

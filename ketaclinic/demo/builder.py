@@ -256,7 +256,10 @@ def build_demo(*, today: datetime.date, extra_patients: int = 0) -> DemoSummary:
             users[email], CredentialKind.MEDICAL_LICENSE, f"DR.00{suffix}4471", in_two_years, "CO"
         )
         _credential(
-            users[email], CredentialKind.DEA_REGISTRATION, f"BR123456{suffix}", in_two_years
+            users[email],
+            CredentialKind.DEA_REGISTRATION,
+            "BR1234563" if "rivera" in email else "BO2345672",  # valid check digits
+            in_two_years,
         )
         _credential(users[email], CredentialKind.ACLS, f"ACLS-88{suffix}20", in_two_years)
     _credential(

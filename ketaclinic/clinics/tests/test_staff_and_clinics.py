@@ -173,6 +173,10 @@ def test_recording_a_credential_is_audited_and_shown(client_for: Any, personas: 
         ),
         ({"credential-issuing_state": "Colorado"}, "issuing_state"),
         ({"credential-number": ""}, "number"),
+        (
+            {"credential-kind": CredentialKind.DEA_REGISTRATION, "credential-number": "BR1234564"},
+            "number",
+        ),
     ],
 )
 def test_bad_credential_input_gets_a_field_message(
