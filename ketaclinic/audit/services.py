@@ -69,14 +69,10 @@ def audit_record(
 
 
 def _role_at(user: User, clinic: Clinic) -> str:
-    from ketaclinic.accounts.models import StaffMembership
+    from ketaclinic.accounts.permissions import membership_get
 
-    role = (
-        StaffMembership.objects.filter(user=user, clinic=clinic, is_active=True)
-        .values_list("role", flat=True)
-        .first()
-    )
-    return role or ""
+    membership = membership_get(user=user, clinic=clinic)
+    return membership.role if membership is not None else ""
 
 
 def audit_refusal(*, request: HttpRequest, error: DomainError) -> AuditEvent:

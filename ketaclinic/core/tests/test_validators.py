@@ -24,7 +24,8 @@ def test_well_formed_dea_numbers_pass(number: str) -> None:
 )
 def test_malformed_dea_numbers_are_named(number: str, reason: str) -> None:
     problem = dea_number_problem(number)
-    assert problem is not None and reason in problem
+    assert problem is not None
+    assert reason in problem
 
 
 @given(
