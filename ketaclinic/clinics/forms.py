@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from typing import Any
 
 from django import forms
 
 from ketaclinic.accounts.roles import CredentialKind, NurseType, Role
+from ketaclinic.clinics.models import Weekday
 from ketaclinic.core.forms import StyledForm
+from ketaclinic.core.validators import dea_number_problem
 
 
 class CredentialForm(StyledForm):
@@ -69,3 +72,130 @@ class StaffMemberAddForm(MembershipForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["is_active"]
+
+
+class ClinicDetailsForm(StyledForm):
+    name = forms.CharField(label="Clinic name", max_length=200)
+    address_line1 = forms.CharField(label="Address", max_length=200)
+    address_line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
+    city = forms.CharField(label="City", max_length=100)
+    state = forms.CharField(label="State", max_length=40, help_text="Two letters, e.g. CO.")
+    postal_code = forms.RegexField(
+        label="ZIP code",
+        regex=r"^\d{5}(-\d{4})?$",
+        error_messages={"invalid": "Use 12345 or 12345-6789."},
+    )
+    phone = forms.RegexField(
+        label="Phone",
+        regex=r"^[0-9()+\-. ]{7,32}$",
+        error_messages={"invalid": "Use digits, spaces, brackets, dots or dashes."},
+    )
+    email = forms.EmailField(label="Email", required=False)
+    timezone = forms.ChoiceField(label="Time zone")
+    dea_registration_number = forms.CharField(
+        label="DEA registration number", max_length=9, required=False
+    )
+    dea_registration_expires_on = forms.DateField(
+        label="DEA registration expires",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zones = sorted(
+            zone
+            for zone in zoneinfo.available_timezones()
+            if zone.startswith(("America/", "Pacific/", "US/"))
+        )
+        timezone_field = self.fields["timezone"]
+        assert isinstance(timezone_field, forms.ChoiceField)
+        timezone_field.choices = [(zone, zone) for zone in zones]
+
+    def clean_state(self) -> str:
+        state: str = self.cleaned_data["state"].strip().upper()
+        if len(state) != 2 or not state.isalpha():
+            raise forms.ValidationError("Use the two-letter state code, for example CO.")
+        return state
+
+    def clean_dea_registration_number(self) -> str:
+        number: str = self.cleaned_data["dea_registration_number"].strip().upper()
+        problem = dea_number_problem(number) if number else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return number
+
+
+class OpeningHoursForm(StyledForm):
+    """One row per weekday: open or closed, and the times."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for weekday in Weekday:
+            self.fields[f"is_open_{weekday.value}"] = forms.BooleanField(
+                label=f"Open on {weekday.label}", required=False
+            )
+            self.fields[f"opens_{weekday.value}"] = forms.TimeField(
+                label=f"{weekday.label} opens",
+                required=False,
+                widget=forms.TimeInput(attrs={"type": "time"}),
+            )
+            self.fields[f"closes_{weekday.value}"] = forms.TimeField(
+                label=f"{weekday.label} closes",
+                required=False,
+                widget=forms.TimeInput(attrs={"type": "time"}),
+            )
+        self._apply_styles()
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        assert cleaned is not None
+        for weekday in Weekday:
+            if not cleaned.get(f"is_open_{weekday.value}"):
+                continue
+            opens, closes = (
+                cleaned.get(f"opens_{weekday.value}"),
+                cleaned.get(f"closes_{weekday.value}"),
+            )
+            if opens is None:
+                self.add_error(
+                    f"opens_{weekday.value}", f"Enter when the clinic opens on {weekday.label}."
+                )
+            if closes is None:
+                self.add_error(
+                    f"closes_{weekday.value}", f"Enter when the clinic closes on {weekday.label}."
+                )
+            if opens is not None and closes is not None and closes <= opens:
+                self.add_error(
+                    f"closes_{weekday.value}", "Closing time must be after opening time."
+                )
+        return cleaned
+
+    def hours(self) -> dict[int, tuple[datetime.time, datetime.time] | None]:
+        return {
+            weekday.value: (
+                (
+                    self.cleaned_data[f"opens_{weekday.value}"],
+                    self.cleaned_data[f"closes_{weekday.value}"],
+                )
+                if self.cleaned_data.get(f"is_open_{weekday.value}")
+                else None
+            )
+            for weekday in Weekday
+        }
+
+    def rows(self) -> list[tuple[str, Any, Any, Any]]:
+        return [
+            (
+                weekday.label,
+                self[f"is_open_{weekday.value}"],
+                self[f"opens_{weekday.value}"],
+                self[f"closes_{weekday.value}"],
+            )
+            for weekday in Weekday
+        ]
+
+
+class ChairAddForm(StyledForm):
+    room_name = forms.CharField(label="Room", max_length=100)
+    chair_name = forms.CharField(label="Chair name", max_length=100)

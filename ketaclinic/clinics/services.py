@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Callable
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
@@ -15,7 +16,7 @@ from ketaclinic.accounts.permissions import forget_memberships, require_permissi
 from ketaclinic.accounts.roles import Action, CredentialKind, NurseType, Role
 from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
-from ketaclinic.clinics.models import Clinic
+from ketaclinic.clinics.models import Chair, Clinic, OpeningHours, Room, Weekday
 from ketaclinic.clinics.selectors import ACTIVE_CLINIC_SESSION_KEY, membership_list_for_user
 from ketaclinic.core.errors import Conflict, InvalidInput, NotFound
 from ketaclinic.core.validators import dea_number_problem
@@ -192,3 +193,144 @@ def staff_member_add(
             )
         )
     return membership
+
+
+_CLINIC_FIELDS = (
+    "name",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "phone",
+    "email",
+    "timezone",
+    "dea_registration_number",
+    "dea_registration_expires_on",
+)
+
+
+@transaction.atomic
+def clinic_update(*, acting_user: User, clinic: Clinic, details: dict[str, object]) -> Clinic:
+    """Change the clinic's site details; the DEA registration must be well formed."""
+    require_permission(user=acting_user, action=Action.CLINIC_MANAGE, clinic=clinic)
+    unknown = set(details) - set(_CLINIC_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown clinic fields: {', '.join(sorted(unknown))}.")
+    dea_number = str(details.get("dea_registration_number", clinic.dea_registration_number) or "")
+    if dea_number:
+        problem = dea_number_problem(dea_number)
+        if problem:
+            raise InvalidInput(problem, fields={"dea_registration_number": [problem]})
+        details = {**details, "dea_registration_number": dea_number.strip().upper()}
+    locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
+    before = {field: str(getattr(locked, field)) for field in details}
+    for field, value in details.items():
+        setattr(locked, field, value)
+    try:
+        locked.full_clean()
+    except ValidationError as error:
+        raise InvalidInput(
+            "Some clinic details are not valid.", fields=dict(error.message_dict)
+        ) from error
+    locked.save()
+    changed = {field: str(getattr(locked, field)) for field in details}
+    audit_record(
+        actor=acting_user,
+        action=AuditAction.CLINIC_UPDATED,
+        clinic=locked,
+        subject=locked,
+        detail={
+            "changed": {
+                field: {"before": before[field], "after": changed[field]}
+                for field in details
+                if before[field] != changed[field]
+            }
+        },
+    )
+    return locked
+
+
+@transaction.atomic
+def opening_hours_replace(
+    *,
+    acting_user: User,
+    clinic: Clinic,
+    hours: dict[int, tuple[datetime.time, datetime.time] | None],
+) -> None:
+    """Set the weekly hours: weekday (0 = Monday) → (opens, closes), or None for closed."""
+    require_permission(user=acting_user, action=Action.CLINIC_MANAGE, clinic=clinic)
+    for weekday, period in hours.items():
+        if weekday not in range(7):
+            raise InvalidInput(f"Weekday {weekday} does not exist (0 is Monday, 6 is Sunday).")
+        if period is not None and period[1] <= period[0]:
+            raise InvalidInput(
+                f"{Weekday(weekday).label}: closing time must be after opening time.",
+                fields={f"closes_{weekday}": ["Must be after the opening time."]},
+            )
+    OpeningHours.objects.filter(clinic=clinic, weekday__in=list(hours)).delete()
+    OpeningHours.objects.bulk_create(
+        OpeningHours(clinic=clinic, weekday=weekday, opens_at=period[0], closes_at=period[1])
+        for weekday, period in hours.items()
+        if period is not None
+    )
+    audit_record(
+        actor=acting_user,
+        action=AuditAction.CLINIC_UPDATED,
+        clinic=clinic,
+        subject=clinic,
+        detail={
+            "opening_hours": {
+                Weekday(weekday).label: (
+                    f"{period[0]:%H:%M}-{period[1]:%H:%M}" if period else "closed"
+                )
+                for weekday, period in sorted(hours.items())
+            }
+        },
+    )
+
+
+@transaction.atomic
+def chair_add(*, acting_user: User, clinic: Clinic, room_name: str, chair_name: str) -> Chair:
+    """Add an infusion chair, creating its room if the clinic has none by that name."""
+    require_permission(user=acting_user, action=Action.CLINIC_MANAGE, clinic=clinic)
+    room_name, chair_name = room_name.strip(), chair_name.strip()
+    if not room_name or not chair_name:
+        raise InvalidInput(
+            "Name the room and the chair.",
+            fields={
+                **({"room_name": ["Required."]} if not room_name else {}),
+                **({"chair_name": ["Required."]} if not chair_name else {}),
+            },
+        )
+    if Chair.objects.filter(clinic=clinic, name__iexact=chair_name).exists():
+        raise Conflict(
+            f"{clinic.name} already has a chair called {chair_name}.",
+            fields={"chair_name": ["Already in use at this clinic."]},
+        )
+    room, _ = Room.objects.get_or_create(clinic=clinic, name=room_name)
+    chair = Chair.objects.create(clinic=clinic, room=room, name=chair_name)
+    audit_record(
+        actor=acting_user,
+        action=AuditAction.CLINIC_UPDATED,
+        clinic=clinic,
+        subject=chair,
+        detail={"chair_added": chair_name, "room": room_name},
+    )
+    return chair
+
+
+@transaction.atomic
+def chair_set_active(*, acting_user: User, chair: Chair, is_active: bool) -> Chair:
+    """Take a chair out of service (repair, cleaning) or put it back; history keeps it."""
+    require_permission(user=acting_user, action=Action.CLINIC_MANAGE, clinic=chair.clinic)
+    chair.is_active = is_active
+    chair.save(update_fields=["is_active", "updated_at"])
+    audit_record(
+        actor=acting_user,
+        action=AuditAction.CLINIC_UPDATED,
+        clinic=chair.clinic,
+        subject=chair,
+        detail={"chair": chair.name, "is_active": is_active},
+    )
+    return chair

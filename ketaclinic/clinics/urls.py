@@ -5,6 +5,7 @@ from ketaclinic.clinics import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("switch-clinic", views.clinic_switch, name="clinic_switch"),
+    path("clinic/", views.clinic_settings, name="clinic_settings"),
     path("team/", views.staff_list, name="staff_list"),
     path("team/add/", views.staff_add, name="staff_add"),
     path("team/<int:membership_id>/", views.staff_detail, name="staff_detail"),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,11 +20,23 @@ from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.models import StaffMembership, User
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action, CredentialKind, NurseType, Role
-from ketaclinic.clinics.forms import CredentialForm, MembershipForm, StaffMemberAddForm
+from ketaclinic.clinics.forms import (
+    ChairAddForm,
+    ClinicDetailsForm,
+    CredentialForm,
+    MembershipForm,
+    OpeningHoursForm,
+    StaffMemberAddForm,
+)
+from ketaclinic.clinics.models import Chair, Clinic
 from ketaclinic.clinics.selectors import credentials_expiring_for_clinic, staff_list_for_clinic
 from ketaclinic.clinics.services import (
     active_clinic_switch,
+    chair_add,
+    chair_set_active,
+    clinic_update,
     credential_record,
+    opening_hours_replace,
     staff_member_add,
     staff_membership_set,
 )
@@ -213,5 +226,97 @@ def staff_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
             "membership_form": membership_form,
             "today": clinic.local_today(),
             "nav": "staff",
+        },
+    )
+
+
+def _hours_initial(clinic: Clinic) -> dict[str, object]:
+    initial: dict[str, object] = {}
+    for period in clinic.opening_hours.all():
+        initial[f"is_open_{period.weekday}"] = True
+        initial[f"opens_{period.weekday}"] = period.opens_at
+        initial[f"closes_{period.weekday}"] = period.closes_at
+    return initial
+
+
+def _apply_domain_error(form: forms.Form, error: DomainError) -> None:
+    applied = False
+    for field, field_errors in error.fields.items():
+        if field in form.fields:
+            for message in field_errors:
+                form.add_error(field, message)
+            applied = True
+    if not applied:
+        form.add_error(None, error.message)
+
+
+@login_required
+def clinic_settings(request: HttpRequest) -> HttpResponse:
+    """The site's details, weekly hours, rooms and chairs, for the clinic admin."""
+    clinic = acting_clinic(request)
+    acting = acting_user(request)
+    require_permission(user=acting, action=Action.CLINIC_MANAGE, clinic=clinic)
+    details_form = ClinicDetailsForm(
+        prefix="clinic",
+        initial={field: getattr(clinic, field) for field in ClinicDetailsForm.base_fields},
+    )
+    hours_form = OpeningHoursForm(prefix="hours", initial=_hours_initial(clinic))
+    chair_form = ChairAddForm(prefix="chair")
+    if request.method == "POST":
+        section = request.POST.get("section")
+        try:
+            if section == "details":
+                details_form = ClinicDetailsForm(request.POST, prefix="clinic")
+                if details_form.is_valid():
+                    clinic_update(
+                        acting_user=acting, clinic=clinic, details=details_form.cleaned_data
+                    )
+                    messages.success(request, "Clinic details saved.")
+                    return redirect("clinic_settings")
+            elif section == "hours":
+                hours_form = OpeningHoursForm(request.POST, prefix="hours")
+                if hours_form.is_valid():
+                    opening_hours_replace(
+                        acting_user=acting, clinic=clinic, hours=hours_form.hours()
+                    )
+                    messages.success(request, "Opening hours saved.")
+                    return redirect("clinic_settings")
+            elif section == "chair":
+                chair_form = ChairAddForm(request.POST, prefix="chair")
+                if chair_form.is_valid():
+                    chair = chair_add(acting_user=acting, clinic=clinic, **chair_form.cleaned_data)
+                    messages.success(request, f"{chair.name} added.")
+                    return redirect("clinic_settings")
+            elif section == "chair_status":
+                chair = get_object_or_404(
+                    Chair,
+                    clinic=clinic,
+                    pk=int(chair_id)
+                    if (chair_id := request.POST.get("chair_id", "")).isdigit()
+                    else 0,
+                )
+                is_active = request.POST.get("is_active") == "true"
+                chair_set_active(acting_user=acting, chair=chair, is_active=is_active)
+                state = "back in service" if is_active else "out of service"
+                messages.success(request, f"{chair.name} is {state}.")
+                return redirect("clinic_settings")
+            else:
+                messages.error(request, "Choose what to save.")
+        except DomainError as error:
+            target = {"details": details_form, "hours": hours_form, "chair": chair_form}.get(
+                section or ""
+            )
+            if target is None:
+                raise
+            _apply_domain_error(target, error)
+    return render(
+        request,
+        "clinics/clinic_settings.html",
+        {
+            "details_form": details_form,
+            "hours_form": hours_form,
+            "chair_form": chair_form,
+            "rooms": clinic.rooms.prefetch_related("chairs").order_by("name"),
+            "nav": "clinic",
         },
     )

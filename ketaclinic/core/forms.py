@@ -34,9 +34,12 @@ class StyledFormMixin:
 
     def _apply_styles(self) -> None:
         form: Any = self
+        # `_errors` stays None until the form is validated; reading `errors` here would validate
+        # the form from inside __init__, before subclasses have set their fields up.
+        errors = form._errors or {}
         for name, field in form.fields.items():
             auto_id = form[name].auto_id
-            _style_widget(name, field, has_error=name in form.errors, auto_id=auto_id)
+            _style_widget(name, field, has_error=name in errors, auto_id=auto_id)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
