@@ -1,0 +1,90 @@
+"""`ketaclinic demo` builds Catalyst Clinic once, keeps data on a second run, and scales up."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.core.management import CommandError, call_command
+
+from ketaclinic.accounts.models import StaffMembership, User
+from ketaclinic.accounts.roles import Role
+from ketaclinic.clinics.models import Chair, Clinic
+from ketaclinic.demo.builder import DEMO_PATIENT_EMAIL, DEMO_STAFF, demo_totp_secret
+from ketaclinic.patients.models import JourneyStage, Patient
+
+pytestmark = pytest.mark.django_db
+
+
+def run_demo(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_has_one_sign_in_per_role_each_with_an_authenticator() -> None:
+    output = run_demo()
+    clinic = Clinic.objects.get(slug="catalyst-denver")
+    roles = set(StaffMembership.objects.filter(clinic=clinic).values_list("role", flat=True))
+    assert roles == set(Role)
+    for staff in DEMO_STAFF:
+        assert staff.email in output
+        assert Authenticator.objects.filter(user__email=staff.email, type="totp").exists()
+    assert DEMO_PATIENT_EMAIL in output
+    assert "catalyst-demo-2026" in output
+    assert Chair.objects.filter(clinic=clinic, is_active=True).count() == 6
+
+
+def test_the_demo_covers_every_stage_of_the_journey_but_discharge() -> None:
+    run_demo()
+    stages = set(Patient.objects.values_list("journey_stage", flat=True))
+    assert stages >= set(JourneyStage) - {JourneyStage.DISCHARGED}
+
+
+def test_a_second_run_keeps_what_is_there() -> None:
+    run_demo()
+    nurse = User.objects.get(email="nurse.chen@catalyst.example")
+    nurse.full_name = "Grace Chen-Ortiz"
+    nurse.save()
+    counts = (User.objects.count(), Patient.objects.count(), Authenticator.objects.count())
+    output = run_demo()
+    assert "0 users and 0 patients added now" in output
+    assert (User.objects.count(), Patient.objects.count(), Authenticator.objects.count()) == counts
+    assert User.objects.get(email="nurse.chen@catalyst.example").full_name == "Grace Chen-Ortiz"
+
+
+def test_patients_scale_up_for_benchmarks_and_stay_deterministic() -> None:
+    run_demo("--patients", "50")
+    first = list(
+        Patient.objects.filter(medical_record_number__startswith="CCX-")
+        .order_by("medical_record_number")
+        .values_list("legal_last_name", "date_of_birth")
+    )
+    assert len(first) == 50
+    run_demo("--patients", "50")
+    assert Patient.objects.filter(medical_record_number__startswith="CCX-").count() == 50
+
+
+def test_demo_authenticator_secrets_are_fixed_per_user() -> None:
+    assert demo_totp_secret("a@b.test") == demo_totp_secret("a@b.test")
+    assert demo_totp_secret("a@b.test") != demo_totp_secret("c@b.test")
+
+
+def test_totp_refuses_to_print_a_code_outside_debug(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = False
+    run_demo()
+    with pytest.raises(CommandError, match="runs only with DEBUG"):
+        call_command("totp", "dr.rivera@catalyst.example")
+
+
+def test_totp_prints_the_current_six_digit_code_in_debug(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = True
+    run_demo()
+    out = io.StringIO()
+    call_command("totp", "dr.rivera@catalyst.example", stdout=out, stderr=io.StringIO())
+    code = out.getvalue().strip()
+    assert len(code) == 6
+    assert code.isdigit()
+    with pytest.raises(CommandError, match="No authenticator app"):
+        call_command("totp", "nobody@catalyst.example")
