@@ -71,14 +71,14 @@ def test_demo_authenticator_secrets_are_fixed_per_user() -> None:
     assert demo_totp_secret("a@b.test") != demo_totp_secret("c@b.test")
 
 
-def test_totp_refuses_to_print_a_code_outside_debug(settings) -> None:  # type: ignore[no-untyped-def]
+def test_totp_refuses_to_print_a_code_outside_debug(settings) -> None:
     settings.DEBUG = False
     run_demo()
     with pytest.raises(CommandError, match="runs only with DEBUG"):
         call_command("totp", "dr.rivera@catalyst.example")
 
 
-def test_totp_prints_the_current_six_digit_code_in_debug(settings) -> None:  # type: ignore[no-untyped-def]
+def test_totp_prints_the_current_six_digit_code_in_debug(settings) -> None:
     settings.DEBUG = True
     run_demo()
     out = io.StringIO()
