@@ -25,7 +25,7 @@ SITE_PAGES = [
     ("website:ketamine_therapy", "Ketamine therapy"),
     ("website:conditions", "Conditions"),
     ("website:what_to_expect", "What to expect"),
-    ("website:safety", "Side effects & safety"),
+    ("website:safety", "Safety"),
 ]
 THANK_YOU_SESSION_KEY = "ketaclinic.inquiry_thank_you"
 
