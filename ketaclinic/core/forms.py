@@ -17,12 +17,17 @@ def _style_widget(field_name: str, field: forms.Field, *, has_error: bool, auto_
         css = ""
     else:
         css = "form-control"
-    classes = [widget.attrs.get("class", ""), css]
+    classes = [c for c in widget.attrs.get("class", "").split() if c != "is-invalid"]
+    if css and css not in classes:
+        classes.append(css)
     if has_error:
         classes.append("is-invalid")
         widget.attrs["aria-invalid"] = "true"
         widget.attrs["aria-describedby"] = f"{auto_id}_error"
-    widget.attrs["class"] = " ".join(c for c in classes if c)
+    else:
+        widget.attrs.pop("aria-invalid", None)
+        widget.attrs.pop("aria-describedby", None)
+    widget.attrs["class"] = " ".join(classes)
 
 
 class StyledFormMixin:
