@@ -48,7 +48,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed-dev
-	$(BIN)/mypy ketaclinic
+	$(BIN)/mypy ketaclinic tests conftest.py
 
 imports: $(VENV)/.installed-dev
 	$(BIN)/lint-imports

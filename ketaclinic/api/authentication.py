@@ -10,7 +10,11 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from ketaclinic.accounts.permissions import remember_memberships
 from ketaclinic.api.models import ApiToken
+from ketaclinic.audit.models import AuditAction, AuditOutcome
+from ketaclinic.audit.services import audit_record
+from ketaclinic.clinics.selectors import membership_list_for_user
 
 INVALID_TOKEN = "The API token is not valid, has expired or was revoked."  # noqa: S105  (a message)
 
@@ -30,7 +34,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not parts or parts[0] != self.keyword:
             return None
         if len(parts) != 2 or "." not in parts[1]:
-            raise exceptions.AuthenticationFailed(INVALID_TOKEN)
+            raise exceptions.AuthenticationFailed(
+                "Malformed Authorization header: use `Authorization: Token <prefix>.<secret>`."
+            )
         prefix, _, secret = parts[1].partition(".")
         token = ApiToken.objects.select_related("user", "clinic").filter(prefix=prefix).first()
         now = timezone.now()
@@ -41,11 +47,24 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             or (token.expires_at is not None and token.expires_at <= now)
             or not token.user.is_active
         ):
+            # Recorded without the secret; the prefix says which token was tried, if any.
+            audit_record(
+                actor=None,
+                action=AuditAction.API_TOKEN_REFUSED,
+                outcome=AuditOutcome.REFUSED,
+                clinic_id=token.clinic_id if token else None,
+                actor_label=token.user.email if token else "",
+                detail={"prefix": prefix[:12], "known_prefix": token is not None},
+            )
             raise exceptions.AuthenticationFailed(INVALID_TOKEN)
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        # The token's clinic is the acting clinic for this request, whatever the user's session.
+        # The token's clinic is the acting clinic for this request, whatever the user's session;
+        # its memberships are read once here, as the web middleware does for a page.
         request._request.clinic = token.clinic  # type: ignore[attr-defined]
+        remember_memberships(
+            user=token.user, memberships=list(membership_list_for_user(user=token.user))
+        )
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

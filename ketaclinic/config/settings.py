@@ -324,6 +324,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"InquiryStatusEnum": "ketaclinic.inquiries.models.InquiryStatus"},
 }
 
 # --- ketaclinic -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ urlpatterns = [
     path("staff/patients/", include("ketaclinic.patients.urls")),
     path("staff/inquiries/", include("ketaclinic.inquiries.urls")),
     path("staff/audit/", include("ketaclinic.audit.urls")),
+    path("staff/api-tokens/", include("ketaclinic.api.staff_urls")),
     path("portal/", include("ketaclinic.portal.urls")),
     path("api/v1/", include("ketaclinic.api.urls")),
     path("", include("ketaclinic.website.urls")),

@@ -1,0 +1,81 @@
+"""Issuing and revoking API tokens. The plaintext is shown once and never stored."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketaclinic.accounts.models import StaffMembership, User
+from ketaclinic.accounts.permissions import require_permission
+from ketaclinic.accounts.roles import Action
+from ketaclinic.api.authentication import hash_secret
+from ketaclinic.api.models import ApiToken
+from ketaclinic.audit.models import AuditAction
+from ketaclinic.audit.services import audit_record
+from ketaclinic.clinics.models import Clinic
+from ketaclinic.core.errors import Conflict, InvalidInput, NotFound
+
+
+@transaction.atomic
+def api_token_issue(
+    *,
+    acting_user: User,
+    clinic: Clinic,
+    user: User,
+    name: str,
+    expires_at: datetime.datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A token acting as `user` at `clinic`. Returns the row and the plaintext to show once."""
+    require_permission(user=acting_user, action=Action.API_TOKEN_MANAGE, clinic=clinic)
+    name = name.strip()
+    if not name:
+        raise InvalidInput(
+            "Name the integration that will use this token.", fields={"name": ["Required."]}
+        )
+    if not StaffMembership.objects.filter(user=user, clinic=clinic, is_active=True).exists():
+        raise NotFound("That person does not work at this clinic.")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise InvalidInput(
+            "The expiry must be in the future.", fields={"expires_at": ["Must be in the future."]}
+        )
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        clinic=clinic,
+        user=user,
+        name=name,
+        prefix=prefix,
+        secret_hash=hash_secret(secret),
+        created_by=acting_user,
+        expires_at=expires_at,
+    )
+    audit_record(
+        actor=acting_user,
+        action=AuditAction.API_TOKEN_ISSUED,
+        clinic=clinic,
+        subject=token,
+        detail={"user_id": user.pk, "name": name, "prefix": prefix},
+    )
+    return token, f"{prefix}.{secret}"
+
+
+@transaction.atomic
+def api_token_revoke(*, acting_user: User, token: ApiToken) -> ApiToken:
+    require_permission(user=acting_user, action=Action.API_TOKEN_MANAGE, clinic=token.clinic)
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if locked.revoked_at is not None:
+        raise Conflict(f"The token “{locked.name}” was already revoked.")
+    locked.revoked_at = timezone.now()
+    locked.revoked_by = acting_user
+    locked.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
+    audit_record(
+        actor=acting_user,
+        action=AuditAction.API_TOKEN_REVOKED,
+        clinic=locked.clinic,
+        subject=locked,
+        detail={"prefix": locked.prefix},
+    )
+    return locked
