@@ -1,0 +1,1 @@
+"""Pure clinical knowledge: dosing, scores, eligibility, alarms, recovery, courses, PK (issue 3)."""
