@@ -50,6 +50,9 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class OpeningHoursSerializer(serializers.ModelSerializer):
+    # Declared so the schema is the same on every database (0 = Monday … 6 = Sunday).
+    weekday = serializers.IntegerField(min_value=0, max_value=6)
+
     class Meta:
         model = OpeningHours
         fields = ["weekday", "opens_at", "closes_at"]
