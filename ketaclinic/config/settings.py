@@ -214,6 +214,7 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
 # One lockout mechanism (django-axes, below); allauth's own login throttle would answer differently.
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
+MFA_ADAPTER = "ketaclinic.accounts.adapters.ClinicMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "ketaclinic"
 MFA_RECOVERY_CODE_COUNT = 10

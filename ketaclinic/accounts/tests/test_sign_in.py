@@ -164,3 +164,12 @@ def test_self_sign_up_is_closed(client: Client, db: None) -> None:
     response = client.get("/accounts/signup/")
     assert response.status_code == 200
     assert "closed" in response.content.decode().lower()
+
+
+def test_staff_cannot_switch_off_their_authenticator(client: Client, personas: Personas) -> None:
+    sign_in_with_password(client, personas.nina.email)
+    client.post(reverse("mfa_authenticate"), {"code": current_code()})
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    response = client.post(reverse("mfa_deactivate_totp"), {})
+    assert response.status_code == 200
+    assert Authenticator.objects.filter(user=personas.nina, type="totp").exists()
