@@ -55,11 +55,13 @@ def audit_event_list(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request, clinic.pk)
     page = None
     if filters is not None:
-        events = audit_event_list_for_clinic(clinic=clinic, filters=filters)
-        page = Paginator(events, 50).get_page(request.GET.get("page"))
+        # Recorded first: the paginator counts rows before the page is read, and a row added in
+        # between would push the oldest one off the last page.
         audit_record(
             actor=user, action=AuditAction.AUDIT_VIEWED, clinic=clinic, detail=filters.as_detail()
         )
+        events = audit_event_list_for_clinic(clinic=clinic, filters=filters)
+        page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "audit/event_list.html",

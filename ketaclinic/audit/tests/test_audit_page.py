@@ -75,6 +75,17 @@ def test_the_page_shows_this_clinics_events_and_its_staffs_sign_ins_only(
     ).exists()
 
 
+def test_the_page_lists_every_matching_event_including_the_oldest(
+    client_for: Any, personas: Personas, trail: None
+) -> None:
+    oldest = AuditEvent.objects.order_by("id").first()
+    page = client_for(personas.ada).get(reverse("audit:events")).context["page"]
+    ids = [event.pk for event in page]
+    assert oldest is not None
+    assert oldest.pk in ids
+    assert len(ids) == page.paginator.count
+
+
 def test_filters_by_patient_mrn_user_and_action(
     client_for: Any, personas: Personas, trail: None
 ) -> None:
