@@ -1,0 +1,294 @@
+"""Eligibility advice: eligible, physician review needed, or not eligible, with every reason, its
+severity and its source (CLINICAL.md §1.1, §1.2, §1.3, §4). The physician decides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ketaclinic.medicine.errors import InvalidConfiguration, NotApplicable
+from ketaclinic.medicine.interactions import FlagSeverity, MedicationInput, check_interactions
+from ketaclinic.medicine.protocols import Indication, Protocol, Route
+
+
+class Severity(StrEnum):
+    ABSOLUTE = "absolute"
+    RELATIVE = "relative"
+    CAUTION = "caution"
+
+
+class Decision(StrEnum):
+    ELIGIBLE = "eligible"
+    PHYSICIAN_REVIEW = "physician_review"
+    NOT_ELIGIBLE = "not_eligible"
+
+
+class History(StrEnum):
+    HYPERSENSITIVITY = "hypersensitivity"
+    ANEURYSM_AVM_OR_ICH = "aneurysm_avm_ich"
+    CEREBROVASCULAR_EVENT = "cerebrovascular_event"
+    UNCONTROLLED_HYPERTENSION = "uncontrolled_hypertension"
+    UNTREATED_HYPERTHYROIDISM = "untreated_hyperthyroidism"
+    POORLY_CONTROLLED_CARDIOVASCULAR = "poorly_controlled_cardiovascular"
+    PSYCHOSIS = "psychosis"
+    BIPOLAR = "bipolar"
+    ACTIVE_SUBSTANCE_USE = "active_substance_use"
+    KETAMINE_MISUSE = "ketamine_misuse"
+    SEVERE_HEPATIC_DISEASE = "severe_hepatic_disease"
+    MODERATE_HEPATIC_DISEASE = "moderate_hepatic_disease"
+    RAISED_INTRACRANIAL_PRESSURE = "raised_intracranial_pressure"
+    RAISED_INTRAOCULAR_PRESSURE = "raised_intraocular_pressure"
+    SEIZURE_DISORDER = "seizure_disorder"
+    BLADDER_SYMPTOMS = "bladder_symptoms"
+    SLEEP_APNEA = "sleep_apnea"
+
+
+# (severity, reason, source) for each history item (CLINICAL.md §1.2).
+HISTORY_RULES: dict[History, tuple[Severity, str, str]] = {
+    History.HYPERSENSITIVITY: (
+        Severity.ABSOLUTE,
+        "Hypersensitivity to ketamine or esketamine.",
+        "Ketalar PI; SPRAVATO PI (§1.2)",
+    ),
+    History.ANEURYSM_AVM_OR_ICH: (
+        Severity.ABSOLUTE,
+        "Aneurysmal vascular disease, arteriovenous malformation or intracerebral hemorrhage.",
+        "SPRAVATO PI (§1.2)",
+    ),
+    History.CEREBROVASCULAR_EVENT: (
+        Severity.ABSOLUTE,
+        "Prior cerebrovascular event where a BP rise is dangerous.",
+        "Swiss Ketalar label (§1.2)",
+    ),
+    History.UNCONTROLLED_HYPERTENSION: (
+        Severity.ABSOLUTE,
+        "Uncontrolled or untreated hypertension.",
+        "Ketalar PI; Swiss label (§1.2)",
+    ),
+    History.UNTREATED_HYPERTHYROIDISM: (
+        Severity.ABSOLUTE,
+        "Untreated or inadequately treated hyperthyroidism.",
+        "Swiss label (§1.2)",
+    ),
+    History.POORLY_CONTROLLED_CARDIOVASCULAR: (
+        Severity.RELATIVE,
+        "Poorly controlled cardiovascular disease.",
+        "Cohen 2018, grade B (§1.2)",
+    ),
+    History.PSYCHOSIS: (
+        Severity.RELATIVE,
+        "Active psychosis or a primary psychotic disorder: most clinics exclude.",
+        "Cohen 2018; SPRAVATO PI; Sanacora 2017 (§1.2)",
+    ),
+    History.BIPOLAR: (
+        Severity.CAUTION,
+        "Bipolar disorder: mood stabilizer and screening for mania.",
+        "Sanacora 2017 [RECALL] (§1.2)",
+    ),
+    History.ACTIVE_SUBSTANCE_USE: (
+        Severity.RELATIVE,
+        "Active substance use disorder: no serial infusions; consider toxicology.",
+        "Cohen 2018; Sanacora 2017 (§1.2)",
+    ),
+    History.KETAMINE_MISUSE: (
+        Severity.RELATIVE,
+        "Prior ketamine misuse or hallucinogen use disorder: often excluded.",
+        "Trial exclusions (§1.2)",
+    ),
+    History.SEVERE_HEPATIC_DISEASE: (
+        Severity.ABSOLUTE,
+        "Severe hepatic disease: avoid.",
+        "Cohen 2018; Ketalar PI §5.6 (§1.2)",
+    ),
+    History.MODERATE_HEPATIC_DISEASE: (
+        Severity.CAUTION,
+        "Moderate hepatic disease: caution, LFT monitoring, longer observation.",
+        "Cohen 2018; SPRAVATO PI (§1.2)",
+    ),
+    History.RAISED_INTRACRANIAL_PRESSURE: (
+        Severity.RELATIVE,
+        "Raised intracranial pressure or an intracranial mass.",
+        "Cohen 2018 grade C; Ketalar PI (§1.2)",
+    ),
+    History.RAISED_INTRAOCULAR_PRESSURE: (
+        Severity.RELATIVE,
+        "Raised intraocular pressure, glaucoma or open globe.",
+        "Cohen 2018 grade C; Ketalar PI (§1.2)",
+    ),
+    History.SEIZURE_DISORDER: (
+        Severity.CAUTION,
+        "Seizure disorder: never with theophylline or aminophylline.",
+        "Ketalar PI §7.1 (§1.2)",
+    ),
+    History.BLADDER_SYMPTOMS: (
+        Severity.CAUTION,
+        "Bladder symptoms: monitor for ketamine uropathy with repeated use.",
+        "Ketalar PI §6 (§1.2)",
+    ),
+    History.SLEEP_APNEA: (
+        Severity.CAUTION,
+        "Sleep apnea or difficult airway: screen (e.g. STOP-BANG).",
+        "CPSBC draft standards (§1.2)",
+    ),
+}
+
+
+class TrialOutcome(StrEnum):
+    NO_RESPONSE = "no_response"
+    PARTIAL_RESPONSE = "partial_response"
+    INTOLERANCE = "intolerance"
+    RESPONSE = "response"
+
+
+@dataclass(frozen=True)
+class AntidepressantTrial:
+    drug: str
+    weeks_at_dose: int
+    is_dose_adequate: bool
+    is_adherent: bool
+    outcome: TrialOutcome
+    is_current_episode: bool
+
+
+@dataclass(frozen=True)
+class EligibilityRules:
+    minimum_age: int = 18
+    adequate_trial_weeks: int = 6  # §1.1: ≥ 6 weeks (esketamine trials); MGH-ATRQ 4–6
+    required_failed_trials: int = 2  # §1.1
+    minimum_weight_kg: int = 45  # §1.2: some protocols exclude < 45 or > 115 kg
+    maximum_weight_kg: int = 115
+
+    def __post_init__(self) -> None:
+        if not 4 <= self.adequate_trial_weeks <= 12:
+            raise InvalidConfiguration("An adequate trial lasts 4–12 weeks.")
+        if not 2 <= self.required_failed_trials <= 4:
+            raise InvalidConfiguration("Treatment resistance needs 2–4 failed trials.")
+        if self.minimum_age < 18:
+            raise InvalidConfiguration("ketaclinic treats adults only (18 and over).")
+
+
+@dataclass(frozen=True)
+class Reason:
+    severity: Severity
+    message: str
+    source: str
+
+
+@dataclass(frozen=True)
+class EligibilityInput:
+    age_years: int
+    indication: Indication
+    trials: tuple[AntidepressantTrial, ...] = ()
+    history: frozenset[History] = frozenset()
+    is_pregnant: bool = False
+    is_breastfeeding: bool = False
+    resting_systolic_mmhg: int | None = None
+    resting_diastolic_mmhg: int | None = None
+    weight_kg: int | None = None
+    medications: tuple[MedicationInput, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class EligibilityAdvice:
+    decision: Decision
+    reasons: tuple[Reason, ...]
+    adequate_failed_trials: int
+
+
+def adequate_failed_trials(
+    trials: Iterable[AntidepressantTrial], *, rules: EligibilityRules
+) -> int:
+    """Trials in the current episode, at an adequate dose, for long enough, taken as prescribed,
+    that did not work (no or partial response) (§1.1)."""
+    return sum(
+        1
+        for trial in trials
+        if trial.is_current_episode
+        and trial.is_dose_adequate
+        and trial.is_adherent
+        and trial.weeks_at_dose >= rules.adequate_trial_weeks
+        and trial.outcome in {TrialOutcome.NO_RESPONSE, TrialOutcome.PARTIAL_RESPONSE}
+    )
+
+
+def assess_eligibility(
+    patient: EligibilityInput, *, protocol: Protocol, rules: EligibilityRules = EligibilityRules()
+) -> EligibilityAdvice:
+    if patient.indication not in protocol.indications:
+        raise NotApplicable(f"{protocol.name} is not a protocol for {patient.indication.value}.")
+    reasons: list[Reason] = []
+
+    def add(severity: Severity, message: str, source: str) -> None:
+        reasons.append(Reason(severity, message, source))
+
+    if patient.age_years < rules.minimum_age:
+        add(
+            Severity.ABSOLUTE,
+            f"Age {patient.age_years}: adults only.",
+            "SPRAVATO PI; practice (§1.2)",
+        )
+    failed = adequate_failed_trials(patient.trials, rules=rules)
+    if (
+        patient.indication == Indication.TREATMENT_RESISTANT_DEPRESSION
+        and failed < rules.required_failed_trials
+    ):
+        add(
+            Severity.RELATIVE,
+            f"{failed} adequate failed antidepressant trial(s) in this episode; treatment-resistant "
+            f"depression needs {rules.required_failed_trials} (≥ {rules.adequate_trial_weeks} weeks "
+            "at an adequate dose).",
+            "CLINICAL.md §1.1",
+        )
+    for item in sorted(patient.history):
+        severity, message, source = HISTORY_RULES[item]
+        add(severity, message, source)
+    if patient.is_pregnant:
+        add(
+            Severity.RELATIVE,
+            "Pregnancy: esketamine not recommended; clinics usually exclude.",
+            "Cohen 2018; SPRAVATO PI (§1.2)",
+        )
+    if patient.is_breastfeeding:
+        severity = Severity.RELATIVE if protocol.route == Route.INTRANASAL else Severity.CAUTION
+        add(severity, "Breastfeeding: esketamine not recommended.", "SPRAVATO PI (§1.2)")
+    systolic, diastolic = patient.resting_systolic_mmhg, patient.resting_diastolic_mmhg
+    if systolic is not None and diastolic is not None:
+        if systolic > 180 or diastolic > 100:
+            add(
+                Severity.ABSOLUTE,
+                f"Resting BP {systolic}/{diastolic} is above 180/100.",
+                "Swiss Ketalar label (§1.2)",
+            )
+        elif systolic >= 140 or diastolic >= 90:
+            add(
+                Severity.CAUTION,
+                f"Resting BP {systolic}/{diastolic}: treat and re-check before infusions.",
+                "CLINICAL.md §4, §10.3",
+            )
+    if (
+        patient.weight_kg is not None
+        and not rules.minimum_weight_kg <= patient.weight_kg <= rules.maximum_weight_kg
+    ):
+        add(
+            Severity.CAUTION,
+            f"Weight {patient.weight_kg} kg is outside {rules.minimum_weight_kg}–{rules.maximum_weight_kg} kg, which some protocols exclude.",
+            "Mayo trial exclusions (§1.2)",
+        )
+    report = check_interactions(patient.medications)
+    for flag in report.flags:
+        if flag.severity == FlagSeverity.HARD_STOP:
+            add(
+                Severity.ABSOLUTE,
+                f"{flag.medication}: {flag.effect} {flag.action}",
+                "Ketalar PI (§1.3)",
+            )
+        elif flag.severity in {FlagSeverity.HOLD, FlagSeverity.FLAG}:
+            add(Severity.CAUTION, f"{flag.medication}: {flag.action}", "CLINICAL.md §1.3")
+    if any(reason.severity == Severity.ABSOLUTE for reason in reasons):
+        decision = Decision.NOT_ELIGIBLE
+    elif any(reason.severity == Severity.RELATIVE for reason in reasons):
+        decision = Decision.PHYSICIAN_REVIEW
+    else:
+        decision = Decision.ELIGIBLE
+    return EligibilityAdvice(decision, tuple(reasons), failed)
