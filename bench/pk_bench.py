@@ -16,7 +16,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from ketaclinic.medicine.pharmacokinetics import Infusion, predict_concentrations  # noqa: E402
+from ketaclinic.medicine.pharmacokinetics import Infusion, predict_concentrations
 
 POINTS = 500
 TIMES = np.linspace(0.0, 360.0, POINTS)

@@ -207,3 +207,26 @@ def test_a_protocol_for_another_indication_is_refused() -> None:
             EligibilityInput(age_years=40, indication=Indication.TREATMENT_RESISTANT_DEPRESSION),
             protocol=IV_KETAMINE_CHRONIC_PAIN,
         )
+
+
+@pytest.mark.parametrize(
+    "build",
+    [lambda: EligibilityRules(required_failed_trials=1), lambda: EligibilityRules(minimum_age=16)],
+)
+def test_unsafe_eligibility_rules_are_refused(build) -> None:
+    with pytest.raises(InvalidConfiguration):
+        build()
+
+
+def test_a_normal_resting_bp_and_an_ssri_add_no_reason() -> None:
+    patient = EligibilityInput(
+        age_years=40,
+        indication=Indication.TREATMENT_RESISTANT_DEPRESSION,
+        trials=(FAILED, PARTIAL),
+        resting_systolic_mmhg=118,
+        resting_diastolic_mmhg=76,
+        medications=(MedicationInput("sertraline"),),
+    )
+    advice = assess_eligibility(patient, protocol=IV_KETAMINE_DEPRESSION)
+    assert advice.decision == Decision.ELIGIBLE
+    assert advice.reasons == ()

@@ -232,3 +232,8 @@ def test_every_complete_answer_set_scores_within_the_instruments_range(
     low, high = instrument.total_range
     assert low <= result.total <= high
     assert result.band
+
+
+def test_a_total_outside_every_band_is_refused() -> None:
+    with pytest.raises(AnswerOutOfRange, match="outside every band"):
+        instrument_get("phq9").band_for(28)

@@ -176,3 +176,9 @@ def test_every_alarm_names_an_action_and_the_level_is_the_worst_alarm(
     assert assessment.level == max((a.level for a in assessment.alarms), default=AlarmLevel.NONE)
     if sbp >= 200 or spo2 < 90 or rr == 0 or moaa_s <= 2 or hr > 140:
         assert assessment.level == AlarmLevel.CRITICAL
+
+
+def test_readings_without_respiratory_rate_or_sedation_score_are_judged_on_the_rest() -> None:
+    assessment = evaluate_vital_signs(VitalSigns(120, 80, 70, 98))
+    assert assessment.level == AlarmLevel.NONE
+    assert pre_infusion_decision(VitalSigns(120, 80, 70, 98)).decision == PreInfusionDecision.GO
