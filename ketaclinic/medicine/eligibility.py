@@ -134,6 +134,57 @@ HISTORY_RULES: dict[History, tuple[Severity, str, str]] = {
 }
 
 
+# ICD-10-CM code prefixes → the history items they establish (§1.2). A diagnosis list is read
+# alongside the history the clinician records; either can raise an item.
+ICD10_HISTORY: tuple[tuple[str, History], ...] = (
+    ("F20", History.PSYCHOSIS),
+    ("F21", History.PSYCHOSIS),
+    ("F22", History.PSYCHOSIS),
+    ("F23", History.PSYCHOSIS),
+    ("F25", History.PSYCHOSIS),
+    ("F28", History.PSYCHOSIS),
+    ("F29", History.PSYCHOSIS),
+    ("F32.3", History.PSYCHOSIS),
+    ("F33.3", History.PSYCHOSIS),
+    ("F31", History.BIPOLAR),
+    ("I67.1", History.ANEURYSM_AVM_OR_ICH),
+    ("I71", History.ANEURYSM_AVM_OR_ICH),
+    ("I72", History.ANEURYSM_AVM_OR_ICH),
+    ("Q28.2", History.ANEURYSM_AVM_OR_ICH),
+    ("I61", History.ANEURYSM_AVM_OR_ICH),
+    ("I63", History.CEREBROVASCULAR_EVENT),
+    ("E05", History.UNTREATED_HYPERTHYROIDISM),
+    ("G93.2", History.RAISED_INTRACRANIAL_PRESSURE),
+    ("H40", History.RAISED_INTRAOCULAR_PRESSURE),
+    ("K72", History.SEVERE_HEPATIC_DISEASE),
+    ("K74.6", History.SEVERE_HEPATIC_DISEASE),
+    ("K70", History.MODERATE_HEPATIC_DISEASE),
+    ("K73", History.MODERATE_HEPATIC_DISEASE),
+    ("K75", History.MODERATE_HEPATIC_DISEASE),
+    ("K76", History.MODERATE_HEPATIC_DISEASE),
+    ("G40", History.SEIZURE_DISORDER),
+    ("G47.33", History.SLEEP_APNEA),
+)
+# Diagnoses that an indication needs (§1.1: MDD for TRD; §2.6, §2.7 for the others).
+INDICATION_ICD10: dict[Indication, tuple[str, ...]] = {
+    Indication.TREATMENT_RESISTANT_DEPRESSION: ("F32", "F33"),
+    Indication.DEPRESSION_WITH_SUICIDAL_IDEATION: ("F32", "F33"),
+    Indication.PTSD: ("F43.1",),
+    Indication.OCD: ("F42",),
+    Indication.ANXIETY: ("F41", "F40"),
+    Indication.ALCOHOL_USE_DISORDER: ("F10",),
+    Indication.CHRONIC_PAIN: ("G89", "G90.5", "M79.7", "G54.6", "G62", "B02.2", "G43"),
+}
+
+
+def history_from_diagnoses(codes: Iterable[str]) -> frozenset[History]:
+    """History items implied by ICD-10 codes (e.g. F20.9 → psychosis)."""
+    normalized = [code.strip().upper() for code in codes]
+    return frozenset(
+        item for prefix, item in ICD10_HISTORY for code in normalized if code.startswith(prefix)
+    )
+
+
 class TrialOutcome(StrEnum):
     NO_RESPONSE = "no_response"
     PARTIAL_RESPONSE = "partial_response"
@@ -187,6 +238,7 @@ class EligibilityInput:
     resting_diastolic_mmhg: int | None = None
     weight_kg: int | None = None
     medications: tuple[MedicationInput, ...] = field(default_factory=tuple)
+    diagnoses: tuple[str, ...] = ()  # ICD-10-CM codes; empty = not recorded yet
 
 
 @dataclass(frozen=True)
@@ -240,7 +292,16 @@ def assess_eligibility(
             "at an adequate dose).",
             "CLINICAL.md §1.1",
         )
-    for item in sorted(patient.history):
+    if patient.diagnoses and not any(
+        code.strip().upper().startswith(INDICATION_ICD10[patient.indication])
+        for code in patient.diagnoses
+    ):
+        add(
+            Severity.RELATIVE,
+            f"No recorded diagnosis supports the indication ({patient.indication.value}).",
+            "CLINICAL.md §1.1, §2.6, §2.7",
+        )
+    for item in sorted(patient.history | history_from_diagnoses(patient.diagnoses)):
         severity, message, source = HISTORY_RULES[item]
         add(severity, message, source)
     if patient.is_pregnant:

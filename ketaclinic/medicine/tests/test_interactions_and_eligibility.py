@@ -230,3 +230,33 @@ def test_a_normal_resting_bp_and_an_ssri_add_no_reason() -> None:
     advice = assess_eligibility(patient, protocol=IV_KETAMINE_DEPRESSION)
     assert advice.decision == Decision.ELIGIBLE
     assert advice.reasons == ()
+
+
+def test_icd10_diagnoses_raise_their_history_items() -> None:
+    from ketaclinic.medicine.eligibility import history_from_diagnoses
+
+    assert history_from_diagnoses(["f20.9", "F33.2", "I67.1"]) == {
+        History.PSYCHOSIS,
+        History.ANEURYSM_AVM_OR_ICH,
+    }
+    patient = EligibilityInput(
+        age_years=40,
+        indication=Indication.TREATMENT_RESISTANT_DEPRESSION,
+        trials=(FAILED, PARTIAL),
+        diagnoses=("F33.2", "G40.909"),
+    )
+    advice = assess_eligibility(patient, protocol=IV_KETAMINE_DEPRESSION)
+    assert advice.decision == Decision.ELIGIBLE
+    assert [reason.severity for reason in advice.reasons] == [Severity.CAUTION]
+
+
+def test_a_diagnosis_list_without_the_indication_needs_review() -> None:
+    patient = EligibilityInput(
+        age_years=40,
+        indication=Indication.TREATMENT_RESISTANT_DEPRESSION,
+        trials=(FAILED, PARTIAL),
+        diagnoses=("F41.1",),
+    )
+    advice = assess_eligibility(patient, protocol=IV_KETAMINE_DEPRESSION)
+    assert advice.decision == Decision.PHYSICIAN_REVIEW
+    assert "No recorded diagnosis supports" in advice.reasons[0].message
