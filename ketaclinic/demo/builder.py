@@ -27,7 +27,7 @@ from ketaclinic.inquiries.models import (
     InquiryNote,
     InquiryStatus,
 )
-from ketaclinic.patients.models import JourneyStage, Patient, SexAtBirth
+from ketaclinic.patients.models import JourneyStage, Patient, SexAtBirth, digits_only
 
 DEMO_PASSWORD = "catalyst-demo-2026"  # noqa: S105  (published demo sign-in, DEBUG only)
 DEMO_SEED = 20261124
@@ -376,6 +376,7 @@ def _scaled_patients(
                 sex_at_birth=rng.choice([SexAtBirth.FEMALE, SexAtBirth.MALE]),
                 email=f"{first.lower()}.{last.lower()}.{index}@mail.example",
                 phone=f"(720) 555-{index % 10000:04d}",
+                phone_digits=digits_only(f"(720) 555-{index % 10000:04d}"),
                 journey_stage=stage,
             )
         )

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.permissions import require_permission
+from ketaclinic.accounts.roles import Action
+from ketaclinic.core.errors import DomainError
+from ketaclinic.inquiries.selectors import inquiry_get_for_staff
 from ketaclinic.patients.access import patient_get_for_staff
-from ketaclinic.patients.models import JourneyStage
+from ketaclinic.patients.forms import PatientRegistrationForm
+from ketaclinic.patients.models import JourneyStage, Patient
 from ketaclinic.patients.selectors import patient_list_for_clinic
+from ketaclinic.patients.services import PatientDetails, PossibleDuplicate, patient_register
 
 
 @login_required
@@ -35,6 +42,61 @@ def patient_list(request: HttpRequest) -> HttpResponse:
             "today": clinic.local_today(),
             "nav": "patients",
         },
+    )
+
+
+@login_required
+def patient_register_view(request: HttpRequest) -> HttpResponse:
+    """Register a patient, directly or from an inquiry (?inquiry=ID), warning about duplicates."""
+    clinic = acting_clinic(request)
+    user = acting_user(request)
+    require_permission(user=user, action=Action.PATIENT_REGISTER, clinic=clinic)
+    inquiry = None
+    inquiry_id = request.GET.get("inquiry") or request.POST.get("inquiry")
+    if inquiry_id and str(inquiry_id).isdigit():
+        inquiry = inquiry_get_for_staff(user=user, clinic=clinic, inquiry_id=int(inquiry_id))
+    initial = {}
+    if inquiry is not None:
+        first, _, last = inquiry.full_name.partition(" ")
+        initial = {
+            "legal_first_name": first,
+            "legal_last_name": last,
+            "email": inquiry.email,
+            "phone": inquiry.phone,
+        }
+    form = PatientRegistrationForm(request.POST or None, initial=initial)
+    candidates: list[Patient] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        details = PatientDetails(
+            **{name: data[name] for name in PatientDetails.__dataclass_fields__ if name in data},
+        )
+        try:
+            patient = patient_register(
+                acting_user=user,
+                clinic=clinic,
+                details=details,
+                confirmed_not_duplicate=data["confirmed_not_duplicate"],
+                from_inquiry=inquiry,
+            )
+        except PossibleDuplicate as duplicate:
+            candidates = duplicate.candidates
+            form.add_error(None, duplicate.message)
+        except DomainError as error:
+            for field, messages_for_field in error.fields.items():
+                for message in messages_for_field:
+                    form.add_error(field if field in form.fields else None, message)
+            if not error.fields:
+                form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, f"Registered {patient.display_name} ({patient.medical_record_number})."
+            )
+            return redirect("patients:detail", patient_id=patient.pk)
+    return render(
+        request,
+        "patients/patient_register.html",
+        {"form": form, "candidates": candidates, "inquiry": inquiry, "nav": "patients"},
     )
 
 
