@@ -66,6 +66,7 @@ class Action(StrEnum):
     MEDICATION_ADMINISTER = "medication.administer"
     DOSE_VERIFY = "dose.verify"
     CHECKLIST_OVERRIDE = "checklist.override"
+    SAFETY_TASK_RESOLVE = "safety_task.resolve"
     THERAPY_NOTE_RECORD = "therapy_note.record"
     INVENTORY_VIEW = "inventory.view"
     INVENTORY_RECORD = "inventory.record"
@@ -148,6 +149,11 @@ PERMISSIONS: dict[Action, Rule] = {
     ),
     Action.CHECKLIST_OVERRIDE: Rule(
         "override a failed pre-infusion check",
+        _PHYSICIANS,
+        (frozenset({CredentialKind.MEDICAL_LICENSE}),),
+    ),
+    Action.SAFETY_TASK_RESOLVE: Rule(
+        "review and close an urgent suicide-risk task",
         _PHYSICIANS,
         (frozenset({CredentialKind.MEDICAL_LICENSE}),),
     ),

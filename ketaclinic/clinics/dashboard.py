@@ -11,6 +11,7 @@ from ketaclinic.accounts.permissions import allowed_actions, membership_get
 from ketaclinic.accounts.roles import Action
 from ketaclinic.clinics.models import Chair, Clinic
 from ketaclinic.inquiries.models import Inquiry, InquiryStatus
+from ketaclinic.outcomes.models import ClinicalTask
 from ketaclinic.patients.models import JourneyStage, Patient
 
 
@@ -30,6 +31,12 @@ def dashboard_for(*, user: User, clinic: Clinic) -> dict[str, Any]:
             (stage.label, by_stage.get(stage.value, 0)) for stage in JourneyStage
         ]
         context["patient_total"] = sum(by_stage.values())
+    if Action.SAFETY_TASK_RESOLVE in actions:
+        context["urgent_tasks"] = list(
+            ClinicalTask.objects.filter(clinic=clinic, completed_at__isnull=True)
+            .select_related("patient")
+            .order_by("created_at")[:20]
+        )
     if Action.INQUIRY_MANAGE in actions:
         context["new_inquiry_count"] = Inquiry.objects.filter(
             clinic=clinic, status=InquiryStatus.NEW

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "ketaclinic.audit",
     "ketaclinic.patients",
     "ketaclinic.inquiries",
+    "ketaclinic.outcomes",
     "ketaclinic.website",
     "ketaclinic.portal",
     "ketaclinic.api",

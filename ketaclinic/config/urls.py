@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from ketaclinic.core.views import healthz
+from ketaclinic.outcomes.views import questionnaire_link_page
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -12,6 +13,8 @@ urlpatterns = [
     path("staff/patients/", include("ketaclinic.patients.urls")),
     path("staff/inquiries/", include("ketaclinic.inquiries.urls")),
     path("staff/audit/", include("ketaclinic.audit.urls")),
+    path("staff/outcomes/", include("ketaclinic.outcomes.urls")),
+    path("q/<str:token>/", questionnaire_link_page, name="questionnaire_link"),
     path("staff/api-tokens/", include("ketaclinic.api.staff_urls")),
     path("portal/", include("ketaclinic.portal.urls")),
     path("api/v1/", include("ketaclinic.api.urls")),

@@ -13,6 +13,11 @@ from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.core.errors import DomainError
 from ketaclinic.inquiries.selectors import inquiry_get_for_staff
+from ketaclinic.medicine.questionnaires import INSTRUMENTS
+from ketaclinic.outcomes.selectors import (
+    open_task_list_for_patient,
+    questionnaire_response_list_for_patient,
+)
 from ketaclinic.patients.access import patient_get_for_staff
 from ketaclinic.patients.forms import PatientRegistrationForm
 from ketaclinic.patients.models import JourneyStage, Patient
@@ -107,5 +112,12 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     return render(
         request,
         "patients/patient_detail.html",
-        {"patient": patient, "age": patient.age_on(clinic.local_today()), "nav": "patients"},
+        {
+            "patient": patient,
+            "age": patient.age_on(clinic.local_today()),
+            "responses": questionnaire_response_list_for_patient(patient=patient),
+            "open_tasks": open_task_list_for_patient(patient=patient),
+            "instruments": sorted(INSTRUMENTS.values(), key=lambda instrument: instrument.name),
+            "nav": "patients",
+        },
     )

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from ketaclinic.outcomes import views
+
+app_name = "outcomes"
+urlpatterns = [
+    path(
+        "patients/<int:patient_id>/enter/<str:instrument_code>/",
+        views.questionnaire_enter,
+        name="enter",
+    ),
+    path("patients/<int:patient_id>/link/", views.questionnaire_link_create, name="link_create"),
+    path("tasks/<int:task_id>/complete/", views.task_complete, name="task_complete"),
+]

@@ -1,0 +1,191 @@
+"""Staff pages to enter questionnaires, send a patient a link, and close urgent tasks; and the
+patient's own link page (no sign-in; the token is the key, and it carries no personal data)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.roles import Action
+from ketaclinic.core.errors import DomainError, NotFound
+from ketaclinic.core.forms import StyledForm
+from ketaclinic.medicine.errors import ClinicalRuleError
+from ketaclinic.medicine.questionnaires import INSTRUMENTS, instrument_get
+from ketaclinic.outcomes.forms import (
+    LinkIssueForm,
+    QuestionnaireEntryForm,
+    TaskCompleteForm,
+    instrument_fields,
+)
+from ketaclinic.outcomes.models import ClinicalTask, ResponseContext
+from ketaclinic.outcomes.services import (
+    SUICIDE_RISK_FLAG,
+    clinical_task_complete,
+    questionnaire_link_get,
+    questionnaire_link_issue,
+    questionnaire_link_submit,
+    questionnaire_record,
+)
+from ketaclinic.patients.access import patient_get_for_staff
+
+NEW_LINK_SESSION_KEY = "ketaclinic.new_questionnaire_link"
+
+
+def _sendable_choices() -> list[tuple[str, str]]:
+    return [
+        (code, instrument.name)
+        for code, instrument in INSTRUMENTS.items()
+        if all(item.text for item in instrument.items) and instrument.rater == "patient"
+    ]
+
+
+@login_required
+def questionnaire_enter(
+    request: HttpRequest, patient_id: int, instrument_code: str
+) -> HttpResponse:
+    clinic = acting_clinic(request)
+    user = acting_user(request)
+    patient = patient_get_for_staff(
+        user=user, clinic=clinic, patient_id=patient_id, action=Action.QUESTIONNAIRE_RECORD
+    )
+    try:
+        instrument = instrument_get(instrument_code)
+    except ClinicalRuleError as error:
+        raise NotFound(error.message) from error
+    form = QuestionnaireEntryForm(request.POST or None, instrument=instrument)
+    if request.method == "POST" and form.is_valid():
+        try:
+            response = questionnaire_record(
+                acting_user=user,
+                patient=patient,
+                instrument_code=instrument.code,
+                answers=form.answers(),
+                context=ResponseContext(form.cleaned_data["context"]),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            if SUICIDE_RISK_FLAG in response.flags:
+                messages.error(
+                    request,
+                    "Positive suicide-risk answer: an urgent task was raised for the physician. Follow the safety protocol now.",
+                )
+            messages.success(
+                request, f"{instrument.name} recorded: {response.total} ({response.band})."
+            )
+            return redirect("patients:detail", patient_id=patient.pk)
+    return render(
+        request,
+        "outcomes/enter.html",
+        {"form": form, "patient": patient, "instrument": instrument, "nav": "patients"},
+    )
+
+
+@login_required
+def questionnaire_link_create(request: HttpRequest, patient_id: int) -> HttpResponse:
+    clinic = acting_clinic(request)
+    user = acting_user(request)
+    patient = patient_get_for_staff(
+        user=user, clinic=clinic, patient_id=patient_id, action=Action.QUESTIONNAIRE_RECORD
+    )
+    form = LinkIssueForm(request.POST or None, choices=_sendable_choices())
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, token = questionnaire_link_issue(
+                acting_user=user,
+                patient=patient,
+                instrument_codes=form.cleaned_data["instruments"],
+                context=ResponseContext(form.cleaned_data["context"]),
+                valid_hours=form.cleaned_data["valid_hours"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            request.session[NEW_LINK_SESSION_KEY] = request.build_absolute_uri(
+                reverse("questionnaire_link", args=[token])
+            )
+            return redirect("outcomes:link_create", patient_id=patient.pk)
+    return render(
+        request,
+        "outcomes/link_create.html",
+        {
+            "form": form,
+            "patient": patient,
+            "new_link": request.session.pop(NEW_LINK_SESSION_KEY, None),
+            "nav": "patients",
+        },
+    )
+
+
+@login_required
+def task_complete(request: HttpRequest, task_id: int) -> HttpResponse:
+    clinic = acting_clinic(request)
+    user = acting_user(request)
+    task = get_object_or_404(
+        ClinicalTask.objects.select_related("patient"), pk=task_id, clinic=clinic
+    )
+    form = TaskCompleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            clinical_task_complete(acting_user=user, task=task, note=form.cleaned_data["note"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Task completed.")
+            return redirect("patients:detail", patient_id=task.patient_id)
+    return render(
+        request, "outcomes/task_complete.html", {"form": form, "task": task, "nav": "patients"}
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def questionnaire_link_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The patient's questionnaires. A refused link gets the same page whatever the reason."""
+    try:
+        link = questionnaire_link_get(token=token)
+    except NotFound as error:
+        return render(request, "outcomes/link_invalid.html", {"message": error.message}, status=404)
+    instruments = [instrument_get(code) for code in link.instruments]
+    fields = {}
+    for instrument in instruments:
+        fields.update(instrument_fields(instrument, prefix=f"{instrument.code}__"))
+    form = StyledForm(request.POST or None)
+    form.fields.update(fields)
+    form._apply_styles()
+    if request.method == "POST" and form.is_valid():
+        answers = {
+            instrument.code: {
+                code: form.cleaned_data[f"{instrument.code}__{code}"]
+                for code in instrument.item_codes
+            }
+            for instrument in instruments
+        }
+        try:
+            responses = questionnaire_link_submit(token=token, answers_by_instrument=answers)
+        except NotFound as error:
+            return render(
+                request, "outcomes/link_invalid.html", {"message": error.message}, status=404
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            at_risk = any(SUICIDE_RISK_FLAG in response.flags for response in responses)
+            return render(
+                request, "outcomes/link_done.html", {"clinic": link.clinic, "at_risk": at_risk}
+            )
+    sections = [
+        (instrument, [form[f"{instrument.code}__{code}"] for code in instrument.item_codes])
+        for instrument in instruments
+    ]
+    return render(
+        request,
+        "outcomes/link_page.html",
+        {"form": form, "sections": sections, "clinic": link.clinic},
+    )
