@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import cast
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import remember_memberships
@@ -27,4 +28,10 @@ class ActiveClinicMiddleware:
         request.user_memberships = memberships  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
         request.clinic = membership.clinic if membership else None  # type: ignore[attr-defined]
-        return self.get_response(request)
+        # Staff read every time in their clinic's own time zone; storage stays UTC.
+        if membership is not None:
+            timezone.activate(membership.clinic.zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

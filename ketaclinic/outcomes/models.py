@@ -51,6 +51,13 @@ class QuestionnaireResponse(ClinicScopedModel):
         return f"{self.instrument} {self.total} ({self.band})"
 
     @property
+    def instrument_name(self) -> str:
+        from ketaclinic.medicine.questionnaires import INSTRUMENTS
+
+        instrument = INSTRUMENTS.get(self.instrument)
+        return instrument.name if instrument else self.instrument
+
+    @property
     def has_suicide_risk(self) -> bool:
         return "suicide_risk" in self.flags
 
