@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
-from ketaclinic.accounts.permissions import require_permission
+from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.core.errors import DomainError
 from ketaclinic.inquiries.selectors import inquiry_get_for_staff
@@ -107,16 +107,28 @@ def patient_register_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Demographics for anyone who may list patients; the clinical sections for those who may
+    open the chart (the front desk registers and sends questionnaires, but sees no scores)."""
     clinic = acting_clinic(request)
-    patient = patient_get_for_staff(user=acting_user(request), clinic=clinic, patient_id=patient_id)
+    user = acting_user(request)
+    sees_chart = has_permission(user=user, action=Action.PATIENT_CHART_VIEW, clinic=clinic)
+    patient = patient_get_for_staff(
+        user=user,
+        clinic=clinic,
+        patient_id=patient_id,
+        action=Action.PATIENT_CHART_VIEW if sees_chart else Action.PATIENT_LIST,
+    )
     return render(
         request,
         "patients/patient_detail.html",
         {
             "patient": patient,
             "age": patient.age_on(clinic.local_today()),
-            "responses": questionnaire_response_list_for_patient(patient=patient),
-            "open_tasks": open_task_list_for_patient(patient=patient),
+            "sees_chart": sees_chart,
+            "responses": questionnaire_response_list_for_patient(patient=patient)
+            if sees_chart
+            else [],
+            "open_tasks": open_task_list_for_patient(patient=patient) if sees_chart else [],
             "instruments": sorted(INSTRUMENTS.values(), key=lambda instrument: instrument.name),
             "nav": "patients",
         },

@@ -1,0 +1,62 @@
+"""The front desk registers a patient and sends questionnaires; the patient answers by link with a
+suicide-risk answer; the physician sees the urgent task at once and closes it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from ketaclinic.outcomes.models import ClinicalTask
+from ketaclinic.patients.models import Patient
+from ketaclinic.testing.personas import make_personas
+from tests.e2e.helpers import sign_in_staff
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_registration_screening_link_and_the_urgent_task(
+    page: Any, browser: Any, live_server: Any
+) -> None:
+    personas = make_personas()
+    sign_in_staff(page, personas.fran.email)
+    page.get_by_role("link", name="Patients", exact=True).click()
+    page.get_by_role("link", name="Register a patient").click()
+    page.get_by_label("Legal first name").fill("Maya")
+    page.get_by_label("Legal last name").fill("Torres")
+    page.get_by_label("Date of birth").fill("1988-04-12")
+    page.get_by_label("Sex at birth").select_option("female")
+    page.get_by_label("Phone", exact=True).fill("(303) 555-0199")
+    page.get_by_label("Driver home (escort)").fill("Luis Torres")
+    page.get_by_role("button", name="Register patient").click()
+    assert page.get_by_role("heading", name="Maya Torres").is_visible()
+    patient = Patient.objects.get(legal_last_name="Torres")
+
+    page.get_by_role("link", name="Send a link").click()
+    page.get_by_label("PHQ-9").check()
+    page.get_by_role("button", name="Create link").click()
+    link = page.locator("code").inner_text()
+    assert re.search(r"/q/[A-Za-z0-9_-]{20,}/$", link)
+
+    patient_page = browser.new_context(base_url=live_server.url).new_page()
+    patient_page.goto(link)
+    for number in range(1, 10):
+        patient_page.locator(f'input[name="phq9__phq9.{number}"][value="1"]').check()
+    patient_page.get_by_role("button", name="Send my answers").click()
+    assert patient_page.get_by_role("heading", name="Please reach out for support now").is_visible()
+    assert patient_page.get_by_text("988").first.is_visible()
+    assert ClinicalTask.objects.filter(patient=patient, priority="urgent").exists()
+
+    physician = browser.new_context(base_url=live_server.url).new_page()
+    sign_in_staff(physician, personas.bob.email)
+    assert physician.get_by_role("heading", name="Needs a physician now").is_visible()
+    physician.get_by_role("link", name="Maya Torres").click()
+    physician.get_by_role("link", name="Complete").click()
+    physician.get_by_label("What was done").fill(
+        "Called Maya; safety plan reviewed; consult moved to tomorrow."
+    )
+    physician.get_by_role("button", name="Complete task").click()
+    assert physician.get_by_text("Task completed.").is_visible()
+    assert not ClinicalTask.objects.filter(patient=patient, completed_at__isnull=True).exists()
+    assert page.outside_requests == []
