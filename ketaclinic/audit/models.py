@@ -29,6 +29,8 @@ class AuditAction(models.TextChoices):
     PATIENT_UPDATED = "patient.updated", "Patient details updated"
     PATIENT_CHART_VIEWED = "patient.chart_viewed", "Patient chart viewed"
     PATIENT_LIST_VIEWED = "patient.list_viewed", "Patient list viewed"
+    INTAKE_SAVED = "intake.saved", "Intake saved as draft"
+    INTAKE_SUBMITTED = "intake.submitted", "Intake submitted"
     QUESTIONNAIRE_RECORDED = "questionnaire.recorded", "Questionnaire recorded"
     QUESTIONNAIRE_LINK_ISSUED = "questionnaire.link_issued", "Questionnaire link issued"
     QUESTIONNAIRE_LINK_REFUSED = "questionnaire.link_refused", "Questionnaire link refused"

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "ketaclinic.patients",
     "ketaclinic.inquiries",
     "ketaclinic.outcomes",
+    "ketaclinic.intake",
     "ketaclinic.website",
     "ketaclinic.portal",
     "ketaclinic.api",

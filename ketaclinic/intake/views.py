@@ -1,0 +1,161 @@
+"""The staff intake page: save a draft or submit; the eligibility advice appears as data arrives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.roles import Action
+from ketaclinic.core.errors import DomainError
+from ketaclinic.intake.forms import DiagnosisFormSet, IntakeForm, MedicationFormSet, TrialFormSet
+from ketaclinic.intake.icd10 import CODES
+from ketaclinic.intake.selectors import (
+    eligibility_advice_for_intake,
+    intake_get_for_patient,
+    intake_medication_report,
+)
+from ketaclinic.intake.services import IntakeEntry, MedicationEntry, TrialEntry, intake_save
+from ketaclinic.medicine.eligibility import History, TrialOutcome
+from ketaclinic.patients.access import patient_get_for_staff
+
+
+def _rows(formset: Any) -> list[dict[str, Any]]:
+    return [
+        form.cleaned_data
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+def _tristate_label(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+@login_required
+def intake_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    clinic = acting_clinic(request)
+    user = acting_user(request)
+    patient = patient_get_for_staff(
+        user=user, clinic=clinic, patient_id=patient_id, action=Action.INTAKE_RECORD
+    )
+    intake = intake_get_for_patient(patient_id=patient.pk)
+    if request.method == "POST":
+        form = IntakeForm(request.POST)
+        diagnoses = DiagnosisFormSet(request.POST, prefix="diagnosis")
+        trials = TrialFormSet(request.POST, prefix="trial")
+        medications = MedicationFormSet(request.POST, prefix="medication")
+        if all(part.is_valid() for part in (form, diagnoses, trials, medications)):
+            data = form.cleaned_data
+            entry = IntakeEntry(
+                indication=data["indication"],
+                psychiatric_history=data["psychiatric_history"],
+                medical_history=tuple(History(value) for value in data["medical_history"]),
+                substance_use=data["substance_use"],
+                allergies=data["allergies"],
+                is_pregnant=data["is_pregnant"],
+                is_breastfeeding=data["is_breastfeeding"],
+                height_cm=data["height_cm"],
+                weight_kg=data["weight_kg"],
+                baseline_systolic_mmhg=data["baseline_systolic_mmhg"],
+                baseline_diastolic_mmhg=data["baseline_diastolic_mmhg"],
+                baseline_heart_rate_bpm=data["baseline_heart_rate_bpm"],
+                baseline_spo2_percent=data["baseline_spo2_percent"],
+                diagnoses=tuple(row["code"].strip().upper() for row in _rows(diagnoses)),
+                trials=tuple(
+                    TrialEntry(
+                        drug=row["drug"],
+                        highest_dose_mg=row["highest_dose_mg"],
+                        weeks_at_dose=row["weeks_at_dose"],
+                        is_dose_adequate=row["is_dose_adequate"],
+                        is_adherent=row["is_adherent"],
+                        outcome=TrialOutcome(row["outcome"]),
+                        is_current_episode=row["is_current_episode"],
+                    )
+                    for row in _rows(trials)
+                ),
+                medications=tuple(
+                    MedicationEntry(
+                        name=row["name"], dose_mg=row["dose_mg"], frequency=row["frequency"]
+                    )
+                    for row in _rows(medications)
+                ),
+            )
+            submit = "submit" in request.POST
+            try:
+                intake_save(acting_user=user, patient=patient, entry=entry, submit=submit)
+            except DomainError as error:
+                form.add_error(None, error.message)
+                for field, field_errors in error.fields.items():
+                    for message in field_errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(
+                    request,
+                    "Intake submitted for eligibility review." if submit else "Draft saved.",
+                )
+                return redirect("intake:edit", patient_id=patient.pk)
+    else:
+        initial: dict[str, Any] = {}
+        if intake is not None:
+            initial = {
+                name: getattr(intake, name)
+                for name in IntakeForm.base_fields
+                if name not in {"is_pregnant", "is_breastfeeding"}
+            }
+            initial["is_pregnant"] = _tristate_label(intake.is_pregnant)
+            initial["is_breastfeeding"] = _tristate_label(intake.is_breastfeeding)
+        form = IntakeForm(initial=initial)
+        diagnoses = DiagnosisFormSet(
+            prefix="diagnosis",
+            initial=[{"code": d.code} for d in intake.diagnoses.all()] if intake else None,
+        )
+        trials = TrialFormSet(
+            prefix="trial",
+            initial=[
+                {
+                    f: getattr(t, f)
+                    for f in (
+                        "drug",
+                        "highest_dose_mg",
+                        "weeks_at_dose",
+                        "is_dose_adequate",
+                        "is_adherent",
+                        "outcome",
+                        "is_current_episode",
+                    )
+                }
+                for t in intake.trials.all()
+            ]
+            if intake
+            else None,
+        )
+        medications = MedicationFormSet(
+            prefix="medication",
+            initial=[
+                {"name": m.name, "dose_mg": m.dose_mg, "frequency": m.frequency}
+                for m in intake.medications.all()
+            ]
+            if intake
+            else None,
+        )
+    return render(
+        request,
+        "intake/edit.html",
+        {
+            "patient": patient,
+            "intake": intake,
+            "form": form,
+            "diagnoses": diagnoses,
+            "trials": trials,
+            "medications": medications,
+            "icd10_codes": CODES,
+            "advice": eligibility_advice_for_intake(intake) if intake else None,
+            "interactions": intake_medication_report(intake) if intake else None,
+            "nav": "patients",
+        },
+    )
