@@ -39,7 +39,8 @@ def test_registration_screening_link_and_the_urgent_task(
     link = page.locator("code").inner_text()
     assert re.search(r"/q/[A-Za-z0-9_-]{20,}/$", link)
 
-    patient_page = browser.new_context(base_url=live_server.url).new_page()
+    patient_context = browser.new_context(base_url=live_server.url)
+    patient_page = patient_context.new_page()
     patient_page.goto(link)
     for number in range(1, 10):
         patient_page.locator(f'input[name="phq9__phq9.{number}"][value="1"]').check()
@@ -47,8 +48,10 @@ def test_registration_screening_link_and_the_urgent_task(
     assert patient_page.get_by_role("heading", name="Please reach out for support now").is_visible()
     assert patient_page.get_by_text("988").first.is_visible()
     assert ClinicalTask.objects.filter(patient=patient, priority="urgent").exists()
+    patient_context.close()
 
-    physician = browser.new_context(base_url=live_server.url).new_page()
+    physician_context = browser.new_context(base_url=live_server.url)
+    physician = physician_context.new_page()
     sign_in_staff(physician, personas.bob.email)
     assert physician.get_by_role("heading", name="Needs a physician now").is_visible()
     physician.get_by_role("link", name="Maya Torres").click()
@@ -59,4 +62,5 @@ def test_registration_screening_link_and_the_urgent_task(
     physician.get_by_role("button", name="Complete task").click()
     assert physician.get_by_text("Task completed.").is_visible()
     assert not ClinicalTask.objects.filter(patient=patient, completed_at__isnull=True).exists()
+    physician_context.close()
     assert page.outside_requests == []
