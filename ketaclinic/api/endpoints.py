@@ -4,28 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from django.db.models import QuerySet
+from django.http import HttpRequest, JsonResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ketaclinic.accounts.models import User
-from ketaclinic.api.permissions import IsStaffWithSecondFactor, api_clinic
+from ketaclinic.api.errors import error_body
+from ketaclinic.api.permissions import IsStaffWithSecondFactor, api_clinic, api_token
+from ketaclinic.api.selectors import (
+    OPEN_INQUIRY_STATUSES,
+    api_inquiry_get,
+    api_inquiry_list,
+    clinic_list_for_caller,
+    membership_list_for_caller,
+)
 from ketaclinic.api.serializers import (
     ClinicSerializer,
     ErrorSerializer,
     InquiryDetailSerializer,
+    InquiryListQuerySerializer,
     InquirySerializer,
     InquiryUpdateSerializer,
     MeSerializer,
+    PatientListQuerySerializer,
     PatientSerializer,
 )
-from ketaclinic.clinics.models import Chair, Clinic, Room
-from ketaclinic.clinics.selectors import membership_list_for_user
+from ketaclinic.clinics.models import Clinic
+from ketaclinic.core.errors import InvalidInput
 from ketaclinic.inquiries.models import Inquiry, InquiryStatus
-from ketaclinic.inquiries.selectors import inquiry_get_for_staff, inquiry_list_for_clinic
 from ketaclinic.inquiries.services import inquiry_update
 from ketaclinic.patients.access import patient_get_for_staff
 from ketaclinic.patients.models import Patient
@@ -34,60 +44,61 @@ from ketaclinic.patients.selectors import patient_list_for_clinic
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input"),
     401: OpenApiResponse(ErrorSerializer, description="Not authenticated"),
-    403: OpenApiResponse(ErrorSerializer, description="Not allowed"),
+    403: OpenApiResponse(ErrorSerializer, description="Not allowed (role, credential or MFA)"),
     404: OpenApiResponse(ErrorSerializer, description="Not found (or not at this clinic)"),
 }
+# The service names its input `note_text`; the API's field is `note`.
+_INQUIRY_UPDATE_FIELDS = {"note_text": "note"}
 
 
 def _user(request: Request) -> User:
-    assert isinstance(request.user, User)
+    assert isinstance(request.user, User)  # IsStaffWithSecondFactor has let only users through
     return request.user
 
 
-class MeView(APIView):
+class StaffEndpoint(APIView):
     permission_classes = [IsStaffWithSecondFactor]
 
-    @extend_schema(operation_id="me", responses={200: MeSerializer, **ERRORS})
+
+class MeView(StaffEndpoint):
+    @extend_schema(
+        operation_id="me",
+        summary="Who is calling, and at which clinic",
+        responses={200: MeSerializer, **ERRORS},
+    )
     def get(self, request: Request) -> Response:
         user = _user(request)
+        token = api_token(request)
         clinic: Clinic | None = getattr(request._request, "clinic", None)
         data = MeSerializer(
             {
                 "id": user.pk,
                 "email": user.email,
                 "full_name": user.full_name,
-                "memberships": list(membership_list_for_user(user=user)),
+                "memberships": list(membership_list_for_caller(user=user, token=token)),
                 "acting_clinic_id": clinic.pk if clinic else None,
+                "authentication": "token" if token else "session",
+                "token": token,
             }
         ).data
         return Response(data)
 
 
 class ClinicListView(generics.ListAPIView):
-    """The clinics the caller works at (a token: its own clinic only)."""
-
     permission_classes = [IsStaffWithSecondFactor]
     serializer_class = ClinicSerializer
 
     def get_queryset(self) -> QuerySet[Clinic]:
-        user = _user(self.request)
-        clinics = Clinic.objects.filter(
-            memberships__user=user, memberships__is_active=True, is_active=True
-        )
-        if self.request.auth is not None:
-            clinics = clinics.filter(pk=api_clinic(self.request).pk)
-        return clinics.order_by("name").prefetch_related(
-            "opening_hours",
-            Prefetch(
-                "rooms",
-                queryset=Room.objects.order_by("name").prefetch_related(
-                    Prefetch("chairs", queryset=Chair.objects.order_by("name"))
-                ),
-            ),
-        )
+        return clinic_list_for_caller(user=_user(self.request), token=api_token(self.request))
 
     @extend_schema(
-        operation_id="clinics_list", responses={200: ClinicSerializer(many=True), **ERRORS}
+        operation_id="clinics_list",
+        summary="The caller's clinics",
+        description=(
+            "Address, phone, time zone, opening hours, rooms and chairs of every clinic the "
+            "caller works at; a token sees only its own clinic."
+        ),
+        responses={200: ClinicSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -98,30 +109,45 @@ class PatientListView(generics.ListAPIView):
     serializer_class = PatientSerializer
 
     def get_queryset(self) -> QuerySet[Patient]:
+        query = PatientListQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
         return patient_list_for_clinic(
-            user=self.request.user,
+            user=_user(self.request),
             clinic=api_clinic(self.request),
-            search=self.request.query_params.get("q", "")[:100],
+            search=query.validated_data.get("q", ""),
         )
 
     @extend_schema(
         operation_id="patients_list",
-        parameters=[OpenApiParameter("q", str, description="Name, MRN, phone or email")],
+        summary="The acting clinic's patients",
+        parameters=[PatientListQuerySerializer],
         responses={200: PatientSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
 
-class PatientDetailView(APIView):
-    permission_classes = [IsStaffWithSecondFactor]
-
-    @extend_schema(operation_id="patients_retrieve", responses={200: PatientSerializer, **ERRORS})
+class PatientDetailView(StaffEndpoint):
+    @extend_schema(
+        operation_id="patients_retrieve",
+        summary="One patient",
+        description="Recorded in the audit trail as a view of the patient's chart.",
+        responses={200: PatientSerializer, **ERRORS},
+    )
     def get(self, request: Request, patient_id: int) -> Response:
         patient = patient_get_for_staff(
-            user=request.user, clinic=api_clinic(request), patient_id=patient_id
+            user=_user(request), clinic=api_clinic(request), patient_id=patient_id
         )
         return Response(PatientSerializer(patient).data)
+
+
+def _statuses(value: str) -> frozenset[InquiryStatus] | None:
+    """The `status` filter: "open" (the working queue), "all", or one status."""
+    if value == "open":
+        return OPEN_INQUIRY_STATUSES
+    if value == "all":
+        return None
+    return frozenset({InquiryStatus(value)})
 
 
 class InquiryListView(generics.ListAPIView):
@@ -129,58 +155,78 @@ class InquiryListView(generics.ListAPIView):
     serializer_class = InquirySerializer
 
     def get_queryset(self) -> QuerySet[Inquiry]:
-        return inquiry_list_for_clinic(
-            user=self.request.user,
+        query = InquiryListQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return api_inquiry_list(
+            user=_user(self.request),
             clinic=api_clinic(self.request),
-            status=self.request.query_params.get("status", "open"),
-            search=self.request.query_params.get("q", "")[:100],
+            statuses=_statuses(query.validated_data["status"]),
+            search=query.validated_data.get("q", ""),
         )
 
     @extend_schema(
         operation_id="inquiries_list",
-        parameters=[
-            OpenApiParameter(
-                "status",
-                str,
-                enum=["open", "all", *InquiryStatus.values],
-                description="Default: open (new, contacted, consult booked)",
-            ),
-            OpenApiParameter("q", str, description="Name, email or phone"),
-        ],
+        summary="The acting clinic's inquiry queue",
+        parameters=[InquiryListQuerySerializer],
         responses={200: InquirySerializer(many=True), **ERRORS},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
 
-class InquiryDetailView(APIView):
-    permission_classes = [IsStaffWithSecondFactor]
-
+class InquiryDetailView(StaffEndpoint):
     @extend_schema(
-        operation_id="inquiries_retrieve", responses={200: InquiryDetailSerializer, **ERRORS}
+        operation_id="inquiries_retrieve",
+        summary="One inquiry with its notes",
+        responses={200: InquiryDetailSerializer, **ERRORS},
     )
     def get(self, request: Request, inquiry_id: int) -> Response:
-        inquiry = inquiry_get_for_staff(
-            user=request.user, clinic=api_clinic(request), inquiry_id=inquiry_id
+        inquiry = api_inquiry_get(
+            user=_user(request), clinic=api_clinic(request), inquiry_id=inquiry_id
         )
         return Response(InquiryDetailSerializer(inquiry).data)
 
     @extend_schema(
         operation_id="inquiries_update",
+        summary="Change an inquiry's status and/or add a note",
+        description="Every change is kept as a note and recorded in the audit trail.",
         request=InquiryUpdateSerializer,
         responses={200: InquiryDetailSerializer, **ERRORS},
     )
     def patch(self, request: Request, inquiry_id: int) -> Response:
+        user = _user(request)
+        clinic = api_clinic(request)
+        # Permission and existence first: a refused caller learns nothing from validation.
+        inquiry = api_inquiry_get(
+            user=user, clinic=clinic, inquiry_id=inquiry_id, record_view=False
+        )
         payload = InquiryUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        clinic = api_clinic(request)
-        inquiry = inquiry_get_for_staff(user=request.user, clinic=clinic, inquiry_id=inquiry_id)
         status_value = payload.validated_data.get("status")
-        inquiry_update(
-            acting_user=_user(request),
-            inquiry=inquiry,
-            status=InquiryStatus(status_value) if status_value else None,
-            note_text=payload.validated_data.get("note", ""),
+        try:
+            inquiry_update(
+                acting_user=user,
+                inquiry=inquiry,
+                status=InquiryStatus(status_value) if status_value else None,
+                note_text=payload.validated_data.get("note", ""),
+            )
+        except InvalidInput as error:
+            fields = {_INQUIRY_UPDATE_FIELDS.get(k, k): v for k, v in error.fields.items()}
+            raise InvalidInput(error.message, fields=fields) from error
+        updated = api_inquiry_get(
+            user=user, clinic=clinic, inquiry_id=inquiry_id, record_view=False
         )
-        refreshed = inquiry_get_for_staff(user=request.user, clinic=clinic, inquiry_id=inquiry_id)
-        return Response(InquiryDetailSerializer(refreshed).data, status=status.HTTP_200_OK)
+        return Response(InquiryDetailSerializer(updated).data)
+
+
+def endpoint_not_found(request: HttpRequest, path: str) -> JsonResponse:
+    """Any other address under /api/v1/: a 404 in the error shape, not the HTML page."""
+    hint = " API paths have no trailing slash." if path.endswith("/") else ""
+    return JsonResponse(
+        error_body(
+            "not_found",
+            f"There is no endpoint at this address.{hint} The endpoints are listed in "
+            "/api/v1/openapi.json.",
+        ),
+        status=404,
+    )

@@ -12,6 +12,7 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 from ketaclinic.audit.services import audit_refusal
@@ -50,7 +51,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        body = error_body("invalid_input", "Some fields are not valid.", _flatten(exc.detail))
+        fields = _flatten(exc.detail)
+        # Errors about the input as a whole (not one field) become the message itself.
+        general = fields.pop(api_settings.NON_FIELD_ERRORS_KEY, [])
+        if isinstance(exc.detail, list):
+            general = [str(item) for item in exc.detail]
+        message = " ".join(general) if general else "Some fields are not valid."
+        body = error_body("invalid_input", message, fields)
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
         message = str(detail) if not isinstance(detail, dict | list) else "Request refused."

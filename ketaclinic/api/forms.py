@@ -1,17 +1,22 @@
+"""The clinic admin's form for issuing an API token."""
+
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from ketaclinic.accounts.models import User
+from ketaclinic.api.models import NAME_MAX_LENGTH
+from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.forms import StyledForm
 
 
 class ApiTokenIssueForm(StyledForm):
-    name = forms.CharField(label="Integration", max_length=100, help_text="e.g. EHR sync")
+    name = forms.CharField(
+        label="Integration", max_length=NAME_MAX_LENGTH, help_text="e.g. EHR sync"
+    )
     user = forms.ModelChoiceField(
         label="Acts as", queryset=User.objects.none(), help_text="The token has this person's role."
     )
@@ -22,16 +27,25 @@ class ApiTokenIssueForm(StyledForm):
         help_text="Leave empty for a token that lasts until revoked.",
     )
 
-    def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.clinic = clinic
         user_field = self.fields["user"]
         assert isinstance(user_field, forms.ModelChoiceField)
         user_field.queryset = User.objects.filter(
-            memberships__clinic_id=clinic_id, memberships__is_active=True
-        ).order_by("full_name")
+            is_active=True, memberships__clinic=clinic, memberships__is_active=True
+        ).order_by("full_name", "email")
 
     def clean_expires_on(self) -> datetime.date | None:
         expires_on: datetime.date | None = self.cleaned_data["expires_on"]
-        if expires_on is not None and expires_on <= timezone.localdate():
+        # "Today" at the clinic, not on the server: the token stops at the clinic's midnight.
+        if expires_on is not None and expires_on <= self.clinic.local_today():
             raise forms.ValidationError("Choose a date after today.")
         return expires_on
+
+    def expires_at(self) -> datetime.datetime | None:
+        """The start of the chosen day in the clinic's time zone: "expires on 1 March"."""
+        expires_on: datetime.date | None = self.cleaned_data["expires_on"]
+        if expires_on is None:
+            return None
+        return datetime.datetime.combine(expires_on, datetime.time.min, tzinfo=self.clinic.zone)

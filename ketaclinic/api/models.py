@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from ketaclinic.core.models import ClinicScopedModel
+
+NAME_MAX_LENGTH = 100
 
 
 class ApiToken(ClinicScopedModel):
@@ -18,7 +21,9 @@ class ApiToken(ClinicScopedModel):
         related_name="api_tokens",
         help_text="The token acts with this user's role at the token's clinic.",
     )
-    name = models.CharField(max_length=100, help_text="What the integration is, e.g. 'EHR sync'.")
+    name = models.CharField(
+        max_length=NAME_MAX_LENGTH, help_text="What the integration is, e.g. 'EHR sync'."
+    )
     # The token shown once is "<prefix>.<secret>"; only the prefix and sha256(secret) are kept.
     prefix = models.CharField(max_length=12, unique=True)
     secret_hash = models.CharField(max_length=64)
@@ -37,3 +42,7 @@ class ApiToken(ClinicScopedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

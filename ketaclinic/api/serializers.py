@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from ketaclinic.accounts.models import StaffMembership, User
+from ketaclinic.api.models import ApiToken
 from ketaclinic.clinics.models import Chair, Clinic, OpeningHours, Room
 from ketaclinic.inquiries.models import Inquiry, InquiryNote, InquiryStatus
 from ketaclinic.patients.models import Patient
@@ -23,6 +25,65 @@ ErrorDetailSerializer = type(
 )
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Invalid input",
+            value={
+                "error": {
+                    "code": "invalid_input",
+                    "message": "Some fields are not valid.",
+                    "fields": {"status": ['"teleported" is not a valid choice.']},
+                },
+                "request_id": "5b0c8f0e2d6e4f7c9a1b2c3d4e5f6a7b",
+            },
+            response_only=True,
+            status_codes=["400"],
+        ),
+        OpenApiExample(
+            "Token refused",
+            value={
+                "error": {
+                    "code": "authentication_failed",
+                    "message": "The API token is not valid, has expired or was revoked.",
+                    "fields": {},
+                },
+                "request_id": "0d6f2b1c9e8a4b7d8c6e5f4a3b2c1d0e",
+            },
+            response_only=True,
+            status_codes=["401"],
+        ),
+        OpenApiExample(
+            "Refused by role",
+            value={
+                "error": {
+                    "code": "permission_refused",
+                    "message": (
+                        "Your role (Therapist) at Catalyst Clinic does not allow you to "
+                        "work the inquiry queue."
+                    ),
+                    "fields": {},
+                },
+                "request_id": "9a8b7c6d5e4f40312a1b0c9d8e7f6a5b",
+            },
+            response_only=True,
+            status_codes=["403"],
+        ),
+        OpenApiExample(
+            "Not found (or another clinic's)",
+            value={
+                "error": {
+                    "code": "not_found",
+                    "message": "No such patient at this clinic.",
+                    "fields": {},
+                },
+                "request_id": "1f2e3d4c5b6a47988a7b6c5d4e3f2a1b",
+            },
+            response_only=True,
+            status_codes=["404"],
+        ),
+    ]
+)
 class ErrorSerializer(serializers.Serializer):
     """The one error body every endpoint returns."""
 
@@ -40,13 +101,35 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["clinic_id", "clinic_name", "role", "role_label", "nurse_type", "title"]
 
 
+class CallerTokenSerializer(serializers.ModelSerializer):
+    """The token the call was made with (never its secret)."""
+
+    class Meta:
+        model = ApiToken
+        fields = ["name", "prefix", "clinic_id", "expires_at"]
+
+
 class MeSerializer(serializers.ModelSerializer):
-    memberships = MembershipSerializer(many=True)
-    acting_clinic_id = serializers.IntegerField(allow_null=True)
+    memberships = MembershipSerializer(
+        many=True, help_text="Active memberships; with a token, only the token's clinic."
+    )
+    acting_clinic_id = serializers.IntegerField(
+        allow_null=True, help_text="The clinic every other endpoint reads and writes at."
+    )
+    authentication = serializers.ChoiceField(choices=["token", "session"])
+    token = CallerTokenSerializer(allow_null=True)
 
     class Meta:
         model = User
-        fields = ["id", "email", "full_name", "memberships", "acting_clinic_id"]
+        fields = [
+            "id",
+            "email",
+            "full_name",
+            "memberships",
+            "acting_clinic_id",
+            "authentication",
+            "token",
+        ]
 
 
 class OpeningHoursSerializer(serializers.ModelSerializer):
@@ -146,4 +229,36 @@ class InquiryDetailSerializer(InquirySerializer):
 
 class InquiryUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=InquiryStatus.choices, required=False)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=4000,
+        help_text="Kept as a note on the inquiry; a status change alone writes one too.",
+    )
+
+
+SEARCH_MAX_LENGTH = 100
+
+
+class PatientListQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=SEARCH_MAX_LENGTH,
+        help_text="Part of a name or phone number, or a whole MRN or email address.",
+    )
+
+
+class InquiryListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["open", "all", *InquiryStatus.values],
+        required=False,
+        default="open",
+        help_text="open (new, contacted, consult booked; the default), all, or one status.",
+    )
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=SEARCH_MAX_LENGTH,
+        help_text="Part of a name or phone number, or a whole email address.",
+    )

@@ -12,7 +12,7 @@ from ketaclinic.accounts.models import StaffMembership, User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.api.authentication import hash_secret
-from ketaclinic.api.models import ApiToken
+from ketaclinic.api.models import NAME_MAX_LENGTH, ApiToken
 from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
 from ketaclinic.clinics.models import Clinic
@@ -35,8 +35,18 @@ def api_token_issue(
         raise InvalidInput(
             "Name the integration that will use this token.", fields={"name": ["Required."]}
         )
-    if not StaffMembership.objects.filter(user=user, clinic=clinic, is_active=True).exists():
-        raise NotFound("That person does not work at this clinic.")
+    if len(name) > NAME_MAX_LENGTH:
+        raise InvalidInput(
+            f"Keep the integration's name to {NAME_MAX_LENGTH} characters.",
+            fields={"name": [f"At most {NAME_MAX_LENGTH} characters."]},
+        )
+    if not (
+        user.is_active
+        and StaffMembership.objects.filter(user=user, clinic=clinic, is_active=True).exists()
+    ):
+        raise NotFound(f"That person does not work at {clinic.name}.")
+    if expires_at is not None and timezone.is_naive(expires_at):
+        raise ValueError("expires_at must be an aware datetime")
     if expires_at is not None and expires_at <= timezone.now():
         raise InvalidInput(
             "The expiry must be in the future.", fields={"expires_at": ["Must be in the future."]}
@@ -64,6 +74,7 @@ def api_token_issue(
 
 @transaction.atomic
 def api_token_revoke(*, acting_user: User, token: ApiToken) -> ApiToken:
+    """Refuse every call with the token from now on. Revoking twice is a Conflict."""
     require_permission(user=acting_user, action=Action.API_TOKEN_MANAGE, clinic=token.clinic)
     locked = ApiToken.objects.select_for_update().get(pk=token.pk)
     if locked.revoked_at is not None:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from ketaclinic.api import endpoints
@@ -11,4 +11,7 @@ urlpatterns = [
     path("patients/<int:patient_id>", endpoints.PatientDetailView.as_view(), name="api_patient"),
     path("inquiries", endpoints.InquiryListView.as_view(), name="api_inquiries"),
     path("inquiries/<int:inquiry_id>", endpoints.InquiryDetailView.as_view(), name="api_inquiry"),
+    # Last: anything else under /api/v1/ answers in the error shape (a plain view, so it is not
+    # part of the OpenAPI document).
+    re_path(r"^(?P<path>.*)$", endpoints.endpoint_not_found, name="api_not_found"),
 ]

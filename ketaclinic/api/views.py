@@ -2,44 +2,38 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
-from ketaclinic.accounts.permissions import require_permission
-from ketaclinic.accounts.roles import Action
 from ketaclinic.api.forms import ApiTokenIssueForm
-from ketaclinic.api.models import ApiToken
+from ketaclinic.api.selectors import api_token_get_for_clinic, api_token_list_for_clinic
 from ketaclinic.api.services import api_token_issue, api_token_revoke
 from ketaclinic.core.errors import DomainError
 
+# The plaintext waits in the session between the POST and the page it redirects to, and is
+# removed when that page is shown: it never travels in a URL and is never shown twice.
 NEW_TOKEN_SESSION_KEY = "ketaclinic.new_api_token"  # noqa: S105  (a session key name)
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def api_tokens(request: HttpRequest) -> HttpResponse:
     clinic = acting_clinic(request)
     user = acting_user(request)
-    require_permission(user=user, action=Action.API_TOKEN_MANAGE, clinic=clinic)
-    form = ApiTokenIssueForm(request.POST or None, clinic_id=clinic.pk)
+    tokens = api_token_list_for_clinic(acting_user=user, clinic=clinic)
+    form = ApiTokenIssueForm(request.POST or None, clinic=clinic)
     if request.method == "POST" and form.is_valid():
-        expires_on = form.cleaned_data["expires_on"]
         try:
             token, plaintext = api_token_issue(
                 acting_user=user,
                 clinic=clinic,
                 user=form.cleaned_data["user"],
                 name=form.cleaned_data["name"],
-                expires_at=(
-                    datetime.datetime.combine(expires_on, datetime.time.min, tzinfo=clinic.zone)
-                    if expires_on
-                    else None
-                ),
+                expires_at=form.expires_at(),
             )
         except DomainError as error:
             form.add_error(None, error.message)
@@ -51,7 +45,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         "api/tokens.html",
         {
             "form": form,
-            "tokens": ApiToken.objects.filter(clinic=clinic).select_related("user", "created_by"),
+            "tokens": tokens,
             "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
             "nav": "api_tokens",
         },
@@ -63,8 +57,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     clinic = acting_clinic(request)
     user = acting_user(request)
-    require_permission(user=user, action=Action.API_TOKEN_MANAGE, clinic=clinic)
-    token = get_object_or_404(ApiToken, pk=token_id, clinic=clinic)
+    token = api_token_get_for_clinic(acting_user=user, clinic=clinic, token_id=token_id)
     try:
         api_token_revoke(acting_user=user, token=token)
     except DomainError as error:

@@ -1,0 +1,85 @@
+"""The OpenAPI document: clean, committed, served, and describing auth and the error shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.test import Client
+from drf_spectacular.drainage import GENERATOR_STATS
+from drf_spectacular.validation import validate_schema
+
+from ketaclinic.api.management.commands.openapi_check import generated_schema
+
+COMMITTED = Path(settings.BASE_DIR) / "docs" / "openapi.json"
+
+
+@pytest.fixture(scope="module")
+def schema() -> Any:
+    GENERATOR_STATS.reset()
+    generated = generated_schema()
+    assert not GENERATOR_STATS, "drf-spectacular reported warnings or errors"
+    return generated
+
+
+def test_the_document_is_valid_openapi_without_warnings(schema: Any) -> None:
+    validate_schema(schema)
+
+
+def test_the_committed_document_is_up_to_date(schema: Any) -> None:
+    assert json.loads(COMMITTED.read_text()) == schema
+    call_command("openapi_check")
+
+
+def test_the_check_fails_when_the_document_is_stale_or_missing(
+    settings: Any, tmp_path: Path
+) -> None:
+    settings.BASE_DIR = tmp_path
+    with pytest.raises(CommandError, match="missing"):
+        call_command("openapi_check")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "openapi.json").write_text("{}")
+    with pytest.raises(CommandError, match="stale"):
+        call_command("openapi_check")
+
+
+def test_the_served_document_is_the_committed_one(client: Client, db: None) -> None:
+    served = client.get("/api/v1/openapi.json")
+    assert served.status_code == 200
+    assert served.json() == json.loads(COMMITTED.read_text())
+
+
+def test_only_api_endpoints_are_described(schema: Any) -> None:
+    assert sorted(schema["paths"]) == [
+        "/api/v1/clinics",
+        "/api/v1/inquiries",
+        "/api/v1/inquiries/{inquiry_id}",
+        "/api/v1/me",
+        "/api/v1/patients",
+        "/api/v1/patients/{patient_id}",
+    ]
+
+
+def test_both_ways_in_are_described(schema: Any) -> None:
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["apiToken"]["in"] == "header"
+    assert schemes["apiToken"]["name"] == "Authorization"
+    assert "Token <prefix>.<secret>" in schemes["apiToken"]["description"]
+    assert "CSRF" in schemes["cookieAuth"]["description"]
+    for path in schema["paths"].values():
+        for operation in path.values():
+            assert operation["security"] == [{"apiToken": []}, {"cookieAuth": []}]
+
+
+def test_every_operation_documents_the_error_shape(schema: Any) -> None:
+    error = schema["components"]["schemas"]["Error"]
+    assert error["required"] == ["error", "request_id"]
+    for path in schema["paths"].values():
+        for operation in path.values():
+            for status in ("400", "401", "403", "404"):
+                content = operation["responses"][status]["content"]["application/json"]
+                assert content["schema"] == {"$ref": "#/components/schemas/Error"}
