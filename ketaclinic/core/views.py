@@ -8,6 +8,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from ketaclinic.core.request_context import current_request_context
+
 
 @never_cache
 @require_safe
@@ -22,7 +24,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+_API_CODES = {400: "bad_request", 403: "permission_denied", 404: "not_found", 500: "server_error"}
+
+
 def _error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        # API clients get the API's one error shape, even from Django's own error handlers.
+        context = current_request_context()
+        return JsonResponse(
+            {
+                "error": {"code": _API_CODES[status], "message": message, "fields": {}},
+                "request_id": context.request_id if context else None,
+            },
+            status=status,
+        )
     return render(request, "core/error.html", {"title": title, "message": message}, status=status)
 
 

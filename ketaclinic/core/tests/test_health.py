@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from unittest import mock
 
 import pytest
@@ -29,3 +30,24 @@ def test_every_response_carries_a_request_id(client: Client, db: None) -> None:
     minted = client.get("/healthz", HTTP_X_REQUEST_ID="bad id with spaces")["X-Request-ID"]
     assert minted != "bad id with spaces"
     assert len(minted) == 32
+
+
+@pytest.mark.django_db
+def test_an_unexpected_api_error_answers_in_the_api_error_shape(rf) -> None:
+    from ketaclinic.core.views import server_error
+
+    request = rf.get("/api/v1/patients")
+    response = server_error(request)
+    assert response.status_code == 500
+    body = json.loads(response.content)
+    assert body["error"]["code"] == "server_error"
+    assert "Nothing you saved" in body["error"]["message"]
+
+
+@pytest.mark.django_db
+def test_an_unexpected_page_error_is_a_calm_page(rf) -> None:
+    from ketaclinic.core.views import server_error
+
+    response = server_error(rf.get("/staff/"))
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
