@@ -8,8 +8,9 @@ from typing import Any
 from django import forms
 
 from ketaclinic.core.forms import StyledForm
-from ketaclinic.intake.models import INDICATION_CHOICES, TRIAL_OUTCOME_CHOICES
+from ketaclinic.intake.models import INDICATION_CHOICES, TRIAL_OUTCOME_CHOICES, EligibilityOutcome
 from ketaclinic.medicine.eligibility import HISTORY_RULES, History
+from ketaclinic.medicine.protocols import STANDARD_PROTOCOLS
 
 YES_NO_UNKNOWN = [("", "Not recorded"), ("yes", "Yes"), ("no", "No")]
 HISTORY_CHOICES = [(item.value, HISTORY_RULES[item][1]) for item in History]
@@ -109,3 +110,29 @@ def _formset(form: type[forms.Form]) -> Any:
 DiagnosisFormSet = _formset(DiagnosisForm)
 TrialFormSet = _formset(TrialForm)
 MedicationFormSet = _formset(MedicationForm)
+
+
+class EligibilityDecisionForm(StyledForm):
+    outcome = forms.ChoiceField(label="Decision", choices=EligibilityOutcome.choices)
+    protocol_key = forms.ChoiceField(label="Protocol (when approved)", required=False)
+    requested_items = forms.CharField(
+        label="Information needed (when more is needed)", required=False, max_length=500
+    )
+    note = forms.CharField(
+        label="Reasoning", widget=forms.Textarea(attrs={"rows": 3}), max_length=8000
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["protocol_key"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            ("", "—"),
+            *((protocol.key, protocol.name) for protocol in STANDARD_PROTOCOLS),
+        ]
+
+
+class AddendumForm(StyledForm):
+    text = forms.CharField(
+        label="Addendum", widget=forms.Textarea(attrs={"rows": 2}), max_length=8000
+    )

@@ -98,3 +98,57 @@ class CurrentMedication(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EligibilityOutcome(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    MORE_INFORMATION = "more_information", "More information needed"
+
+
+class EligibilityDecision(ClinicScopedModel):
+    """A physician's signed decision on a submitted intake. Never edited: changes are addenda."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="eligibility_decisions"
+    )
+    outcome = models.CharField(max_length=20, choices=EligibilityOutcome.choices)
+    protocol_key = models.CharField(max_length=64, blank=True)
+    note = models.TextField()
+    requested_items = models.CharField(max_length=500, blank=True, help_text="ECG, labs, records…")
+    advice_snapshot = models.JSONField(
+        help_text="The rules' advice the physician saw, with every reason."
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField()
+    signer_title = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-signed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(outcome="approved") | ~models.Q(protocol_key=""),
+                name="approval_names_a_protocol",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} by {self.signed_by} on {self.signed_at:%Y-%m-%d}"
+
+
+class DecisionAddendum(models.Model):
+    decision = models.ForeignKey(
+        EligibilityDecision, on_delete=models.PROTECT, related_name="addenda"
+    )
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Addendum by {self.author} on {self.created_at:%Y-%m-%d}"

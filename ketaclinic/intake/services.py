@@ -13,11 +13,14 @@ from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
-from ketaclinic.core.errors import InvalidInput
+from ketaclinic.core.errors import InvalidInput, PreconditionFailed
 from ketaclinic.intake.icd10 import icd10_description
 from ketaclinic.intake.models import (
     AntidepressantTrialRecord,
     CurrentMedication,
+    DecisionAddendum,
+    EligibilityDecision,
+    EligibilityOutcome,
     Intake,
     IntakeDiagnosis,
     IntakeStatus,
@@ -25,9 +28,9 @@ from ketaclinic.intake.models import (
 from ketaclinic.medicine.body_weight import check_height_cm, check_weight_kg
 from ketaclinic.medicine.eligibility import History, TrialOutcome
 from ketaclinic.medicine.errors import ClinicalRuleError
-from ketaclinic.medicine.protocols import Indication
+from ketaclinic.medicine.protocols import Indication, protocol_get
 from ketaclinic.medicine.vital_signs import VitalSigns, check_vital_signs
-from ketaclinic.patients.models import Patient, SexAtBirth
+from ketaclinic.patients.models import JourneyStage, Patient, SexAtBirth
 
 
 @dataclass(frozen=True)
@@ -186,3 +189,101 @@ def intake_save(*, acting_user: User, patient: Patient, entry: IntakeEntry, subm
         },
     )
     return intake
+
+
+def _advice_snapshot(intake: Intake) -> dict[str, object]:
+    from ketaclinic.intake.selectors import eligibility_advice_for_intake
+
+    advice = eligibility_advice_for_intake(intake)
+    if advice is None:
+        return {}
+    return {
+        "decision": advice.decision.value,
+        "adequate_failed_trials": advice.adequate_failed_trials,
+        "reasons": [
+            {"severity": reason.severity.value, "message": reason.message, "source": reason.source}
+            for reason in advice.reasons
+        ],
+    }
+
+
+@transaction.atomic
+def eligibility_decide(
+    *,
+    acting_user: User,
+    patient: Patient,
+    outcome: EligibilityOutcome,
+    note: str,
+    protocol_key: str = "",
+    requested_items: str = "",
+) -> EligibilityDecision:
+    """The physician's signed decision on a submitted intake (approved for a protocol, declined,
+    or more information needed). Signed and locked at once; later changes are addenda."""
+    membership = require_permission(
+        user=acting_user, action=Action.ELIGIBILITY_DECIDE, clinic=patient.clinic
+    )
+    intake = Intake.objects.filter(patient=patient, status=IntakeStatus.SUBMITTED).first()
+    if intake is None:
+        raise PreconditionFailed("The intake must be submitted before an eligibility decision.")
+    problems: dict[str, list[str]] = {}
+    if not note.strip():
+        problems["note"] = [
+            "Write the reasoning; it goes into the record (and any referral letter)."
+        ]
+    if outcome == EligibilityOutcome.APPROVED:
+        try:
+            protocol_get(protocol_key)
+        except ClinicalRuleError as error:
+            problems["protocol_key"] = [error.message]
+    if outcome == EligibilityOutcome.MORE_INFORMATION and not requested_items.strip():
+        problems["requested_items"] = ["Say what is needed (ECG, labs, records…)."]
+    if problems:
+        raise InvalidInput("The decision is not complete.", fields=problems)
+    decision = EligibilityDecision.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        outcome=outcome,
+        protocol_key=protocol_key if outcome == EligibilityOutcome.APPROVED else "",
+        note=note.strip(),
+        requested_items=requested_items.strip(),
+        advice_snapshot=_advice_snapshot(intake),
+        signed_by=acting_user,
+        signed_at=timezone.now(),
+        signer_title=membership.title,
+    )
+    patient.journey_stage = {
+        EligibilityOutcome.APPROVED: JourneyStage.APPROVED,
+        EligibilityOutcome.DECLINED: JourneyStage.DECLINED,
+        EligibilityOutcome.MORE_INFORMATION: JourneyStage.ELIGIBILITY_REVIEW,
+    }[outcome]
+    patient.save(update_fields=["journey_stage", "phone_digits", "updated_at"])
+    audit_record(
+        actor=acting_user,
+        action=AuditAction.ELIGIBILITY_DECIDED,
+        clinic=patient.clinic,
+        patient_id=patient.pk,
+        subject=decision,
+        detail={"outcome": outcome.value, "protocol": decision.protocol_key},
+    )
+    return decision
+
+
+@transaction.atomic
+def eligibility_addendum_add(
+    *, acting_user: User, decision: EligibilityDecision, text: str
+) -> DecisionAddendum:
+    """A signed decision is never edited; a physician adds a dated addendum instead."""
+    require_permission(user=acting_user, action=Action.ELIGIBILITY_DECIDE, clinic=decision.clinic)
+    if not text.strip():
+        raise InvalidInput("Write the addendum.", fields={"text": ["Required."]})
+    addendum = DecisionAddendum.objects.create(
+        decision=decision, text=text.strip(), author=acting_user
+    )
+    audit_record(
+        actor=acting_user,
+        action=AuditAction.ELIGIBILITY_ADDENDUM,
+        clinic=decision.clinic,
+        patient_id=decision.patient_id,
+        subject=addendum,
+    )
+    return addendum

@@ -7,19 +7,39 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+from weasyprint import HTML
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.roles import Action
+from ketaclinic.audit.models import AuditAction
+from ketaclinic.audit.services import audit_record
 from ketaclinic.core.errors import DomainError
-from ketaclinic.intake.forms import DiagnosisFormSet, IntakeForm, MedicationFormSet, TrialFormSet
+from ketaclinic.intake.forms import (
+    AddendumForm,
+    DiagnosisFormSet,
+    EligibilityDecisionForm,
+    IntakeForm,
+    MedicationFormSet,
+    TrialFormSet,
+)
 from ketaclinic.intake.icd10 import CODES
+from ketaclinic.intake.models import EligibilityDecision, EligibilityOutcome
 from ketaclinic.intake.selectors import (
     eligibility_advice_for_intake,
     intake_get_for_patient,
     intake_medication_report,
 )
-from ketaclinic.intake.services import IntakeEntry, MedicationEntry, TrialEntry, intake_save
+from ketaclinic.intake.services import (
+    IntakeEntry,
+    MedicationEntry,
+    TrialEntry,
+    eligibility_addendum_add,
+    eligibility_decide,
+    intake_save,
+)
 from ketaclinic.medicine.eligibility import History, TrialOutcome
 from ketaclinic.patients.access import patient_get_for_staff
 
@@ -156,6 +176,112 @@ def intake_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
             "icd10_codes": CODES,
             "advice": eligibility_advice_for_intake(intake) if intake else None,
             "interactions": intake_medication_report(intake) if intake else None,
+            "decisions": EligibilityDecision.objects.filter(patient=patient)
+            .select_related("signed_by")
+            .prefetch_related("addenda__author"),
+            "decision_form": EligibilityDecisionForm(),
+            "addendum_form": AddendumForm(),
             "nav": "patients",
         },
     )
+
+
+@login_required
+@require_POST
+def eligibility_decision_create(request: HttpRequest, patient_id: int) -> HttpResponse:
+    clinic = acting_clinic(request)
+    user = acting_user(request)
+    patient = patient_get_for_staff(
+        user=user, clinic=clinic, patient_id=patient_id, action=Action.ELIGIBILITY_DECIDE
+    )
+    form = EligibilityDecisionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            decision = eligibility_decide(
+                acting_user=user,
+                patient=patient,
+                outcome=EligibilityOutcome(data["outcome"]),
+                note=data["note"],
+                protocol_key=data["protocol_key"],
+                requested_items=data["requested_items"],
+            )
+        except DomainError as error:
+            detail = "; ".join(
+                message
+                for messages_for_field in error.fields.values()
+                for message in messages_for_field
+            )
+            messages.error(request, f"{error.message} {detail}".strip())
+        else:
+            messages.success(request, f"Decision signed: {decision.get_outcome_display()}.")
+    else:
+        messages.error(
+            request,
+            "The decision is not complete: "
+            + "; ".join(
+                f"{name}: {' '.join(str(e) for e in errors)}"
+                for name, errors in form.errors.items()
+            ),
+        )
+    return redirect("intake:edit", patient_id=patient.pk)
+
+
+@login_required
+@require_POST
+def eligibility_addendum_create(request: HttpRequest, decision_id: int) -> HttpResponse:
+    clinic = acting_clinic(request)
+    user = acting_user(request)
+    decision = get_object_or_404(EligibilityDecision, pk=decision_id, clinic=clinic)
+    patient_get_for_staff(
+        user=user, clinic=clinic, patient_id=decision.patient_id, action=Action.ELIGIBILITY_DECIDE
+    )
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            eligibility_addendum_add(
+                acting_user=user, decision=decision, text=form.cleaned_data["text"]
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Addendum added.")
+    else:
+        messages.error(request, "Write the addendum.")
+    return redirect("intake:edit", patient_id=decision.patient_id)
+
+
+@login_required
+def referral_letter(request: HttpRequest, decision_id: int) -> HttpResponse:
+    """A declined patient's referral letter as a PDF, for the referring and primary clinicians."""
+    clinic = acting_clinic(request)
+    user = acting_user(request)
+    decision = get_object_or_404(
+        EligibilityDecision.objects.select_related("patient", "signed_by"),
+        pk=decision_id,
+        clinic=clinic,
+        outcome=EligibilityOutcome.DECLINED,
+    )
+    patient = patient_get_for_staff(user=user, clinic=clinic, patient_id=decision.patient_id)
+    html = render_to_string(
+        "intake/referral_letter.html",
+        {
+            "decision": decision,
+            "patient": patient,
+            "clinic": clinic,
+            "addenda": decision.addenda.all(),
+        },
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    audit_record(
+        actor=user,
+        action=AuditAction.REFERRAL_LETTER_EXPORTED,
+        clinic=clinic,
+        patient_id=patient.pk,
+        subject=decision,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="referral-{patient.medical_record_number}.pdf"'
+    )
+    return response
