@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "ketaclinic.inquiries",
     "ketaclinic.outcomes",
     "ketaclinic.intake",
+    "ketaclinic.consent",
     "ketaclinic.website",
     "ketaclinic.portal",
     "ketaclinic.api",

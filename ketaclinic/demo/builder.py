@@ -300,7 +300,36 @@ def build_demo(*, today: datetime.date, extra_patients: int = 0) -> DemoSummary:
             denver, today=today, rng=rng, count=extra_patients
         )
     _demo_inquiries(denver, front_desk=users["frontdesk.patel@catalyst.example"])
+    _demo_consents(denver, director=users["dr.okafor@catalyst.example"])
     return summary
+
+
+def _demo_consents(clinic: Clinic, *, director: User) -> None:
+    from django.utils import timezone
+
+    from ketaclinic.consent import texts
+    from ketaclinic.consent.models import ConsentDocument, Treatment
+
+    for treatment, title, body in (
+        (Treatment.IV_KETAMINE, "Consent to IV ketamine treatment (off-label)", texts.IV_KETAMINE),
+        (Treatment.ESKETAMINE, "Consent to esketamine (SPRAVATO) treatment", texts.ESKETAMINE),
+        (
+            Treatment.KETAMINE_ASSISTED_PSYCHOTHERAPY,
+            "Consent to ketamine-assisted psychotherapy",
+            texts.KAP,
+        ),
+    ):
+        ConsentDocument.objects.get_or_create(
+            clinic=clinic,
+            treatment=treatment,
+            version=1,
+            defaults={
+                "title": title,
+                "body": body,
+                "published_at": timezone.now(),
+                "published_by": director,
+            },
+        )
 
 
 _STORY_PATIENTS = [

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from ketaclinic.consent import views
+
+app_name = "consent"
+urlpatterns = [
+    path("patients/<int:patient_id>/", views.consent_overview, name="overview"),
+    path("patients/<int:patient_id>/sign/<str:treatment>/", views.consent_sign_view, name="sign"),
+    path("signatures/<int:signature_id>.pdf", views.consent_pdf, name="pdf"),
+]

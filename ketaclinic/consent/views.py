@@ -1,0 +1,105 @@
+"""Consent on a clinic tablet: the patient reads and signs, the staff member signed in witnesses."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.roles import Action
+from ketaclinic.audit.models import AuditAction
+from ketaclinic.audit.services import audit_record
+from ketaclinic.consent.forms import ConsentSignForm
+from ketaclinic.consent.models import ConsentSignature, Treatment
+from ketaclinic.consent.services import consent_current, consent_document_latest, consent_sign
+from ketaclinic.core.errors import DomainError, NotFound
+from ketaclinic.patients.access import patient_get_for_staff
+
+
+@login_required
+def consent_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
+    clinic = acting_clinic(request)
+    patient = patient_get_for_staff(
+        user=acting_user(request), clinic=clinic, patient_id=patient_id, action=Action.PATIENT_LIST
+    )
+    rows = [
+        (
+            treatment,
+            consent_document_latest(clinic=clinic, treatment=treatment),
+            consent_current(patient=patient, treatment=treatment),
+        )
+        for treatment in Treatment
+    ]
+    history = ConsentSignature.objects.filter(patient=patient).select_related("document", "witness")
+    return render(
+        request,
+        "consent/overview.html",
+        {"patient": patient, "rows": rows, "history": history, "nav": "patients"},
+    )
+
+
+@login_required
+def consent_sign_view(request: HttpRequest, patient_id: int, treatment: str) -> HttpResponse:
+    clinic = acting_clinic(request)
+    user = acting_user(request)
+    patient = patient_get_for_staff(
+        user=user, clinic=clinic, patient_id=patient_id, action=Action.CONSENT_WITNESS
+    )
+    if treatment not in Treatment.values:
+        raise NotFound("No such treatment.")
+    document = consent_document_latest(clinic=clinic, treatment=Treatment(treatment))
+    if document is None:
+        raise NotFound("No consent has been published for this treatment yet.")
+    form = ConsentSignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent_sign(
+                witness=user,
+                patient=patient,
+                document=document,
+                typed_name=form.cleaned_data["typed_name"],
+                drawn_signature_data_url=form.cleaned_data["drawn_signature"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Consent signed and witnessed: {document}.")
+            return redirect("consent:overview", patient_id=patient.pk)
+    paragraphs = [paragraph for paragraph in document.body.split("\n\n") if paragraph.strip()]
+    return render(
+        request,
+        "consent/sign.html",
+        {
+            "patient": patient,
+            "document": document,
+            "paragraphs": paragraphs,
+            "form": form,
+            "nav": "patients",
+        },
+    )
+
+
+@login_required
+def consent_pdf(request: HttpRequest, signature_id: int) -> HttpResponse:
+    clinic = acting_clinic(request)
+    user = acting_user(request)
+    signature = get_object_or_404(
+        ConsentSignature.objects.select_related("document"), pk=signature_id, clinic=clinic
+    )
+    patient = patient_get_for_staff(
+        user=user, clinic=clinic, patient_id=signature.patient_id, action=Action.PATIENT_LIST
+    )
+    audit_record(
+        actor=user,
+        action=AuditAction.CONSENT_DOWNLOADED,
+        clinic=clinic,
+        patient_id=patient.pk,
+        subject=signature,
+    )
+    response = HttpResponse(bytes(signature.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="consent-{patient.medical_record_number}-{signature.document.treatment}-v{signature.document.version}.pdf"'
+    )
+    return response
