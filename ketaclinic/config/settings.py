@@ -340,6 +340,8 @@ AUDIT_SEAL_INLINE = _env_bool("AUDIT_SEAL_INLINE", default=True)
 PUBLIC_CLINIC_SLUG = os.environ.get("PUBLIC_CLINIC_SLUG", "")
 # Inquiry form: at most this many submissions per IP address per hour.
 INQUIRY_RATE_LIMIT_PER_HOUR = _env_int("INQUIRY_RATE_LIMIT_PER_HOUR", 5)
+# Registration refuses patients younger than this (adults only, CLINICAL.md §1.2).
+MINIMUM_PATIENT_AGE = _env_int("MINIMUM_PATIENT_AGE", 18)
 # Credentials expiring within this many days are listed for clinic admins.
 CREDENTIAL_EXPIRY_WARNING_DAYS = _env_int("CREDENTIAL_EXPIRY_WARNING_DAYS", 60)
 

@@ -157,6 +157,12 @@ def consent_sign(
     latest = consent_document_latest(clinic=patient.clinic, treatment=Treatment(document.treatment))
     if latest is None or latest.pk != document.pk:
         raise PreconditionFailed("A newer version of this consent exists; sign the current one.")
+    existing = consent_current(patient=patient, treatment=Treatment(document.treatment))
+    if existing is not None and existing.document_id == document.pk:
+        raise PreconditionFailed(
+            f"{patient.display_name} already has a current consent to {document}, signed "
+            f"{existing.signed_at:%d %b %Y}; it does not need signing again."
+        )
     legal_name = f"{patient.legal_first_name} {patient.legal_last_name}"
     if _normalized(typed_name) != _normalized(legal_name):
         raise InvalidInput(

@@ -6,6 +6,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
@@ -83,10 +84,18 @@ def _validate(details: PatientDetails, *, today: datetime.date) -> None:
         fields["date_of_birth"] = ["The date of birth is in the future."]
     elif details.date_of_birth < today.replace(year=today.year - 120):
         fields["date_of_birth"] = ["The date of birth is more than 120 years ago."]
+    elif _age(details.date_of_birth, today) < settings.MINIMUM_PATIENT_AGE:
+        fields["date_of_birth"] = [
+            f"The clinic treats patients aged {settings.MINIMUM_PATIENT_AGE} and over."
+        ]
     if not details.phone.strip() and not details.email.strip():
         fields["phone"] = ["Give a phone number or an email address."]
     if fields:
         raise InvalidInput("Some details are missing or not valid.", fields=fields)
+
+
+def _age(born: datetime.date, today: datetime.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def _next_mrn(clinic: Clinic) -> str:

@@ -223,3 +223,10 @@ def test_unknown_treatment_or_another_clinics_patient_is_not_found(
     assert (
         client.get(reverse("consent:sign", args=[personas.pat.pk, "esketamine"])).status_code == 404
     )
+
+
+def test_a_consent_cannot_be_signed_twice(personas: Personas, document: Any) -> None:
+    sign(personas, document)
+    with pytest.raises(PreconditionFailed, match="does not need signing again"):
+        sign(personas, document)
+    assert ConsentSignature.objects.count() == 1

@@ -138,6 +138,7 @@ def test_the_page_lists_the_matches_and_registers_after_confirmation(
         ({"date_of_birth": "12/04/1988x"}, "date_of_birth", "valid date"),
         ({"date_of_birth": "2999-01-01"}, "date_of_birth", "in the future"),
         ({"date_of_birth": "1800-01-01"}, "date_of_birth", "120 years"),
+        ({"date_of_birth": "2015-01-01"}, "date_of_birth", "aged 18 and over"),
         ({"phone": "", "email": ""}, "phone", "phone number or an email"),
         ({"phone": "555"}, "phone", "area code"),
         ({"escort_phone": "call Luis"}, "escort_phone", "area code"),
