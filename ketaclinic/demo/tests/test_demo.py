@@ -88,3 +88,20 @@ def test_totp_prints_the_current_six_digit_code_in_debug(settings) -> None:
     assert code.isdigit()
     with pytest.raises(CommandError, match="No authenticator app"):
         call_command("totp", "nobody@catalyst.example")
+
+
+def test_the_demo_shows_each_step_of_the_journey() -> None:
+    from ketaclinic.consent.models import ConsentSignature
+    from ketaclinic.intake.models import EligibilityDecision, Intake, IntakeStatus
+
+    run_demo()
+    run_demo()  # and again: nothing is added twice
+    assert Intake.objects.filter(status=IntakeStatus.DRAFT).count() == 1
+    assert Intake.objects.filter(status=IntakeStatus.SUBMITTED).count() == 5
+    outcomes = sorted(EligibilityDecision.objects.values_list("outcome", flat=True))
+    assert outcomes == ["approved", "approved", "approved", "declined"]
+    assert ConsentSignature.objects.count() == 2
+    assert (
+        Patient.objects.get(medical_record_number="CC-00001").journey_stage
+        == JourneyStage.IN_INDUCTION
+    )
