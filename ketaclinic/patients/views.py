@@ -11,8 +11,12 @@ from django.shortcuts import redirect, render
 from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action
+from ketaclinic.consent.models import Treatment
+from ketaclinic.consent.services import consent_current, consent_document_latest
 from ketaclinic.core.errors import DomainError
 from ketaclinic.inquiries.selectors import inquiry_get_for_staff
+from ketaclinic.intake.models import EligibilityDecision
+from ketaclinic.intake.selectors import eligibility_advice_for_intake, intake_get_for_patient
 from ketaclinic.medicine.questionnaires import INSTRUMENTS
 from ketaclinic.outcomes.selectors import (
     open_task_list_for_patient,
@@ -105,6 +109,29 @@ def patient_register_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _chart_summary(patient: Patient) -> dict[str, object]:
+    """The chart's alerts and status lines: allergies, contraindications, the decision, consent."""
+    intake = intake_get_for_patient(patient_id=patient.pk)
+    advice = eligibility_advice_for_intake(intake) if intake is not None else None
+    return {
+        "intake": intake,
+        "contraindications": [r for r in advice.reasons if r.severity != "caution"]
+        if advice
+        else [],
+        "decision": EligibilityDecision.objects.filter(patient=patient)
+        .select_related("signed_by")
+        .first(),
+        "consents": [
+            (
+                treatment,
+                consent_document_latest(clinic=patient.clinic, treatment=treatment),
+                consent_current(patient=patient, treatment=treatment),
+            )
+            for treatment in Treatment
+        ],
+    }
+
+
 @login_required
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Demographics for anyone who may list patients; the clinical sections for those who may
@@ -129,6 +156,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             if sees_chart
             else [],
             "open_tasks": open_task_list_for_patient(patient=patient) if sees_chart else [],
+            **(_chart_summary(patient) if sees_chart else {}),
             "instruments": sorted(INSTRUMENTS.values(), key=lambda instrument: instrument.name),
             "nav": "patients",
         },

@@ -181,3 +181,39 @@ def test_an_approved_decision_has_no_referral_letter(
         .status_code
         == 404
     )
+
+
+def test_the_chart_shows_allergies_contraindications_decision_and_consent(
+    client_for: Any, personas: Personas
+) -> None:
+    from ketaclinic.intake.services import IntakeEntry
+    from ketaclinic.medicine.eligibility import History
+
+    entry = IntakeEntry(
+        **{
+            **COMPLETE.__dict__,
+            "allergies": "Penicillin (rash)",
+            "medical_history": (History.PSYCHOSIS,),
+        }
+    )
+    intake_save(acting_user=personas.nina, patient=personas.pat, entry=entry, submit=True)
+    eligibility_decide(
+        acting_user=personas.bob,
+        patient=personas.pat,
+        outcome=EligibilityOutcome.DECLINED,
+        note="Psychosis.",
+    )
+    chart = (
+        client_for(personas.bob)
+        .get(reverse("patients:detail", args=[personas.pat.pk]))
+        .content.decode()
+    )
+    assert "Penicillin (rash)" in chart
+    assert "Active psychosis" in chart
+    assert "Declined" in chart
+    front_desk = (
+        client_for(personas.fran)
+        .get(reverse("patients:detail", args=[personas.pat.pk]))
+        .content.decode()
+    )
+    assert "Penicillin" not in front_desk
