@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from ketaclinic.api import endpoints
+from ketaclinic.api import clinical, endpoints
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
@@ -9,6 +9,26 @@ urlpatterns = [
     path("clinics", endpoints.ClinicListView.as_view(), name="api_clinics"),
     path("patients", endpoints.PatientListView.as_view(), name="api_patients"),
     path("patients/<int:patient_id>", endpoints.PatientDetailView.as_view(), name="api_patient"),
+    path(
+        "patients/<int:patient_id>/intake",
+        clinical.PatientIntakeView.as_view(),
+        name="api_patient_intake",
+    ),
+    path(
+        "patients/<int:patient_id>/questionnaire-responses",
+        clinical.PatientQuestionnaireResponsesView.as_view(),
+        name="api_patient_responses",
+    ),
+    path(
+        "patients/<int:patient_id>/eligibility-decisions",
+        clinical.PatientEligibilityDecisionsView.as_view(),
+        name="api_patient_decisions",
+    ),
+    path(
+        "patients/<int:patient_id>/consents",
+        clinical.PatientConsentsView.as_view(),
+        name="api_patient_consents",
+    ),
     path("inquiries", endpoints.InquiryListView.as_view(), name="api_inquiries"),
     path("inquiries/<int:inquiry_id>", endpoints.InquiryDetailView.as_view(), name="api_inquiry"),
     # Last: anything else under /api/v1/ answers in the error shape (a plain view, so it is not

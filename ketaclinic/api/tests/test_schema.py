@@ -61,6 +61,10 @@ def test_only_api_endpoints_are_described(schema: Any) -> None:
         "/api/v1/me",
         "/api/v1/patients",
         "/api/v1/patients/{patient_id}",
+        "/api/v1/patients/{patient_id}/consents",
+        "/api/v1/patients/{patient_id}/eligibility-decisions",
+        "/api/v1/patients/{patient_id}/intake",
+        "/api/v1/patients/{patient_id}/questionnaire-responses",
     ]
 
 

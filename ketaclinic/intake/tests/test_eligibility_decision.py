@@ -213,7 +213,11 @@ def test_the_chart_shows_allergies_contraindications_decision_and_consent(
     assert "Declined" in chart
     assert "F33.2" in chart
     assert "lorazepam 1 mg" in chart
-    therapist = client_for(personas.theo).get(reverse("patients:detail", args=[personas.pat.pk])).content.decode()
+    therapist = (
+        client_for(personas.theo)
+        .get(reverse("patients:detail", args=[personas.pat.pk]))
+        .content.decode()
+    )
     assert "Psychiatric history" in therapist
     front_desk = (
         client_for(personas.fran)
