@@ -55,6 +55,9 @@ class IntakeSerializer(serializers.Serializer):
 
 
 class QuestionnaireResponseSerializer(serializers.ModelSerializer):
+    # Declared so the schema is the same on every database (model IntegerField ranges differ).
+    total = serializers.IntegerField(read_only=True)
+
     class Meta:
         model = QuestionnaireResponse
         fields = [
