@@ -220,6 +220,9 @@ ACCOUNT_RATE_LIMITS = {"login_failed": None}
 MFA_ADAPTER = "ketaclinic.accounts.adapters.ClinicMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "ketaclinic"
+# Accept the code of the 30-second step before or after the current one (RFC 6238 §5.2 advises
+# allowing one step of drift): phones' clocks drift, and a code typed at :29 arrives at :31.
+MFA_TOTP_TOLERANCE = 1
 MFA_RECOVERY_CODE_COUNT = 10
 
 # Five failed sign-ins within AXES_COOLOFF_MINUTES lock that account for the same period.
