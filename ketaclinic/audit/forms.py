@@ -2,52 +2,94 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from typing import Any
 
 from django import forms
 
 from ketaclinic.audit.models import AuditAction, AuditOutcome
-from ketaclinic.audit.selectors import AuditFilters
+from ketaclinic.audit.selectors import AuditFilters, audit_patient_id_for_mrn
+from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.forms import StyledForm
-from ketaclinic.patients.models import Patient
+
+# Row ids are 64-bit; a longer number cannot name a patient (and would overflow the query).
+_LARGEST_ID = 2**63 - 1
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+# The trail starts when the clinic starts using ketaclinic; a date outside these years is a typo
+# (and years near 1 or 9999 cannot be turned into the clinic's midnight in every time zone).
+_EARLIEST = datetime.date(2000, 1, 1)
+_LATEST = datetime.date(2100, 12, 31)
+
+
+def _date_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        help_text="The clinic's calendar day.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a real date, as YYYY-MM-DD."},
+    )
 
 
 class AuditFilterForm(StyledForm):
     patient = forms.CharField(
         label="Patient", required=False, max_length=40, help_text="Patient id or MRN."
     )
-    user = forms.EmailField(label="User email", required=False)
+    user = forms.EmailField(
+        label="User email",
+        required=False,
+        error_messages={"invalid": "Enter the user's full email address."},
+    )
     action = forms.ChoiceField(
-        label="Action", required=False, choices=[("", "Any action"), *AuditAction.choices]
+        label="Action",
+        required=False,
+        choices=[("", "Any action"), *AuditAction.choices],
+        error_messages={"invalid_choice": "Choose an action from the list."},
     )
     outcome = forms.ChoiceField(
-        label="Outcome", required=False, choices=[("", "Any outcome"), *AuditOutcome.choices]
+        label="Outcome",
+        required=False,
+        choices=[("", "Any outcome"), *AuditOutcome.choices],
+        error_messages={"invalid_choice": "Choose an outcome from the list."},
     )
-    date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = _date_field("From")
+    date_to = _date_field("To")
 
-    def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
-        self.clinic_id = clinic_id
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        self.clinic = clinic
         super().__init__(*args, **kwargs)
 
     def clean_patient(self) -> int | None:
         value: str = self.cleaned_data["patient"].strip()
         if not value:
             return None
-        if value.isdigit():
-            return int(value)
-        patient_id = (
-            Patient.objects.filter(clinic_id=self.clinic_id, medical_record_number__iexact=value)
-            .values_list("id", flat=True)
-            .first()
-        )
+        if _ASCII_DIGITS.fullmatch(value):
+            number = int(value)
+            if not 1 <= number <= _LARGEST_ID:
+                raise forms.ValidationError(f"{value} is not a patient id.")
+            return number
+        patient_id = audit_patient_id_for_mrn(clinic=self.clinic, medical_record_number=value)
         if patient_id is None:
-            raise forms.ValidationError(f"No patient at this clinic has the MRN {value}.")
+            raise forms.ValidationError(
+                f"Enter a patient id (a number) or an MRN; no patient at {self.clinic.name} "
+                f"has the MRN “{value}”."
+            )
         return patient_id
+
+    def _clean_date(self, name: str) -> datetime.date | None:
+        value: datetime.date | None = self.cleaned_data.get(name)
+        if value is not None and not _EARLIEST <= value <= _LATEST:
+            raise forms.ValidationError(
+                f"Enter a date between {_EARLIEST.year} and {_LATEST.year}."
+            )
+        return value
+
+    def clean_date_from(self) -> datetime.date | None:
+        return self._clean_date("date_from")
+
+    def clean_date_to(self) -> datetime.date | None:
+        return self._clean_date("date_to")
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from ketaclinic.accounts.roles import Role
+
 
 class AuditAction(models.TextChoices):
     SIGN_IN = "auth.sign_in", "Signed in"
@@ -52,6 +54,10 @@ class AuditAction(models.TextChoices):
     API_TOKEN_REFUSED = "api.token_refused", "API token refused"
 
 
+# Sign-in, sign-out, lockout and MFA events: recorded before a clinic is chosen, so without one.
+AUTHENTICATION_PREFIX = "auth."
+
+
 class AuditOutcome(models.TextChoices):
     SUCCESS = "success", "Success"
     REFUSED = "refused", "Refused"
@@ -86,6 +92,13 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} by {self.actor_label or '-'}"
+
+    @property
+    def actor_role_label(self) -> str:
+        """The role's name as staff read it; a role since renamed or removed shows as stored."""
+        if self.actor_role in Role.values:
+            return str(Role(self.actor_role).label)
+        return self.actor_role
 
 
 class AuditSeal(models.Model):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import ipaddress
+import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Count, Min, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -29,6 +33,28 @@ logger = logging.getLogger(__name__)
 # Any constant: the key of PostgreSQL's advisory lock that only one sealer holds at a time.
 _SEALER_LOCK_KEY = 7_326_001
 
+# An event waits unsealed only while its own transaction is open, so it is never far behind the
+# newest sealed event. The sealer and the page look this many event ids back from the newest
+# link, which keeps their search small however long the trail grows. (Only a transaction left
+# open while this many audit rows were written elsewhere would fall outside it; `verify` would
+# then alert, and `ketaclinic audit seal`, which searches the whole trail, links it.)
+SEAL_LOOKBACK_IDS = 10_000
+
+# The audit page recomputes this many of the newest links on every view; `verify` does them all.
+PAGE_CHECK_LINKS = 500
+
+
+def _max_length(name: str) -> int:
+    field = AuditEvent._meta.get_field(name)
+    assert isinstance(field, models.CharField)
+    return field.max_length or 0
+
+
+_TEXT_LIMITS = {
+    name: _max_length(name)
+    for name in ("actor_label", "actor_role", "object_type", "object_id", "request_id")
+}
+
 
 def audit_record(
     *,
@@ -43,29 +69,73 @@ def audit_record(
     actor_label: str = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction; it is sealed into the chain after commit."""
+    """Append one event in the caller's transaction; it is sealed into the chain after commit.
+
+    Whatever a caller passes (an attacker's typed sign-in name, a URL, a proxy's address), the
+    event is stored: text is cut to its column and NUL removed, detail made plain JSON, and an
+    address that is not one kept in detail instead. Recording must never be what fails a request.
+    """
     context = current_request_context()
     is_known_user = actor is not None and actor.is_authenticated
     if not actor_role and clinic is not None and is_known_user:
-        actor_role = _role_at(actor, clinic)  # type: ignore[arg-type]
+        actor_role = _role_at(actor, clinic)  # type: ignore[arg-type]  # authenticated: a User
+    detail = _plain_json(detail or {})
+    source_ip = _ip_or_none(context.source_ip if context else None)
+    if context and context.source_ip and source_ip is None:
+        detail["unparsed_source_ip"] = _text(context.source_ip, 100)
     event = AuditEvent.objects.create(
         occurred_at=timezone.now(),
-        actor_id=actor.pk if is_known_user else None,  # type: ignore[union-attr]
-        actor_label=actor_label or (getattr(actor, "email", "") if is_known_user else ""),
-        actor_role=actor_role,
+        actor_id=actor.pk if is_known_user else None,  # type: ignore[union-attr]  # not None here
+        actor_label=_text(
+            actor_label or (getattr(actor, "email", "") if is_known_user else ""), "actor_label"
+        ),
+        actor_role=_text(actor_role, "actor_role"),
         clinic_id=clinic.pk if clinic is not None else clinic_id,
         patient_id=patient_id,
         action=action,
-        object_type=subject._meta.label if subject is not None else "",
-        object_id=str(subject.pk) if subject is not None else "",
+        object_type=_text(subject._meta.label if subject is not None else "", "object_type"),
+        object_id=_text(str(subject.pk) if subject is not None else "", "object_id"),
         outcome=outcome,
-        source_ip=context.source_ip if context else None,
-        request_id=context.request_id if context else "",
-        detail=detail or {},
+        source_ip=source_ip,
+        request_id=_text(context.request_id if context else "", "request_id"),
+        detail=detail,
     )
     if settings.AUDIT_SEAL_INLINE:
         transaction.on_commit(_seal_after_commit)
     return event
+
+
+def _text(value: str, limit: str | int) -> str:
+    length = limit if isinstance(limit, int) else _TEXT_LIMITS[limit]
+    return str(value).replace("\x00", "")[: length or None]
+
+
+def _plain_json(detail: dict[str, Any]) -> dict[str, Any]:
+    # JSONField refuses dates and Decimals, and PostgreSQL's jsonb refuses NUL in strings; the
+    # chain hashes what comes back from the database, so store exactly plain JSON.
+    # (NaN and Infinity, which jsonb refuses too, are kept as their names.)
+    text = json.dumps(detail, default=str)
+    plain: dict[str, Any] = _without_nul(json.loads(text, parse_constant=str))
+    return plain
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
+
+
+def _ip_or_none(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
 
 
 def _role_at(user: User, clinic: Clinic) -> str:
@@ -76,7 +146,8 @@ def _role_at(user: User, clinic: Clinic) -> str:
 
 
 def audit_refusal(*, request: HttpRequest, error: DomainError) -> AuditEvent:
-    """A refused action, recorded outside the refused transaction so it survives its rollback."""
+    """A refused action. Call it once the refused transaction has been rolled back (as the
+    error middleware does), so the record survives the rollback of what was refused."""
     clinic = getattr(request, "clinic", None)
     return audit_record(
         actor=getattr(request, "user", None),
@@ -104,59 +175,105 @@ def _acquire_sealer_lock() -> bool:
     return True
 
 
-def audit_seal_pending(*, batch_size: int = 2000) -> int:
-    """Link every committed, unsealed event into the chain, in id order. Returns how many."""
+def _unsealed(*, newest_sealed_event_id: int | None, whole_trail: bool) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.filter(seal__isnull=True)
+    if newest_sealed_event_id is not None and not whole_trail:
+        events = events.filter(id__gt=newest_sealed_event_id - SEAL_LOOKBACK_IDS)
+    return events
+
+
+def _newest_seal() -> AuditSeal | None:
+    return (
+        AuditSeal.objects.order_by("-sequence").only("sequence", "entry_hash", "event_id").first()
+    )
+
+
+def _seal_batch(*, batch_size: int, whole_trail: bool) -> tuple[int, int | None] | None:
+    """Seal up to batch_size events in one transaction: how many, and the newest link's event.
+
+    None when another sealer holds the lock.
+    """
+    with transaction.atomic():
+        if not _acquire_sealer_lock():
+            return None
+        last = _newest_seal()
+        sequence = last.sequence if last else 0
+        previous_hash = last.entry_hash if last else GENESIS_HASH
+        pending = list(
+            _unsealed(
+                newest_sealed_event_id=last.event_id if last else None, whole_trail=whole_trail
+            ).order_by("id")[:batch_size]
+        )
+        now = timezone.now()
+        seals = []
+        for event in pending:
+            sequence += 1
+            current_hash = entry_hash(event=event, previous_hash=previous_hash)
+            seals.append(
+                AuditSeal(
+                    sequence=sequence,
+                    event=event,
+                    previous_hash=previous_hash,
+                    entry_hash=current_hash,
+                    sealed_at=now,
+                )
+            )
+            previous_hash = current_hash
+        AuditSeal.objects.bulk_create(seals)
+        newest_event_id = seals[-1].event_id if seals else (last.event_id if last else None)
+        return len(seals), newest_event_id
+
+
+def audit_seal_pending(
+    *, batch_size: int = 2000, whole_trail: bool = False, max_batches: int = 100
+) -> int:
+    """Link committed, unsealed events into the chain, in id order. Returns how many.
+
+    One sealer at a time holds the lock; a caller that finds it taken returns at once. So that
+    its events are not left behind, the holder looks again after letting go of the lock, and
+    seals on while anything is pending: an event committed before a refused caller tried the lock
+    is committed before the holder looks again, so one of the two always takes it.
+    `whole_trail` searches every event rather than the recent window (SEAL_LOOKBACK_IDS).
+    """
     sealed = 0
-    while True:
+    for _ in range(max_batches):
         try:
-            with transaction.atomic():
-                if not _acquire_sealer_lock():
-                    return sealed  # another process is sealing; it will take these rows too
-                last = (
-                    AuditSeal.objects.order_by("-sequence").only("sequence", "entry_hash").first()
-                )
-                sequence = last.sequence if last else 0
-                previous_hash = last.entry_hash if last else GENESIS_HASH
-                pending = list(
-                    AuditEvent.objects.filter(seal__isnull=True).order_by("id")[:batch_size]
-                )
-                if not pending:
-                    return sealed
-                now = timezone.now()
-                seals = []
-                for event in pending:
-                    sequence += 1
-                    current_hash = entry_hash(event=event, previous_hash=previous_hash)
-                    seals.append(
-                        AuditSeal(
-                            sequence=sequence,
-                            event=event,
-                            previous_hash=previous_hash,
-                            entry_hash=current_hash,
-                            sealed_at=now,
-                        )
-                    )
-                    previous_hash = current_hash
-                AuditSeal.objects.bulk_create(seals)
-                sealed += len(seals)
+            batch = _seal_batch(batch_size=batch_size, whole_trail=whole_trail)
         except IntegrityError:
             # Two sealers raced (possible only without the advisory lock); the other one won.
             return sealed
-        if len(pending) < batch_size:
+        if batch is None:
+            return sealed  # the sealer holding the lock looks again once it lets go
+        count, newest_id = batch
+        sealed += count
+        if count < batch_size and not (
+            _unsealed(newest_sealed_event_id=newest_id, whole_trail=whole_trail).exists()
+        ):
             return sealed
+    return sealed
 
 
 @dataclass(frozen=True)
 class ChainReport:
-    sealed_count: int
+    """What a check of the chain found. `checked_from_sequence` 1 means the whole chain."""
+
+    last_sequence: int
+    head_hash: str
+    checked_links: int
+    checked_from_sequence: int
     unsealed_count: int
     oldest_unsealed_at: datetime.datetime | None
-    first_broken_sequence: int | None
-    problem: str
+    first_broken_sequence: int | None = None
+    first_broken_event_id: int | None = None
+    problem: str = ""
 
     @property
     def is_intact(self) -> bool:
         return self.first_broken_sequence is None
+
+    @property
+    def is_whole_chain(self) -> bool:
+        return self.checked_from_sequence <= 1
 
     @property
     def has_stale_unsealed(self) -> bool:
@@ -166,55 +283,90 @@ class ChainReport:
         return timezone.now() - self.oldest_unsealed_at > limit
 
 
-def audit_chain_status() -> ChainReport:
-    """How far sealing has got, without walking the chain (cheap enough for every page view).
+@dataclass(frozen=True)
+class _Walk:
+    checked: int
+    broken_sequence: int | None = None
+    broken_event_id: int | None = None
+    problem: str = ""
 
-    It reports no broken link because it checks none; `ketaclinic audit verify` does that.
-    """
-    last = AuditSeal.objects.order_by("-sequence").values_list("sequence", flat=True).first()
-    unsealed = AuditEvent.objects.filter(seal__isnull=True)
+
+def _walk(seals: Iterable[AuditSeal], *, after_sequence: int, after_hash: str) -> _Walk:
+    """Recompute links in sequence order, starting after a trusted link (or the genesis)."""
+    expected, previous_hash, checked = after_sequence + 1, after_hash, 0
+    before = f"link {after_sequence}" if after_sequence else "the start of the chain"
+    for seal in seals:
+        if seal.sequence != expected:
+            return _Walk(
+                checked=checked,
+                broken_sequence=expected,
+                problem=f"link {expected} is missing: {before} is followed by link "
+                f"{seal.sequence} (event {seal.event_id}); a seal row was deleted",
+            )
+        if seal.previous_hash != previous_hash:
+            return _Walk(
+                checked=checked,
+                broken_sequence=seal.sequence,
+                broken_event_id=seal.event_id,
+                problem=f"link {seal.sequence} (event {seal.event_id}) does not point at "
+                f"{before}; a seal row was replaced",
+            )
+        if entry_hash(event=seal.event, previous_hash=previous_hash) != seal.entry_hash:
+            return _Walk(
+                checked=checked,
+                broken_sequence=seal.sequence,
+                broken_event_id=seal.event_id,
+                problem=f"event {seal.event_id} no longer matches the hash sealed at link "
+                f"{seal.sequence}; it was altered after it was sealed",
+            )
+        checked += 1
+        previous_hash = seal.entry_hash
+        before = f"link {seal.sequence} (event {seal.event_id})"
+        expected += 1
+    return _Walk(checked=checked)
+
+
+def _report(
+    walk: _Walk,
+    *,
+    checked_from: int,
+    last_sequence: int,
+    head_hash: str,
+    unsealed: QuerySet[AuditEvent],
+) -> ChainReport:
+    waiting = unsealed.aggregate(count=Count("id"), oldest=Min("occurred_at"))
     return ChainReport(
-        sealed_count=last or 0,
-        unsealed_count=unsealed.count(),
-        oldest_unsealed_at=unsealed.order_by("occurred_at")
-        .values_list("occurred_at", flat=True)
-        .first(),
-        first_broken_sequence=None,
-        problem="",
+        last_sequence=last_sequence,
+        head_hash=head_hash,
+        checked_links=walk.checked,
+        checked_from_sequence=checked_from,
+        unsealed_count=waiting["count"],
+        oldest_unsealed_at=waiting["oldest"],
+        first_broken_sequence=walk.broken_sequence,
+        first_broken_event_id=walk.broken_event_id,
+        problem=walk.problem,
     )
 
 
 def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
-    """Recompute every link in sequence order; report the first one that does not hold."""
-    expected_sequence = 1
-    previous_hash = GENESIS_HASH
+    """Recompute every link from the genesis; report the first one that does not hold.
+
+    Unsealed events are counted over the whole trail (not just the sealer's recent window).
+    """
     seals = AuditSeal.objects.select_related("event").order_by("sequence")
-    problem = ""
-    broken: int | None = None
-    count = 0
-    for seal in seals.iterator(chunk_size=chunk_size):
-        count += 1
-        if seal.sequence != expected_sequence:
-            broken, problem = expected_sequence, f"link {expected_sequence} is missing"
-            break
-        if seal.previous_hash != previous_hash:
-            broken, problem = seal.sequence, "it does not point at the link before it"
-            break
-        if entry_hash(event=seal.event, previous_hash=previous_hash) != seal.entry_hash:
-            broken = seal.sequence
-            problem = f"event {seal.event_id} no longer matches its hash (altered)"
-            break
-        previous_hash = seal.entry_hash
-        expected_sequence += 1
-    unsealed = AuditEvent.objects.filter(seal__isnull=True)
-    oldest = unsealed.order_by("occurred_at").values_list("occurred_at", flat=True).first()
-    report = ChainReport(
-        sealed_count=count,
-        unsealed_count=unsealed.count(),
-        oldest_unsealed_at=oldest,
-        first_broken_sequence=broken,
-        problem=problem,
+    walk = _walk(seals.iterator(chunk_size=chunk_size), after_sequence=0, after_hash=GENESIS_HASH)
+    head = _newest_seal()
+    report = _report(
+        walk,
+        checked_from=1,
+        last_sequence=head.sequence if head else 0,
+        head_hash=head.entry_hash if head else GENESIS_HASH,
+        unsealed=_unsealed(newest_sealed_event_id=None, whole_trail=True),
     )
+    if not report.is_intact:
+        logger.error(
+            "audit chain broken at link %s: %s", report.first_broken_sequence, report.problem
+        )
     if report.has_stale_unsealed:
         logger.error(
             "audit chain: %s events unsealed, oldest from %s (over %s s)",
@@ -223,3 +375,29 @@ def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
             settings.AUDIT_UNSEALED_ALERT_SECONDS,
         )
     return report
+
+
+def audit_chain_check_newest(*, links: int = PAGE_CHECK_LINKS) -> ChainReport:
+    """Recompute the newest `links` links, in two queries: cheap enough for every page view.
+
+    The link just before them is the trusted starting point, so a change further back is found
+    only by `audit_chain_verify`. Unsealed events are counted in the sealer's recent window.
+    """
+    newest = list(AuditSeal.objects.select_related("event").order_by("-sequence")[: links + 1])
+    newest.reverse()
+    if not newest or newest[0].sequence == 1:  # a short chain: check it all, from the genesis
+        anchor_sequence, anchor_hash, to_check = 0, GENESIS_HASH, newest
+    else:
+        anchor, to_check = newest[0], newest[1:]
+        anchor_sequence, anchor_hash = anchor.sequence, anchor.entry_hash
+    walk = _walk(to_check, after_sequence=anchor_sequence, after_hash=anchor_hash)
+    head = newest[-1] if newest else None
+    return _report(
+        walk,
+        checked_from=anchor_sequence + 1,
+        last_sequence=head.sequence if head else 0,
+        head_hash=head.entry_hash if head else GENESIS_HASH,
+        unsealed=_unsealed(
+            newest_sealed_event_id=head.event_id if head else None, whole_trail=False
+        ),
+    )

@@ -4,21 +4,32 @@ from __future__ import annotations
 
 import csv
 import datetime
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.audit.forms import AuditFilterForm
 from ketaclinic.audit.models import AuditAction, AuditEvent
-from ketaclinic.audit.selectors import AuditFilters, audit_event_list_for_clinic
-from ketaclinic.audit.services import audit_chain_status, audit_record
+from ketaclinic.audit.selectors import (
+    AuditFilters,
+    audit_event_list_for_clinic,
+    audit_patient_mrns,
+)
+from ketaclinic.audit.services import audit_chain_check_newest, audit_record
+from ketaclinic.clinics.models import Clinic
+
+PAGE_SIZE = 50
 
 CSV_COLUMNS = [
     "id",
@@ -29,17 +40,30 @@ CSV_COLUMNS = [
     "clinic_id",
     "patient_id",
     "action",
+    "action_label",
     "object_type",
     "object_id",
     "outcome",
     "source_ip",
     "request_id",
+    "detail",
     "sealed_sequence",
 ]
 
+# A spreadsheet runs a cell that starts with one of these as a formula, and some text here is
+# typed by strangers (the email on a failed sign-in), so such cells are opened with a quote
+# (OWASP, "CSV Injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-def _filters(request: HttpRequest, clinic_id: int) -> tuple[AuditFilterForm, AuditFilters | None]:
-    form = AuditFilterForm(request.GET or None, clinic_id=clinic_id)
+
+@dataclass(frozen=True)
+class AuditRow:
+    event: AuditEvent
+    patient_mrn: str
+
+
+def _filters(request: HttpRequest, clinic: Clinic) -> tuple[AuditFilterForm, AuditFilters | None]:
+    form = AuditFilterForm(request.GET or None, clinic=clinic)
     if not form.is_bound:
         return form, AuditFilters()
     if form.is_valid():
@@ -47,13 +71,20 @@ def _filters(request: HttpRequest, clinic_id: int) -> tuple[AuditFilterForm, Aud
     return form, None
 
 
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@require_GET
 @login_required
 def audit_event_list(request: HttpRequest) -> HttpResponse:
     clinic = acting_clinic(request)
     user = acting_user(request)
     require_permission(user=user, action=Action.AUDIT_VIEW, clinic=clinic)
-    form, filters = _filters(request, clinic.pk)
-    page = None
+    form, filters = _filters(request, clinic)
+    page, rows = None, []
     if filters is not None:
         # Recorded first: the paginator counts rows before the page is read, and a row added in
         # between would push the oldest one off the last page.
@@ -61,18 +92,44 @@ def audit_event_list(request: HttpRequest) -> HttpResponse:
             actor=user, action=AuditAction.AUDIT_VIEWED, clinic=clinic, detail=filters.as_detail()
         )
         events = audit_event_list_for_clinic(clinic=clinic, filters=filters)
-        page = Paginator(events, 50).get_page(request.GET.get("page"))
+        page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = _rows(clinic=clinic, events=list(page.object_list))
+    return _render(request, clinic=clinic, form=form, page=page, rows=rows, status=200)
+
+
+def _rows(*, clinic: Clinic, events: list[AuditEvent]) -> list[AuditRow]:
+    mrns = audit_patient_mrns(
+        clinic=clinic, patient_ids={event.patient_id for event in events if event.patient_id}
+    )
+    return [AuditRow(event, mrns.get(event.patient_id or 0, "")) for event in events]
+
+
+def _render(
+    request: HttpRequest,
+    *,
+    clinic: Clinic,
+    form: AuditFilterForm,
+    page: Page[AuditEvent] | None,
+    rows: list[AuditRow],
+    status: int,
+) -> HttpResponse:
+    user = acting_user(request)
     return render(
         request,
         "audit/event_list.html",
         {
             "form": form,
             "page": page,
-            "chain": audit_chain_status(),
+            "rows": rows,
+            "chain": audit_chain_check_newest() if page is not None else None,
             "can_export": has_permission(user=user, action=Action.AUDIT_EXPORT, clinic=clinic),
+            "export_query": _query_without_page(request),
             "zone": clinic.zone,
+            "clinic": clinic,
+            "alert_seconds": settings.AUDIT_UNSEALED_ALERT_SECONDS,
             "nav": "audit",
         },
+        status=status,
     )
 
 
@@ -81,49 +138,53 @@ class _Echo:
         return value
 
 
-def _csv_rows(events: Iterator[AuditEvent]) -> Iterator[str]:
+def _cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv_rows(events: Iterable[AuditEvent]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for event in events:
         seal = getattr(event, "seal", None)
-        yield writer.writerow(
-            [
-                event.pk,
-                event.occurred_at.astimezone(datetime.UTC).isoformat(),
-                event.actor_id or "",
-                event.actor_label,
-                event.actor_role,
-                event.clinic_id or "",
-                event.patient_id or "",
-                event.action,
-                event.object_type,
-                event.object_id,
-                event.outcome,
-                event.source_ip or "",
-                event.request_id,
-                seal.sequence if seal else "",
-            ]
-        )
+        row: list[object] = [
+            event.pk,
+            event.occurred_at.astimezone(datetime.UTC).isoformat(),
+            event.actor_id or "",
+            event.actor_label,
+            event.actor_role,
+            event.clinic_id or "",
+            event.patient_id or "",
+            event.action,
+            event.get_action_display(),
+            event.object_type,
+            event.object_id,
+            event.outcome,
+            event.source_ip or "",
+            event.request_id,
+            json.dumps(event.detail, sort_keys=True, ensure_ascii=False) if event.detail else "",
+            seal.sequence if seal else "",
+        ]
+        yield writer.writerow([_cell(value) for value in row])
 
 
+@require_GET
 @login_required
 def audit_event_export(request: HttpRequest) -> HttpResponseBase:
+    """Every matching event as CSV (UTC times), streamed so a long trail never fills memory."""
     clinic = acting_clinic(request)
     user = acting_user(request)
     require_permission(user=user, action=Action.AUDIT_EXPORT, clinic=clinic)
-    form, filters = _filters(request, clinic.pk)
+    form, filters = _filters(request, clinic)
     if filters is None:
-        return render(
-            request,
-            "audit/event_list.html",
-            {"form": form, "page": None, "chain": None, "can_export": True, "nav": "audit"},
-            status=400,
-        )
+        return _render(request, clinic=clinic, form=form, page=None, rows=[], status=400)
     audit_record(
         actor=user, action=AuditAction.AUDIT_EXPORTED, clinic=clinic, detail=filters.as_detail()
     )
     events = audit_event_list_for_clinic(clinic=clinic, filters=filters).iterator(chunk_size=2000)
     response = StreamingHttpResponse(_csv_rows(events), content_type="text/csv; charset=utf-8")
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    stamp = timezone.now().astimezone(datetime.UTC).strftime("%Y%m%dT%H%MZ")
     response["Content-Disposition"] = f'attachment; filename="audit-{clinic.slug}-{stamp}.csv"'
     return response
