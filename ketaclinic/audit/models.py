@@ -27,6 +27,7 @@ class AuditAction(models.TextChoices):
     MEMBERSHIP_CHANGED = "staff.membership_changed", "Staff role changed"
     CREDENTIAL_RECORDED = "staff.credential_recorded", "Credential recorded"
     CLINIC_UPDATED = "clinic.updated", "Clinic details updated"
+    CLINIC_RULES_CHANGED = "clinic.rules_changed", "Clinical rules changed"
     PATIENT_CREATED = "patient.created", "Patient registered"
     PATIENT_UPDATED = "patient.updated", "Patient details updated"
     PATIENT_CHART_VIEWED = "patient.chart_viewed", "Patient chart viewed"

@@ -10,6 +10,8 @@ from ketaclinic.accounts.roles import CredentialKind, NurseType, Role
 from ketaclinic.clinics.models import Weekday
 from ketaclinic.core.forms import StyledForm
 from ketaclinic.core.validators import dea_number_problem
+from ketaclinic.medicine.questionnaires import INSTRUMENTS
+from ketaclinic.medicine.questionnaires.screening import SCREENING_INSTRUMENTS
 
 
 class CredentialForm(StyledForm):
@@ -199,3 +201,26 @@ class OpeningHoursForm(StyledForm):
 class ChairAddForm(StyledForm):
     room_name = forms.CharField(label="Room", max_length=100)
     chair_name = forms.CharField(label="Chair name", max_length=100)
+
+
+class ScreeningSetsForm(StyledForm):
+    """One row of questionnaire checkboxes per condition, and one for "not yet known"."""
+
+    def __init__(self, *args: Any, condition_labels: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(code, INSTRUMENTS[code].name) for code in SCREENING_INSTRUMENTS]
+        for name, label in condition_labels:
+            self.fields[name] = forms.MultipleChoiceField(
+                label=label,
+                choices=choices,
+                widget=forms.CheckboxSelectMultiple,
+                error_messages={"required": "Choose at least one questionnaire."},
+            )
+        self._apply_styles()
+
+    def sets(self) -> dict[str, list[str]]:
+        # Kept in the order the instruments are listed, which is the order a patient sees them.
+        return {
+            name: [code for code in SCREENING_INSTRUMENTS if code in self.cleaned_data[name]]
+            for name in self.fields
+        }

@@ -42,6 +42,14 @@ class Clinic(TimeStampedModel):
     )
     dea_registration_expires_on = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    rule_overrides = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=(
+            "The clinic's changes to the clinical rules' defaults, by section and setting "
+            "(medicine/config.py); changed only by the medical director, through services."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

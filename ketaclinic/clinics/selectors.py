@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from ketaclinic.accounts.models import Credential, StaffMembership, User
 from ketaclinic.clinics.models import Clinic
+from ketaclinic.medicine.config import ClinicRules, load_clinic_rules
 
 ACTIVE_CLINIC_SESSION_KEY = "ketaclinic.active_clinic_id"
 
@@ -64,3 +65,12 @@ def credentials_expiring_for_clinic(*, clinic: Clinic, within_days: int) -> Quer
         .select_related("user")
         .order_by("expires_on")
     )
+
+
+def clinic_rules_get(*, clinic: Clinic) -> ClinicRules:
+    """The clinic's clinical rules: the defaults of CLINICAL.md with its checked overrides.
+
+    The overrides were checked when saved; should a stored value no longer load (a rule tightened
+    in a later release), this raises rather than quietly falling back to the defaults.
+    """
+    return load_clinic_rules(clinic.rule_overrides or {})

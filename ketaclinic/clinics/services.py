@@ -20,6 +20,9 @@ from ketaclinic.clinics.models import Chair, Clinic, OpeningHours, Room, Weekday
 from ketaclinic.clinics.selectors import ACTIVE_CLINIC_SESSION_KEY, membership_list_for_user
 from ketaclinic.core.errors import Conflict, InvalidInput, NotFound
 from ketaclinic.core.validators import dea_number_problem
+from ketaclinic.medicine.config import load_clinic_rules
+from ketaclinic.medicine.errors import InvalidConfiguration
+from ketaclinic.medicine.questionnaires.screening import screening_set_problem
 
 
 def active_clinic_switch(
@@ -334,3 +337,50 @@ def chair_set_active(*, acting_user: User, chair: Chair, is_active: bool) -> Cha
         detail={"chair": chair.name, "is_active": is_active},
     )
     return chair
+
+
+@transaction.atomic
+def clinic_screening_sets_update(
+    *, acting_user: User, clinic: Clinic, sets: dict[str, list[str]]
+) -> Clinic:
+    """Set the screening questionnaires per condition (a clinical rule: the medical director's).
+
+    `sets` maps each condition (or "unknown") to instrument codes; the rules in medicine/ refuse a
+    set without a suicide-risk screen, an unknown questionnaire or an unknown condition.
+    """
+    require_permission(user=acting_user, action=Action.CLINIC_RULES_APPROVE, clinic=clinic)
+    locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
+    overrides = dict(locked.rule_overrides or {})
+    current = load_clinic_rules(overrides).screening
+    before = {name: list(getattr(current, name, ())) for name in sets}
+    overrides["screening"] = {name: list(codes) for name, codes in sets.items()}
+    problems = {
+        name: [f"{name}: {problem}"]
+        for name, codes in sets.items()
+        if (problem := screening_set_problem(tuple(codes)))
+    }
+    if problems:
+        raise InvalidInput(
+            "Not saved: " + " ".join(message for [message] in problems.values()), fields=problems
+        )
+    try:
+        load_clinic_rules(overrides)
+    except InvalidConfiguration as error:
+        raise InvalidInput(f"Not saved: {error.message}") from error
+    locked.rule_overrides = overrides
+    locked.save(update_fields=["rule_overrides", "updated_at"])
+    audit_record(
+        actor=acting_user,
+        action=AuditAction.CLINIC_RULES_CHANGED,
+        clinic=locked,
+        subject=locked,
+        detail={
+            "section": "screening",
+            "changed": {
+                name: {"before": before.get(name), "after": codes}
+                for name, codes in overrides["screening"].items()
+                if set(before[name]) != set(codes)  # the order on the page is fixed
+            },
+        },
+    )
+    return locked

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("switch-clinic", views.clinic_switch, name="clinic_switch"),
     path("clinic/", views.clinic_settings, name="clinic_settings"),
+    path("clinic/screening/", views.screening_sets, name="screening_sets"),
     path("team/", views.staff_list, name="staff_list"),
     path("team/add/", views.staff_add, name="staff_add"),
     path("team/<int:membership_id>/", views.staff_detail, name="staff_detail"),

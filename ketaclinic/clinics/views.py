@@ -26,14 +26,20 @@ from ketaclinic.clinics.forms import (
     CredentialForm,
     MembershipForm,
     OpeningHoursForm,
+    ScreeningSetsForm,
     StaffMemberAddForm,
 )
 from ketaclinic.clinics.models import Chair, Clinic
-from ketaclinic.clinics.selectors import credentials_expiring_for_clinic, staff_list_for_clinic
+from ketaclinic.clinics.selectors import (
+    clinic_rules_get,
+    credentials_expiring_for_clinic,
+    staff_list_for_clinic,
+)
 from ketaclinic.clinics.services import (
     active_clinic_switch,
     chair_add,
     chair_set_active,
+    clinic_screening_sets_update,
     clinic_update,
     credential_record,
     opening_hours_replace,
@@ -41,6 +47,8 @@ from ketaclinic.clinics.services import (
     staff_membership_set,
 )
 from ketaclinic.core.errors import DomainError, NoActiveClinic
+from ketaclinic.intake.models import INDICATION_CHOICES
+from ketaclinic.medicine.questionnaires import INSTRUMENTS
 
 
 @login_required
@@ -319,4 +327,46 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
             "rooms": clinic.rooms.prefetch_related("chairs").order_by("name"),
             "nav": "clinic",
         },
+    )
+
+
+def _condition_labels() -> list[tuple[str, str]]:
+    return [("unknown", "Condition not yet known"), *INDICATION_CHOICES]
+
+
+@login_required
+def screening_sets(request: HttpRequest) -> HttpResponse:
+    """The screening questionnaires per condition: the medical director sets them; the clinic
+    admin and clinicians may read them."""
+    clinic = acting_clinic(request)
+    acting = acting_user(request)
+    can_change = has_permission(user=acting, action=Action.CLINIC_RULES_APPROVE, clinic=clinic)
+    if not can_change:
+        require_permission(user=acting, action=Action.PATIENT_CHART_VIEW, clinic=clinic)
+    rules = clinic_rules_get(clinic=clinic).screening
+    labels = _condition_labels()
+    initial = {name: list(getattr(rules, name)) for name, _ in labels}
+    form = ScreeningSetsForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        condition_labels=labels,
+    )
+    if request.method == "POST":
+        require_permission(user=acting, action=Action.CLINIC_RULES_APPROVE, clinic=clinic)
+        if form.is_valid():
+            try:
+                clinic_screening_sets_update(acting_user=acting, clinic=clinic, sets=form.sets())
+            except DomainError as error:
+                _apply_domain_error(form, error)
+            else:
+                messages.success(request, "Screening questionnaires saved.")
+                return redirect("screening_sets")
+    rows = [
+        (form[name], [INSTRUMENTS[code].name for code in getattr(rules, name)])
+        for name, _ in labels
+    ]
+    return render(
+        request,
+        "clinics/screening_sets.html",
+        {"form": form, "rows": rows, "can_change": can_change, "nav": "screening"},
     )

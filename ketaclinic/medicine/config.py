@@ -17,6 +17,7 @@ from typing import Any
 from ketaclinic.medicine.courses import CourseRules
 from ketaclinic.medicine.eligibility import EligibilityRules
 from ketaclinic.medicine.errors import InvalidConfiguration
+from ketaclinic.medicine.questionnaires.screening import ScreeningRules
 from ketaclinic.medicine.recovery import RecoveryRules
 from ketaclinic.medicine.vital_signs import AlarmLimits, PreInfusionLimits
 
@@ -28,6 +29,7 @@ class ClinicRules:
     recovery: RecoveryRules = field(default_factory=RecoveryRules)
     course: CourseRules = field(default_factory=CourseRules)
     eligibility: EligibilityRules = field(default_factory=EligibilityRules)
+    screening: ScreeningRules = field(default_factory=ScreeningRules)
 
 
 def _convert(section: str, name: str, current: Any, value: Any) -> Any:
@@ -50,6 +52,10 @@ def _convert(section: str, name: str, current: Any, value: Any) -> Any:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise TypeError
             return datetime.timedelta(hours=value)
+        if isinstance(current, str):
+            if not isinstance(value, str):
+                raise TypeError
+            return value
         if isinstance(current, tuple):
             if not isinstance(value, list | tuple):
                 raise TypeError

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
+from ketaclinic.clinics.selectors import clinic_rules_get
+from ketaclinic.intake.models import INDICATION_CHOICES
+from ketaclinic.medicine.questionnaires import Instrument, instrument_get
 from ketaclinic.outcomes.models import ClinicalTask, QuestionnaireResponse
 from ketaclinic.patients.models import Patient
 
@@ -22,3 +27,55 @@ def open_task_list_for_patient(*, patient: Patient) -> QuerySet[ClinicalTask]:
     return ClinicalTask.objects.filter(patient=patient, completed_at__isnull=True).order_by(
         "created_at"
     )
+
+
+def instrument_is_sendable(instrument: Instrument) -> bool:
+    """Whether a patient can fill it in alone through a link: patient-rated, with its wording
+    (licensed wording ships only once the clinic loads it)."""
+    return instrument.rater == "patient" and all(item.text for item in instrument.items)
+
+
+@dataclass(frozen=True)
+class ScreeningItem:
+    instrument: Instrument
+    latest: QuestionnaireResponse | None
+    sendable: bool
+
+
+@dataclass(frozen=True)
+class ScreeningStatus:
+    indication: str  # "" until the intake names the condition
+    items: list[ScreeningItem]
+
+    @property
+    def indication_label(self) -> str:
+        return dict(INDICATION_CHOICES).get(self.indication, self.indication)
+
+    @property
+    def outstanding(self) -> list[ScreeningItem]:
+        return [item for item in self.items if item.latest is None]
+
+    @property
+    def sendable_codes(self) -> list[str]:
+        return [item.instrument.code for item in self.outstanding if item.sendable]
+
+
+def screening_status_for_patient(*, patient: Patient, indication: str) -> ScreeningStatus:
+    """The clinic's screening set for the patient's condition, each with its latest response."""
+    codes = clinic_rules_get(clinic=patient.clinic).screening.for_indication(indication or None)
+    latest: dict[str, QuestionnaireResponse] = {}
+    for response in QuestionnaireResponse.objects.filter(
+        patient=patient, instrument__in=codes
+    ).order_by("-completed_at"):
+        latest.setdefault(response.instrument, response)
+    items = []
+    for code in codes:
+        instrument = instrument_get(code)
+        items.append(
+            ScreeningItem(
+                instrument=instrument,
+                latest=latest.get(code),
+                sendable=instrument_is_sendable(instrument),
+            )
+        )
+    return ScreeningStatus(indication=indication, items=items)

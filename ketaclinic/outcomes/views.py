@@ -15,6 +15,7 @@ from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.roles import Action
 from ketaclinic.core.errors import DomainError, NotFound
 from ketaclinic.core.forms import StyledForm
+from ketaclinic.intake.selectors import intake_get_for_patient
 from ketaclinic.medicine.errors import ClinicalRuleError
 from ketaclinic.medicine.questionnaires import INSTRUMENTS, instrument_get
 from ketaclinic.outcomes.forms import (
@@ -24,6 +25,7 @@ from ketaclinic.outcomes.forms import (
     instrument_fields,
 )
 from ketaclinic.outcomes.models import ClinicalTask, ResponseContext
+from ketaclinic.outcomes.selectors import instrument_is_sendable, screening_status_for_patient
 from ketaclinic.outcomes.services import (
     SUICIDE_RISK_FLAG,
     clinical_task_complete,
@@ -41,7 +43,7 @@ def _sendable_choices() -> list[tuple[str, str]]:
     return [
         (code, instrument.name)
         for code, instrument in INSTRUMENTS.items()
-        if all(item.text for item in instrument.items) and instrument.rater == "patient"
+        if instrument_is_sendable(instrument)
     ]
 
 
@@ -94,7 +96,16 @@ def questionnaire_link_create(request: HttpRequest, patient_id: int) -> HttpResp
     patient = patient_get_for_staff(
         user=user, clinic=clinic, patient_id=patient_id, action=Action.QUESTIONNAIRE_RECORD
     )
-    form = LinkIssueForm(request.POST or None, choices=_sendable_choices())
+    intake = intake_get_for_patient(patient_id=patient.pk)
+    screening = screening_status_for_patient(
+        patient=patient, indication=intake.indication if intake else ""
+    )
+    # The clinic's set for the patient's condition, less what is done, is ticked to start with.
+    form = LinkIssueForm(
+        request.POST or None,
+        choices=_sendable_choices(),
+        initial={"instruments": screening.sendable_codes},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             _, token = questionnaire_link_issue(
@@ -118,6 +129,7 @@ def questionnaire_link_create(request: HttpRequest, patient_id: int) -> HttpResp
             "form": form,
             "patient": patient,
             "new_link": request.session.pop(NEW_LINK_SESSION_KEY, None),
+            "screening": screening,
             "nav": "patients",
         },
     )

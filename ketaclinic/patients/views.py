@@ -15,12 +15,14 @@ from ketaclinic.consent.models import Treatment
 from ketaclinic.consent.services import consent_current, consent_document_latest
 from ketaclinic.core.errors import DomainError
 from ketaclinic.inquiries.selectors import inquiry_get_for_staff
-from ketaclinic.intake.models import EligibilityDecision
+from ketaclinic.intake.models import EligibilityDecision, Intake
 from ketaclinic.intake.selectors import eligibility_advice_for_intake, intake_get_for_patient
 from ketaclinic.medicine.questionnaires import INSTRUMENTS
 from ketaclinic.outcomes.selectors import (
+    ScreeningStatus,
     open_task_list_for_patient,
     questionnaire_response_list_for_patient,
+    screening_status_for_patient,
 )
 from ketaclinic.patients.access import patient_get_for_staff
 from ketaclinic.patients.forms import PatientRegistrationForm
@@ -109,9 +111,14 @@ def patient_register_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _chart_summary(patient: Patient) -> dict[str, object]:
+def _screening(patient: Patient, intake: Intake | None) -> ScreeningStatus:
+    return screening_status_for_patient(
+        patient=patient, indication=intake.indication if intake else ""
+    )
+
+
+def _chart_summary(patient: Patient, intake: Intake | None) -> dict[str, object]:
     """The chart's alerts and status lines: allergies, contraindications, the decision, consent."""
-    intake = intake_get_for_patient(patient_id=patient.pk)
     advice = eligibility_advice_for_intake(intake) if intake is not None else None
     return {
         "intake": intake,
@@ -145,6 +152,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         patient_id=patient_id,
         action=Action.PATIENT_CHART_VIEW if sees_chart else Action.PATIENT_LIST,
     )
+    intake = intake_get_for_patient(patient_id=patient.pk)
     return render(
         request,
         "patients/patient_detail.html",
@@ -156,7 +164,8 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             if sees_chart
             else [],
             "open_tasks": open_task_list_for_patient(patient=patient) if sees_chart else [],
-            **(_chart_summary(patient) if sees_chart else {}),
+            "screening": _screening(patient, intake),
+            **(_chart_summary(patient, intake) if sees_chart else {}),
             "instruments": sorted(INSTRUMENTS.values(), key=lambda instrument: instrument.name),
             "nav": "patients",
         },
