@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "ketaclinic.outcomes",
     "ketaclinic.intake",
     "ketaclinic.consent",
+    "ketaclinic.scheduling",
     "ketaclinic.website",
     "ketaclinic.portal",
     "ketaclinic.api",

@@ -19,6 +19,7 @@ from ketaclinic.medicine.eligibility import EligibilityRules
 from ketaclinic.medicine.errors import InvalidConfiguration
 from ketaclinic.medicine.questionnaires.screening import ScreeningRules
 from ketaclinic.medicine.recovery import RecoveryRules
+from ketaclinic.medicine.visits import VisitRules
 from ketaclinic.medicine.vital_signs import AlarmLimits, PreInfusionLimits
 
 
@@ -30,6 +31,7 @@ class ClinicRules:
     course: CourseRules = field(default_factory=CourseRules)
     eligibility: EligibilityRules = field(default_factory=EligibilityRules)
     screening: ScreeningRules = field(default_factory=ScreeningRules)
+    visits: VisitRules = field(default_factory=VisitRules)
 
 
 def _convert(section: str, name: str, current: Any, value: Any) -> Any:

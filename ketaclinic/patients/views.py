@@ -29,6 +29,7 @@ from ketaclinic.patients.forms import PatientRegistrationForm
 from ketaclinic.patients.models import JourneyStage, Patient
 from ketaclinic.patients.selectors import patient_list_for_clinic
 from ketaclinic.patients.services import PatientDetails, PossibleDuplicate, patient_register
+from ketaclinic.scheduling.selectors import upcoming_appointments_for_patient
 
 
 @login_required
@@ -165,6 +166,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             else [],
             "open_tasks": open_task_list_for_patient(patient=patient) if sees_chart else [],
             "screening": _screening(patient, intake),
+            "upcoming": upcoming_appointments_for_patient(patient=patient),
             **(_chart_summary(patient, intake) if sees_chart else {}),
             "instruments": sorted(INSTRUMENTS.values(), key=lambda instrument: instrument.name),
             "nav": "patients",

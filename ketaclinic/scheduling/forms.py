@@ -1,0 +1,64 @@
+"""Booking forms: the day and time are the clinic's wall clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from ketaclinic.accounts.models import User
+from ketaclinic.clinics.models import Chair
+from ketaclinic.core.forms import StyledForm
+from ketaclinic.medicine.visits import VisitKind, is_treatment
+from ketaclinic.scheduling.models import VISIT_KIND_CHOICES
+
+# Treatments are booked from the patient's treatment course, never from this form.
+BOOKABLE_KIND_CHOICES = [
+    (value, label) for value, label in VISIT_KIND_CHOICES if not is_treatment(VisitKind(value))
+]
+
+
+class AppointmentTimeForm(StyledForm):
+    day = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(
+        label="Time (clinic time)", widget=forms.TimeInput(attrs={"type": "time", "step": 300})
+    )
+    chair = forms.ModelChoiceField(
+        label="Chair", queryset=Chair.objects.none(), required=False, empty_label="No chair"
+    )
+
+    def __init__(self, *args: Any, chairs: QuerySet[Chair], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        chair = self.fields["chair"]
+        assert isinstance(chair, forms.ModelChoiceField)
+        chair.queryset = chairs
+        self._apply_styles()
+
+
+class ClinicianChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.full_name or obj.email
+
+
+class AppointmentBookForm(AppointmentTimeForm):
+    kind = forms.ChoiceField(label="Visit", choices=BOOKABLE_KIND_CHOICES)
+    clinician = ClinicianChoiceField(
+        label="With", queryset=User.objects.none(), required=False, empty_label="Anyone"
+    )
+    note = forms.CharField(label="Note for the team", max_length=500, required=False)
+
+    field_order = ["kind", "day", "time", "clinician", "chair", "note"]
+
+    def __init__(
+        self, *args: Any, chairs: QuerySet[Chair], clinicians: QuerySet[User], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, chairs=chairs, **kwargs)
+        clinician = self.fields["clinician"]
+        assert isinstance(clinician, forms.ModelChoiceField)
+        clinician.queryset = clinicians
+        self._apply_styles()
+
+
+class ReasonForm(StyledForm):
+    reason = forms.CharField(label="Reason", max_length=500)

@@ -1,0 +1,276 @@
+"""Booking, moving, cancelling and marking appointments missed. Every rule that refuses a booking
+lives here, so the staff pages and the API refuse the same things with the same words.
+
+Concurrency: a booking locks the patient's row and, for a chair, the chair's row, then checks for
+overlaps. Two front-desk users booking the same chair at the same moment therefore run one after
+the other: under READ COMMITTED the second's overlap check, which starts after the first commits,
+sees the first booking and is refused.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ketaclinic.accounts.models import User
+from ketaclinic.accounts.permissions import require_permission
+from ketaclinic.accounts.roles import Action
+from ketaclinic.audit.models import AuditAction
+from ketaclinic.audit.services import audit_record
+from ketaclinic.clinics.models import Chair, Clinic, OpeningHours
+from ketaclinic.clinics.selectors import clinic_rules_get
+from ketaclinic.core.errors import Conflict, InvalidInput, PreconditionFailed
+from ketaclinic.medicine.visits import VisitKind, is_treatment
+from ketaclinic.patients.models import Patient
+from ketaclinic.scheduling.models import (
+    HOLDING_STATUSES,
+    VISIT_KIND_LABELS,
+    Appointment,
+    AppointmentStatus,
+)
+
+MAX_DAYS_AHEAD = 366
+
+
+def local_moment(*, clinic: Clinic, day: datetime.date, time: datetime.time) -> datetime.datetime:
+    """A wall-clock time at the clinic as an aware datetime; refuses a time the clocks skip."""
+    zone = clinic.zone
+    moment = datetime.datetime.combine(day, time).replace(tzinfo=zone)
+    # A time in the spring-forward gap does not exist: it comes back changed after a round trip
+    # through UTC. (In the autumn's repeated hour, fold=0 takes the first, daylight-time one.)
+    round_trip = moment.astimezone(datetime.UTC).astimezone(zone)
+    if round_trip.replace(tzinfo=None) != moment.replace(tzinfo=None):
+        raise InvalidInput(
+            f"{time:%H:%M} on {day:%d %b %Y} does not exist at the clinic: the clocks change "
+            "that night. Choose another time.",
+            fields={"time": ["That time is skipped when the clocks change."]},
+        )
+    return moment
+
+
+def _fmt(moment: datetime.datetime, clinic: Clinic) -> str:
+    return f"{moment.astimezone(clinic.zone):%a %d %b %H:%M}"
+
+
+def _check_opening_hours(
+    *, clinic: Clinic, starts_at: datetime.datetime, ends_at: datetime.datetime
+) -> None:
+    local_start = starts_at.astimezone(clinic.zone)
+    local_end = ends_at.astimezone(clinic.zone)
+    periods = list(OpeningHours.objects.filter(clinic=clinic, weekday=local_start.weekday()))
+    fits = local_start.date() == local_end.date() and any(
+        period.opens_at <= local_start.time() and local_end.time() <= period.closes_at
+        for period in periods
+    )
+    if fits:
+        return
+    if not periods:
+        raise PreconditionFailed(f"The clinic is closed on {local_start:%A}s.")
+    hours = ", ".join(f"{p.opens_at:%H:%M}–{p.closes_at:%H:%M}" for p in periods)
+    raise PreconditionFailed(
+        f"{local_start:%H:%M}–{local_end:%H:%M} is outside the clinic's hours on "
+        f"{local_start:%A}s ({hours})."
+    )
+
+
+def _overlapping(
+    *, starts_at: datetime.datetime, ends_at: datetime.datetime, exclude_id: int | None
+) -> QuerySet[Appointment]:
+    appointments = Appointment.objects.filter(
+        status__in=HOLDING_STATUSES, starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+    return appointments.exclude(pk=exclude_id) if exclude_id else appointments
+
+
+def _check_and_lock(
+    *,
+    patient: Patient,
+    kind: VisitKind,
+    starts_at: datetime.datetime,
+    chair: Chair | None,
+    exclude_id: int | None = None,
+) -> datetime.datetime:
+    """Every booking rule; returns when the visit ends. Call inside a transaction."""
+    clinic = patient.clinic
+    if timezone.is_naive(starts_at):
+        raise InvalidInput("A booking time must carry its time zone.")  # a programming error
+    now = timezone.now()
+    if starts_at < now:
+        raise InvalidInput(
+            f"{_fmt(starts_at, clinic)} has passed; choose a time from now on.",
+            fields={"time": ["That time has passed."]},
+        )
+    if starts_at > now + datetime.timedelta(days=MAX_DAYS_AHEAD):
+        raise InvalidInput(
+            "Appointments are booked up to a year ahead.", fields={"day": ["Too far ahead."]}
+        )
+    if is_treatment(kind):
+        # A treatment needs a signed course, its dose order and current consent; it is booked
+        # from the course (issue 5), never as a free-standing appointment.
+        raise PreconditionFailed(
+            f"A {VISIT_KIND_LABELS[kind].lower()} is booked from the patient's signed treatment "
+            "course, which checks consent, the dose order and the course's interval rules."
+        )
+    if chair is not None:
+        if chair.clinic_id != clinic.pk:
+            raise InvalidInput("That chair belongs to another clinic.")
+        chair = Chair.objects.select_for_update().get(pk=chair.pk)
+        if not chair.is_active:
+            raise PreconditionFailed(f"{chair.name} is out of service.")
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    ends_at = starts_at + clinic_rules_get(clinic=clinic).visits.duration(kind)
+    _check_opening_hours(clinic=clinic, starts_at=starts_at, ends_at=ends_at)
+    overlapping = _overlapping(starts_at=starts_at, ends_at=ends_at, exclude_id=exclude_id)
+    clash = overlapping.filter(patient=patient).first()
+    if clash is not None:
+        raise Conflict(
+            f"{patient.display_name} already has {clash.get_kind_display().lower()} at "
+            f"{_fmt(clash.starts_at, clinic)}–{clash.ends_at.astimezone(clinic.zone):%H:%M}."
+        )
+    if chair is not None:
+        taken = overlapping.filter(chair=chair).first()
+        if taken is not None:
+            raise Conflict(
+                f"{chair.name} is booked {_fmt(taken.starts_at, clinic)}–"
+                f"{taken.ends_at.astimezone(clinic.zone):%H:%M}. Choose another chair or time."
+            )
+    return ends_at
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    acting_user: User,
+    patient: Patient,
+    kind: VisitKind,
+    starts_at: datetime.datetime,
+    chair: Chair | None = None,
+    clinician: User | None = None,
+    note: str = "",
+) -> Appointment:
+    require_permission(user=acting_user, action=Action.APPOINTMENT_BOOK, clinic=patient.clinic)
+    ends_at = _check_and_lock(patient=patient, kind=kind, starts_at=starts_at, chair=chair)
+    appointment = Appointment.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        chair=chair,
+        clinician=clinician,
+        note=note.strip(),
+        booked_by=acting_user,
+    )
+    audit_record(
+        actor=acting_user,
+        action=AuditAction.APPOINTMENT_BOOKED,
+        clinic=patient.clinic,
+        patient_id=patient.pk,
+        subject=appointment,
+        detail={"kind": kind.value, "starts_at": starts_at.isoformat()},
+    )
+    return appointment
+
+
+def _locked_booked(appointment: Appointment) -> Appointment:
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if locked.status != AppointmentStatus.BOOKED:
+        raise PreconditionFailed(
+            f"This appointment is already {locked.get_status_display().lower()}."
+        )
+    return locked
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *,
+    acting_user: User,
+    appointment: Appointment,
+    starts_at: datetime.datetime,
+    chair: Chair | None = None,
+) -> Appointment:
+    """Move a booked appointment; the old time is free the moment the new one is taken."""
+    require_permission(
+        user=acting_user, action=Action.APPOINTMENT_BOOK, clinic=appointment.patient.clinic
+    )
+    locked = _locked_booked(appointment)
+    before = locked.starts_at
+    locked.ends_at = _check_and_lock(
+        patient=locked.patient,
+        kind=VisitKind(locked.kind),
+        starts_at=starts_at,
+        chair=chair,
+        exclude_id=locked.pk,
+    )
+    locked.starts_at = starts_at
+    locked.chair = chair
+    locked.save(update_fields=["starts_at", "ends_at", "chair", "updated_at"])
+    audit_record(
+        actor=acting_user,
+        action=AuditAction.APPOINTMENT_RESCHEDULED,
+        clinic=locked.clinic,
+        patient_id=locked.patient_id,
+        subject=locked,
+        detail={"from": before.isoformat(), "to": starts_at.isoformat()},
+    )
+    return locked
+
+
+def _close(
+    *, acting_user: User, appointment: Appointment, status: AppointmentStatus, reason: str
+) -> Appointment:
+    require_permission(user=acting_user, action=Action.APPOINTMENT_BOOK, clinic=appointment.clinic)
+    if not reason.strip():
+        raise InvalidInput("Give the reason.", fields={"reason": ["Required."]})
+    locked = _locked_booked(appointment)
+    if status == AppointmentStatus.NO_SHOW and locked.starts_at > timezone.now():
+        raise PreconditionFailed("An appointment can be marked missed only once it has started.")
+    locked.status = status
+    locked.status_reason = reason.strip()[:500]
+    locked.status_changed_at = timezone.now()
+    locked.status_changed_by = acting_user
+    locked.save(
+        update_fields=[
+            "status",
+            "status_reason",
+            "status_changed_at",
+            "status_changed_by",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=acting_user,
+        action=AuditAction.APPOINTMENT_CANCELLED
+        if status == AppointmentStatus.CANCELLED
+        else AuditAction.APPOINTMENT_NO_SHOW,
+        clinic=locked.clinic,
+        patient_id=locked.patient_id,
+        subject=locked,
+        detail={"reason": locked.status_reason},
+    )
+    return locked
+
+
+@transaction.atomic
+def appointment_cancel(*, acting_user: User, appointment: Appointment, reason: str) -> Appointment:
+    return _close(
+        acting_user=acting_user,
+        appointment=appointment,
+        status=AppointmentStatus.CANCELLED,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def appointment_mark_no_show(
+    *, acting_user: User, appointment: Appointment, reason: str
+) -> Appointment:
+    return _close(
+        acting_user=acting_user,
+        appointment=appointment,
+        status=AppointmentStatus.NO_SHOW,
+        reason=reason,
+    )
