@@ -306,7 +306,48 @@ def build_demo(*, today: datetime.date, extra_patients: int = 0) -> DemoSummary:
         nurse=users["nurse.chen@catalyst.example"],
         physician=users["dr.rivera@catalyst.example"],
     )
+    _demo_appointments(
+        denver,
+        today=today,
+        front_desk=users["frontdesk.patel@catalyst.example"],
+        physician=users["dr.rivera@catalyst.example"],
+        therapist=users["therapist.brooks@catalyst.example"],
+    )
     return summary
+
+
+def _demo_appointments(
+    clinic: Clinic, *, today: datetime.date, front_desk: User, physician: User, therapist: User
+) -> None:
+    """Consultations and follow-ups in the coming days, booked through the scheduling service
+    (infusions are booked from treatment courses). Skipped for a patient who already has one."""
+    from ketaclinic.medicine.visits import VisitKind
+    from ketaclinic.scheduling.models import Appointment
+    from ketaclinic.scheduling.services import appointment_book, local_moment
+
+    weekdays = [
+        day
+        for offset in range(1, 10)
+        if (day := today + datetime.timedelta(days=offset)).weekday() < 5
+    ]
+    plan = [
+        ("CC-00002", VisitKind.CONSULT, weekdays[0], datetime.time(9), physician),
+        ("CC-00003", VisitKind.CONSULT, weekdays[0], datetime.time(11), physician),
+        ("CC-00004", VisitKind.TELEHEALTH, weekdays[1], datetime.time(13, 30), physician),
+        ("CC-00001", VisitKind.THERAPY, weekdays[1], datetime.time(15), therapist),
+        ("CC-00006", VisitKind.FOLLOW_UP, weekdays[2], datetime.time(10), physician),
+    ]
+    for mrn, kind, day, time, clinician in plan:
+        patient = Patient.objects.filter(clinic=clinic, medical_record_number=mrn).first()
+        if patient is None or Appointment.objects.filter(patient=patient).exists():
+            continue
+        appointment_book(
+            acting_user=front_desk,
+            patient=patient,
+            kind=kind,
+            starts_at=local_moment(clinic=clinic, day=day, time=time),
+            clinician=clinician,
+        )
 
 
 def _demo_consents(clinic: Clinic, *, director: User) -> None:

@@ -105,3 +105,16 @@ def test_the_demo_shows_each_step_of_the_journey() -> None:
         Patient.objects.get(medical_record_number="CC-00001").journey_stage
         == JourneyStage.IN_INDUCTION
     )
+
+
+def test_the_demo_books_the_coming_days_consultations_once() -> None:
+    from ketaclinic.scheduling.models import Appointment
+
+    run_demo()
+    run_demo()
+    appointments = Appointment.objects.filter(clinic__slug="catalyst-denver")
+    assert appointments.count() == 5
+    assert {a.kind for a in appointments} == {"consult", "telehealth", "therapy", "follow_up"}
+    for appointment in appointments:
+        local = appointment.starts_at.astimezone(appointment.clinic.zone)
+        assert local.weekday() < 5
