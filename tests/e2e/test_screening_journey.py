@@ -34,7 +34,10 @@ def test_registration_screening_link_and_the_urgent_task(
     patient = Patient.objects.get(legal_last_name="Torres")
 
     page.get_by_role("link", name="Send a link").click()
-    page.get_by_label("PHQ-9").check()
+    # The clinic's general screening set is ticked: what a patient can answer alone.
+    for name in ("PHQ-9", "GAD-7", "AUDIT-C"):
+        assert page.get_by_label(name, exact=True).is_checked()
+    assert not page.get_by_label("PCL-5").is_checked()
     page.get_by_role("button", name="Create link").click()
     link = page.locator("code").inner_text()
     assert re.search(r"/q/[A-Za-z0-9_-]{20,}/$", link)
@@ -44,6 +47,10 @@ def test_registration_screening_link_and_the_urgent_task(
     patient_page.goto(link)
     for number in range(1, 10):
         patient_page.locator(f'input[name="phq9__phq9.{number}"][value="1"]').check()
+    for number in range(1, 8):
+        patient_page.locator(f'input[name="gad7__gad7.{number}"][value="0"]').check()
+    for number in range(1, 4):
+        patient_page.locator(f'input[name="audit_c__audit_c.{number}"][value="0"]').check()
     patient_page.get_by_role("button", name="Send my answers").click()
     assert patient_page.get_by_role("heading", name="Please reach out for support now").is_visible()
     assert patient_page.get_by_text("988").first.is_visible()
