@@ -4,18 +4,42 @@ staff pages."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.endpoints import ERRORS, StaffEndpoint, _user
+from ketaclinic.api.endpoints import ERRORS, REFUSED_BY_STATE, StaffEndpoint, _user
+from ketaclinic.api.inputs import (
+    AddendumInputSerializer,
+    ConsentSignInputSerializer,
+    EligibilityDecisionInputSerializer,
+    IntakeInputSerializer,
+)
+from ketaclinic.api.journey import (
+    PdfRenderer,
+    consent_pdf_response,
+    consent_sign_from_request,
+    intake_save_from_request,
+)
 from ketaclinic.api.permissions import api_clinic
+from ketaclinic.api.selectors import api_eligibility_decision_get
 from ketaclinic.consent.models import ConsentSignature
 from ketaclinic.core.errors import NotFound
-from ketaclinic.intake.models import EligibilityDecision
+from ketaclinic.intake.models import (
+    DecisionAddendum,
+    EligibilityDecision,
+    EligibilityOutcome,
+    Intake,
+)
 from ketaclinic.intake.selectors import eligibility_advice_for_intake, intake_get_for_patient
+from ketaclinic.intake.services import eligibility_addendum_add, eligibility_decide
 from ketaclinic.outcomes.models import QuestionnaireResponse, ResponseContext
 from ketaclinic.outcomes.selectors import questionnaire_response_list_for_patient
 from ketaclinic.outcomes.services import questionnaire_record
@@ -86,8 +110,19 @@ QuestionnaireEntrySerializer = type(
 )
 
 
+class AddendumSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True)
+    author = serializers.CharField(source="author.full_name")
+
+    class Meta:
+        model = DecisionAddendum
+        fields = ["id", "text", "author", "created_at"]
+
+
 class DecisionSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True)
     signed_by = serializers.CharField(source="signed_by.full_name")
+    addenda = AddendumSerializer(many=True, read_only=True, help_text="Oldest first.")
 
     class Meta:
         model = EligibilityDecision
@@ -100,13 +135,18 @@ class DecisionSerializer(serializers.ModelSerializer):
             "signed_by",
             "signed_at",
             "advice_snapshot",
+            "addenda",
         ]
 
 
 class ConsentSerializer(serializers.ModelSerializer):
     treatment = serializers.CharField(source="document.treatment")
     version = serializers.IntegerField(source="document.version")
-    witness = serializers.CharField(source="witness.full_name")
+    witness = serializers.CharField(
+        source="witness.full_name",
+        allow_null=True,
+        help_text="The staff member who witnessed the signature; null while none has.",
+    )
 
     class Meta:
         model = ConsentSignature
@@ -126,30 +166,52 @@ class PatientIntakeView(StaffEndpoint):
         intake = intake_get_for_patient(patient_id=patient.pk)
         if intake is None:
             raise NotFound("This patient has no intake yet.")
-        advice = eligibility_advice_for_intake(intake)
-        data = {
-            "status": intake.status,
-            "indication": intake.indication,
-            "allergies": intake.allergies,
-            "psychiatric_history": intake.psychiatric_history,
-            "medical_history": intake.medical_history,
-            "height_cm": intake.height_cm,
-            "weight_kg": intake.weight_kg,
-            "diagnoses": [d.code for d in intake.diagnoses.all()],
-            "medications": [m.name for m in intake.medications.all()],
-            "submitted_at": intake.submitted_at,
-            "advice": None
-            if advice is None
-            else {
-                "decision": advice.decision.value,
-                "adequate_failed_trials": advice.adequate_failed_trials,
-                "reasons": [
-                    {"severity": r.severity.value, "message": r.message, "source": r.source}
-                    for r in advice.reasons
-                ],
-            },
-        }
-        return Response(IntakeSerializer(data).data)
+        return Response(_intake_data(intake))
+
+    @extend_schema(
+        operation_id="patients_intake_update",
+        summary="Save the intake as a draft, or submit it for eligibility review",
+        description=(
+            "Replaces the whole intake (a field left out is saved empty). A draft keeps "
+            "whatever is valid; `submit: true` also needs what eligibility needs. A refusal "
+            "names every field that needs attention and leaves the stored intake as it was. "
+            "Recorded in the audit trail as `intake.saved` or `intake.submitted`."
+        ),
+        request=IntakeInputSerializer,
+        responses={200: IntakeSerializer, **ERRORS},
+    )
+    def put(self, request: Request, patient_id: int) -> Response:
+        intake = intake_save_from_request(request, user=_user(request), patient_id=patient_id)
+        saved = intake_get_for_patient(patient_id=intake.patient_id)
+        assert saved is not None  # just saved
+        return Response(_intake_data(saved))
+
+
+def _intake_data(intake: Intake) -> Any:
+    advice = eligibility_advice_for_intake(intake)
+    data = {
+        "status": intake.status,
+        "indication": intake.indication,
+        "allergies": intake.allergies,
+        "psychiatric_history": intake.psychiatric_history,
+        "medical_history": intake.medical_history,
+        "height_cm": intake.height_cm,
+        "weight_kg": intake.weight_kg,
+        "diagnoses": [d.code for d in intake.diagnoses.all()],
+        "medications": [m.name for m in intake.medications.all()],
+        "submitted_at": intake.submitted_at,
+        "advice": None
+        if advice is None
+        else {
+            "decision": advice.decision.value,
+            "adequate_failed_trials": advice.adequate_failed_trials,
+            "reasons": [
+                {"severity": r.severity.value, "message": r.message, "source": r.source}
+                for r in advice.reasons
+            ],
+        },
+    }
+    return IntakeSerializer(data).data
 
 
 class PatientQuestionnaireResponsesView(StaffEndpoint):
@@ -207,8 +269,72 @@ class PatientEligibilityDecisionsView(StaffEndpoint):
         patient = patient_get_for_staff(
             user=_user(request), clinic=api_clinic(request), patient_id=patient_id
         )
-        decisions = EligibilityDecision.objects.filter(patient=patient).select_related("signed_by")
+        decisions = (
+            EligibilityDecision.objects.filter(patient=patient)
+            .select_related("signed_by")
+            .prefetch_related("addenda__author")
+        )
         return Response(DecisionSerializer(decisions, many=True).data)
+
+    @extend_schema(
+        operation_id="patients_eligibility_decisions_create",
+        summary="Sign an eligibility decision (physicians)",
+        description=(
+            "The physician's decision on the submitted intake: `approved` for a protocol, "
+            "`declined`, or `more_information` (say what is needed). Signed by the caller and "
+            "locked at once, with the rules' advice they saw; later changes are addenda. 409 "
+            "while the intake is not submitted. Recorded as `eligibility.decided`."
+        ),
+        request=EligibilityDecisionInputSerializer,
+        responses={201: DecisionSerializer, **ERRORS, **REFUSED_BY_STATE},
+    )
+    def post(self, request: Request, patient_id: int) -> Response:
+        user = _user(request)
+        patient = patient_get_for_staff(
+            user=user,
+            clinic=api_clinic(request),
+            patient_id=patient_id,
+            action=Action.ELIGIBILITY_DECIDE,
+        )
+        payload = EligibilityDecisionInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        decision = eligibility_decide(
+            acting_user=user,
+            patient=patient,
+            outcome=EligibilityOutcome(data["outcome"]),
+            note=data["note"],
+            protocol_key=data["protocol_key"],
+            requested_items=data["requested_items"],
+        )
+        return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+
+class EligibilityDecisionAddendaView(StaffEndpoint):
+    @extend_schema(
+        operation_id="eligibility_decisions_addenda_create",
+        summary="Add an addendum to a signed decision (physicians)",
+        description=(
+            "A signed decision is never edited; a physician adds a dated addendum. Recorded as "
+            "`eligibility.addendum`."
+        ),
+        request=AddendumInputSerializer,
+        responses={201: AddendumSerializer, **ERRORS},
+    )
+    def post(self, request: Request, decision_id: int) -> Response:
+        user = _user(request)
+        decision = api_eligibility_decision_get(
+            user=user,
+            clinic=api_clinic(request),
+            decision_id=decision_id,
+            action=Action.ELIGIBILITY_DECIDE,
+        )
+        payload = AddendumInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        addendum = eligibility_addendum_add(
+            acting_user=user, decision=decision, text=payload.validated_data["text"]
+        )
+        return Response(AddendumSerializer(addendum).data, status=status.HTTP_201_CREATED)
 
 
 class PatientConsentsView(StaffEndpoint):
@@ -228,3 +354,53 @@ class PatientConsentsView(StaffEndpoint):
             "document", "witness"
         )
         return Response(ConsentSerializer(signatures, many=True).data)
+
+    @extend_schema(
+        operation_id="patients_consents_create",
+        summary="Record a consent signed in the clinic, with the caller as witness",
+        description=(
+            "The patient signs the current version of a treatment's consent (typed legal name "
+            "and a drawn signature); the caller, who must be clinical staff, is the witness. "
+            "The signed PDF is stored. 409 for a version that is no longer current or a "
+            "consent that is already current. Recorded as `consent.signed`."
+        ),
+        request=ConsentSignInputSerializer,
+        responses={201: ConsentSerializer, **ERRORS, **REFUSED_BY_STATE},
+    )
+    def post(self, request: Request, patient_id: int) -> Response:
+        user = _user(request)
+        clinic = api_clinic(request)
+        patient = patient_get_for_staff(
+            user=user, clinic=clinic, patient_id=patient_id, action=Action.CONSENT_WITNESS
+        )
+        payload = ConsentSignInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        signature = consent_sign_from_request(
+            user=user, clinic=clinic, patient=patient, data=payload.validated_data
+        )
+        return Response(ConsentSerializer(signature).data, status=status.HTTP_201_CREATED)
+
+
+class ConsentPdfView(StaffEndpoint):
+    # JSON first: errors are always JSON; `Accept: application/pdf` is accepted too.
+    renderer_classes = [JSONRenderer, PdfRenderer]
+
+    @extend_schema(
+        operation_id="consents_pdf_retrieve",
+        summary="The signed consent as its stored PDF",
+        description="Recorded in the audit trail as `consent.downloaded`, as the staff download is.",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF"),
+            **ERRORS,
+        },
+    )
+    def get(self, request: Request, signature_id: int) -> HttpResponse:
+        return consent_pdf_response(
+            user=_user(request), clinic=api_clinic(request), signature_id=signature_id
+        )
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # An error is JSON in the one error shape, whatever the client asked for.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)

@@ -13,7 +13,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ketaclinic.accounts.models import User
+from ketaclinic.accounts.permissions import require_permission
+from ketaclinic.accounts.roles import Action
 from ketaclinic.api.errors import error_body
+from ketaclinic.api.inputs import InquiryRegistrationSerializer, PatientRegistrationSerializer
+from ketaclinic.api.journey import patient_register_from_request
+from ketaclinic.api.parsers import ApiJSONParser
 from ketaclinic.api.permissions import IsStaffWithSecondFactor, api_clinic, api_token
 from ketaclinic.api.selectors import (
     OPEN_INQUIRY_STATUSES,
@@ -32,6 +37,7 @@ from ketaclinic.api.serializers import (
     MeSerializer,
     PatientListQuerySerializer,
     PatientSerializer,
+    PossibleDuplicateErrorSerializer,
 )
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import InvalidInput
@@ -47,6 +53,18 @@ ERRORS = {
     403: OpenApiResponse(ErrorSerializer, description="Not allowed (role, credential or MFA)"),
     404: OpenApiResponse(ErrorSerializer, description="Not found (or not at this clinic)"),
 }
+REFUSED_BY_STATE = {
+    409: OpenApiResponse(ErrorSerializer, description="The record's state does not allow it"),
+}
+POSSIBLE_DUPLICATE = {
+    409: OpenApiResponse(
+        PossibleDuplicateErrorSerializer,
+        description=(
+            "Possible duplicates: look at them, then send `confirmed_not_duplicate: true` if "
+            "this is a different person"
+        ),
+    ),
+}
 # The service names its input `note_text`; the API's field is `note`.
 _INQUIRY_UPDATE_FIELDS = {"note_text": "note"}
 
@@ -58,6 +76,7 @@ def _user(request: Request) -> User:
 
 class StaffEndpoint(APIView):
     permission_classes = [IsStaffWithSecondFactor]
+    parser_classes = [ApiJSONParser]
 
 
 class MeView(StaffEndpoint):
@@ -106,6 +125,7 @@ class ClinicListView(generics.ListAPIView):
 
 class PatientListView(generics.ListAPIView):
     permission_classes = [IsStaffWithSecondFactor]
+    parser_classes = [ApiJSONParser]
     serializer_class = PatientSerializer
 
     def get_queryset(self) -> QuerySet[Patient]:
@@ -125,6 +145,26 @@ class PatientListView(generics.ListAPIView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="patients_create",
+        summary="Register a patient",
+        description=(
+            "The staff registration form's fields and checks. A patient with the same name and "
+            "date of birth, or the same phone number or email, is a possible duplicate: the "
+            "call is refused with 409 and `possible_duplicates` (id, MRN, name, date of birth) "
+            "until it is repeated with `confirmed_not_duplicate: true`. Recorded in the audit "
+            "trail as `patient.created`."
+        ),
+        request=PatientRegistrationSerializer,
+        responses={201: PatientSerializer, **ERRORS, **POSSIBLE_DUPLICATE},
+    )
+    def post(self, request: Request) -> Response:
+        user = _user(request)
+        clinic = api_clinic(request)
+        # Permission first: a refused caller learns nothing from validation.
+        require_permission(user=user, action=Action.PATIENT_REGISTER, clinic=clinic)
+        return patient_register_from_request(request, user=user, clinic=clinic)
 
 
 class PatientDetailView(StaffEndpoint):
@@ -217,6 +257,35 @@ class InquiryDetailView(StaffEndpoint):
             user=user, clinic=clinic, inquiry_id=inquiry_id, record_view=False
         )
         return Response(InquiryDetailSerializer(updated).data)
+
+
+class InquiryRegisterView(StaffEndpoint):
+    @extend_schema(
+        operation_id="inquiries_register",
+        summary="Register the person behind an inquiry as a patient",
+        description=(
+            "As `POST /patients`, with the legal name, email and phone defaulting to the "
+            "inquiry's (the name is split at its first space). The inquiry is linked to the new "
+            "patient and gets a note with the MRN. Needs both `patient.register` and "
+            "`inquiry.manage`."
+        ),
+        request=InquiryRegistrationSerializer,
+        responses={201: PatientSerializer, **ERRORS, **POSSIBLE_DUPLICATE},
+    )
+    def post(self, request: Request, inquiry_id: int) -> Response:
+        user = _user(request)
+        clinic = api_clinic(request)
+        require_permission(user=user, action=Action.PATIENT_REGISTER, clinic=clinic)
+        inquiry = api_inquiry_get(
+            user=user, clinic=clinic, inquiry_id=inquiry_id, record_view=False
+        )
+        return patient_register_from_request(
+            request,
+            user=user,
+            clinic=clinic,
+            serializer_class=InquiryRegistrationSerializer,
+            inquiry=inquiry,
+        )
 
 
 def endpoint_not_found(request: HttpRequest, path: str) -> JsonResponse:

@@ -28,13 +28,26 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
     }
 
 
-def _flatten(detail: Any) -> dict[str, list[str]]:
+def _child_name(prefix: str, key: object) -> str:
+    if isinstance(key, int):
+        return f"{prefix}[{key}]"
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Messages per field; a nested field is named by its path: `trials[0].outcome`."""
     if isinstance(detail, dict):
-        return {
-            str(key): [str(item) for item in (value if isinstance(value, list) else [value])]
-            for key, value in detail.items()
-        }
-    return {}
+        items = [(_child_name(prefix, key), value) for key, value in detail.items()]
+    elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        # A list of nested objects: one entry per row, `{}` for a row without errors.
+        items = [(_child_name(prefix, index), value) for index, value in enumerate(detail) if value]
+    else:
+        return {prefix: [str(item) for item in (detail if isinstance(detail, list) else [detail])]}
+    fields: dict[str, list[str]] = {}
+    for name, value in items:
+        for key, messages in _flatten(value, name).items():
+            fields.setdefault(key, []).extend(messages)
+    return fields
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -51,7 +64,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
+        fields = _flatten(exc.detail) if isinstance(exc.detail, dict) else {}
         # Errors about the input as a whole (not one field) become the message itself.
         general = fields.pop(api_settings.NON_FIELD_ERRORS_KEY, [])
         if isinstance(exc.detail, list):

@@ -1,11 +1,18 @@
-"""drf-spectacular extensions: describe both ways of authenticating in the OpenAPI document."""
+"""drf-spectacular extensions: describe both ways of authenticating in the OpenAPI document, and
+name the enums drf-spectacular cannot name by itself."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
+from drf_spectacular.plumbing import ResolvedComponent
+
+from ketaclinic.intake.models import TRIAL_OUTCOME_CHOICES
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -40,9 +47,34 @@ class StaffSessionScheme(OpenApiAuthenticationExtension):
             "in": "cookie",
             "name": settings.SESSION_COOKIE_NAME,
             "description": (
-                "The staff app's signed-in session, for its own pages. Unsafe methods (PATCH) "
+                "The staff app's signed-in session, for its own pages. Unsafe methods (POST, PUT, "
+                "PATCH) "
                 f"need the CSRF token from the `{settings.CSRF_COOKIE_NAME}` cookie in the "
                 f"`{settings.CSRF_HEADER_NAME.removeprefix('HTTP_').replace('_', '-')}` header, "
                 "and the staff member must have set up two-step sign-in."
             ),
         }
+
+
+class TrialOutcomeEnum(OpenApiSerializerFieldExtension):
+    """An antidepressant trial's `outcome`, as its own component: drf-spectacular names enums by
+    field name, and `outcome` is already the eligibility decision's."""
+
+    target_class = "ketaclinic.api.inputs.TrialOutcomeField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, str]:
+        component = ResolvedComponent(
+            name="TrialOutcomeEnum",
+            type=ResolvedComponent.SCHEMA,
+            object="TrialOutcomeEnum",
+            schema={
+                "type": "string",
+                "enum": [value for value, _ in TRIAL_OUTCOME_CHOICES],
+                "description": "\n".join(
+                    f"* `{value}` - {label}" for value, label in TRIAL_OUTCOME_CHOICES
+                ),
+            },
+        )
+        auto_schema.registry.register_on_missing(component)
+        ref: dict[str, str] = component.ref
+        return ref

@@ -19,14 +19,18 @@ from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
 from ketaclinic.clinics.models import Chair, Clinic, Room
 from ketaclinic.clinics.selectors import membership_list_for_user
-from ketaclinic.core.errors import NotFound
+from ketaclinic.consent.models import ConsentDocument, ConsentSignature, Treatment
+from ketaclinic.core.errors import InvalidInput, NotFound
 from ketaclinic.inquiries.models import Inquiry, InquiryStatus
+from ketaclinic.intake.models import EligibilityDecision
 
 OPEN_INQUIRY_STATUSES = frozenset(
     {InquiryStatus.NEW, InquiryStatus.CONTACTED, InquiryStatus.CONSULT_BOOKED}
 )
 INQUIRY_NOT_FOUND = "No such inquiry at this clinic."
 API_TOKEN_NOT_FOUND = "No such API token at this clinic."  # noqa: S105  (a message)
+ELIGIBILITY_DECISION_NOT_FOUND = "No such eligibility decision at this clinic."
+CONSENT_NOT_FOUND = "No such signed consent at this clinic."
 
 
 def membership_list_for_caller(*, user: User, token: ApiToken | None) -> QuerySet[StaffMembership]:
@@ -113,3 +117,47 @@ def api_inquiry_get(
     if record_view:
         audit_record(actor=user, action=AuditAction.INQUIRY_VIEWED, clinic=clinic, subject=inquiry)
     return inquiry
+
+
+def api_eligibility_decision_get(
+    *, user: User | AnonymousUser, clinic: Clinic, decision_id: int, action: Action
+) -> EligibilityDecision:
+    """One signed decision of the acting clinic; missing and another clinic's are alike."""
+    require_permission(user=user, action=action, clinic=clinic)
+    decision = (
+        EligibilityDecision.objects.filter(clinic=clinic, pk=decision_id)
+        .select_related("clinic", "signed_by")
+        .first()
+    )
+    if decision is None:
+        raise NotFound(ELIGIBILITY_DECISION_NOT_FOUND)
+    return decision
+
+
+def api_consent_document_get(
+    *, clinic: Clinic, treatment: Treatment, version: int
+) -> ConsentDocument:
+    """The consent version a signature names; a version the clinic never published is a field
+    error (a stale one is found here and refused by the signing service)."""
+    document = ConsentDocument.objects.filter(
+        clinic=clinic, treatment=treatment, version=version
+    ).first()
+    if document is None:
+        raise InvalidInput(
+            f"No version {version} of the {treatment.label} consent has been published at "
+            "this clinic.",
+            fields={"version": ["No such version."]},
+        )
+    return document
+
+
+def api_consent_signature_get(*, clinic: Clinic, signature_id: int) -> ConsentSignature:
+    """A signed consent of the acting clinic (the caller's permission is checked first)."""
+    signature = (
+        ConsentSignature.objects.filter(clinic=clinic, pk=signature_id)
+        .select_related("document")
+        .first()
+    )
+    if signature is None:
+        raise NotFound(CONSENT_NOT_FOUND)
+    return signature

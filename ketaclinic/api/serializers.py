@@ -91,6 +91,22 @@ class ErrorSerializer(serializers.Serializer):
     request_id = serializers.CharField(allow_null=True)
 
 
+class DuplicateCandidateSerializer(serializers.Serializer):
+    """A registered patient who may be the same person: enough to look them up, nothing more."""
+
+    id = serializers.IntegerField()
+    medical_record_number = serializers.CharField()
+    legal_first_name = serializers.CharField()
+    legal_last_name = serializers.CharField()
+    date_of_birth = serializers.DateField()
+
+
+class PossibleDuplicateErrorSerializer(ErrorSerializer):
+    """The error body, with the registered patients who may be the same person."""
+
+    possible_duplicates = DuplicateCandidateSerializer(many=True)
+
+
 class MembershipSerializer(serializers.ModelSerializer):
     clinic_id = serializers.IntegerField()
     clinic_name = serializers.CharField(source="clinic.name")

@@ -29,8 +29,23 @@ urlpatterns = [
         clinical.PatientConsentsView.as_view(),
         name="api_patient_consents",
     ),
+    path(
+        "eligibility-decisions/<int:decision_id>/addenda",
+        clinical.EligibilityDecisionAddendaView.as_view(),
+        name="api_decision_addenda",
+    ),
+    path(
+        "consents/<int:signature_id>/pdf",
+        clinical.ConsentPdfView.as_view(),
+        name="api_consent_pdf",
+    ),
     path("inquiries", endpoints.InquiryListView.as_view(), name="api_inquiries"),
     path("inquiries/<int:inquiry_id>", endpoints.InquiryDetailView.as_view(), name="api_inquiry"),
+    path(
+        "inquiries/<int:inquiry_id>/register",
+        endpoints.InquiryRegisterView.as_view(),
+        name="api_inquiry_register",
+    ),
     # Last: anything else under /api/v1/ answers in the error shape (a plain view, so it is not
     # part of the OpenAPI document).
     re_path(r"^(?P<path>.*)$", endpoints.endpoint_not_found, name="api_not_found"),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from typing import Any
 
 from django.test import Client
+from PIL import Image
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Role
@@ -53,3 +56,31 @@ def assert_error_shape(response: Any, code: str) -> dict[str, Any]:
     assert body["error"]["message"]
     assert body["request_id"] == response["X-Request-ID"]
     return body
+
+
+def send(
+    client: Client, method: str, path: str, body: Any, token: str | None = None, **extra: Any
+) -> Any:
+    """POST or PUT a JSON body (a str is sent as it is, to send malformed JSON)."""
+    headers = {"HTTP_AUTHORIZATION": f"Token {token}"} if token else {}
+    data = body if isinstance(body, str) else json.dumps(body)
+    call = getattr(client, method.lower())
+    return call(f"/api/v1/{path}", data=data, content_type="application/json", **headers, **extra)
+
+
+def post(client: Client, path: str, body: Any, token: str | None = None, **extra: Any) -> Any:
+    return send(client, "POST", path, body, token, **extra)
+
+
+def put(client: Client, path: str, body: Any, token: str | None = None, **extra: Any) -> Any:
+    return send(client, "PUT", path, body, token, **extra)
+
+
+def drawn_signature() -> str:
+    """A small drawn signature as the signing pad sends it: a PNG data URL."""
+    image = Image.new("RGBA", (300, 100), (255, 255, 255, 0))
+    for x in range(20, 280):
+        image.putpixel((x, 50 + (x % 20) - 10), (0, 0, 0, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

@@ -69,3 +69,21 @@ def test_a_call_without_an_acting_clinic_is_refused() -> None:
     request = Request(APIRequestFactory().get("/api/v1/patients"))
     with pytest.raises(NoActiveClinic, match=NOT_STAFF):
         api_clinic(request)
+
+
+def test_nested_field_errors_are_named_by_their_path() -> None:
+    # A ListField reports its rows under int keys, a nested list serializer as a list.
+    detail: Any = {
+        "trials": {1: {"outcome": ["Not a choice."], "drug": ["Required."]}},
+        "medications": [{}, {"name": ["Blank."]}],
+        "diagnoses": {0: ["Too long."]},
+        "answers": {"phq9.1": ["Not a number."]},
+    }
+    _, body = handled(exceptions.ValidationError(detail))
+    assert body["error"]["fields"] == {
+        "trials[1].outcome": ["Not a choice."],
+        "trials[1].drug": ["Required."],
+        "medications[1].name": ["Blank."],
+        "diagnoses[0]": ["Too long."],
+        "answers.phq9.1": ["Not a number."],
+    }

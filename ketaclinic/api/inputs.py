@@ -1,0 +1,241 @@
+"""Request bodies of the journey's writes (issue 4): JSON types and lengths only.
+
+What an entry must be to be accepted (a plausible weight, a known ICD-10 code, a phone number with
+its area code, a consent that is the current version) is decided by the same forms and services the
+staff pages use; these serializers only make sure each field has the right JSON type and a length
+the database can hold, and refuse fields they do not know (a misspelt field on a PUT would
+otherwise silently clear what it meant to set).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rest_framework import serializers
+
+from ketaclinic.consent.models import Treatment
+from ketaclinic.consent.services import MAX_SIGNATURE_BYTES
+from ketaclinic.intake.forms import HISTORY_CHOICES
+from ketaclinic.intake.models import INDICATION_CHOICES, TRIAL_OUTCOME_CHOICES, EligibilityOutcome
+from ketaclinic.patients.models import SexAtBirth
+
+UNKNOWN_FIELD = "Unknown field."
+# Rows per list on the intake, as on the staff form (its formsets take at most 30).
+MAX_ROWS = 30
+# A drawn signature: at most MAX_SIGNATURE_BYTES of PNG, base64-encoded, after its data: prefix.
+MAX_SIGNATURE_DATA_URL = len("data:image/png;base64,") + 4 * (MAX_SIGNATURE_BYTES // 3 + 1)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false (or null where allowed): not "yes", "1" or 0."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid")
+        raise AssertionError  # pragma: no cover - fail() raises
+
+
+class TrialOutcomeField(serializers.ChoiceField):
+    """A trial's outcome. Its schema is the `TrialOutcomeEnum` component (api/schema.py): left
+    to drf-spectacular it would collide with the decision's `outcome` enum."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=TRIAL_OUTCOME_CHOICES, **kwargs)
+
+
+class InputSerializer(serializers.Serializer):
+    # (A comment, not a docstring: drf-spectacular would give it to every input component.)
+    # Refuses fields it does not declare.
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = sorted(str(key)[:100] for key in data if key not in self.fields)
+            if unknown:
+                raise serializers.ValidationError({key: [UNKNOWN_FIELD] for key in unknown[:20]})
+        return super().to_internal_value(data)
+
+
+def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
+    """An optional text field: blank when left out."""
+    return serializers.CharField(max_length=max_length, allow_blank=True, default="", **kwargs)
+
+
+# --- registration ------------------------------------------------------------------------------
+
+
+class PatientRegistrationSerializer(InputSerializer):
+    """A patient's details, as on the staff registration form (whose checks they pass too)."""
+
+    legal_first_name = serializers.CharField(max_length=100)
+    legal_last_name = serializers.CharField(max_length=100)
+    preferred_name = _text(100)
+    date_of_birth = serializers.DateField(help_text="YYYY-MM-DD; the patient must be an adult.")
+    sex_at_birth = serializers.ChoiceField(choices=SexAtBirth.choices)
+    gender_identity = _text(100)
+    phone = _text(32, help_text="With its area code. A phone number or an email is needed.")
+    email = _text(254)
+    address_line1 = _text(200)
+    address_line2 = _text(200)
+    city = _text(100)
+    state = _text(40, help_text="The two-letter state code, e.g. CO.")
+    postal_code = _text(10, help_text="12345 or 12345-6789.")
+    preferred_language = serializers.CharField(max_length=50, allow_blank=True, default="English")
+    emergency_contact_name = _text(200)
+    emergency_contact_relationship = _text(50)
+    emergency_contact_phone = _text(32)
+    escort_name = _text(200, help_text="The adult who usually drives the patient home.")
+    escort_phone = _text(32)
+    referring_clinician = _text(200)
+    primary_care_clinician = _text(200)
+    payment_note = _text(500)
+    confirmed_not_duplicate = StrictBooleanField(
+        default=False,
+        help_text=(
+            "Send true only after checking the possible duplicates a 409 listed: this is a "
+            "different person."
+        ),
+    )
+
+
+class InquiryRegistrationSerializer(PatientRegistrationSerializer):
+    """As a direct registration; name, email and phone default to the inquiry's."""
+
+    legal_first_name = serializers.CharField(
+        max_length=100, required=False, help_text="Defaults to the inquiry's first name."
+    )
+    legal_last_name = serializers.CharField(
+        max_length=100, required=False, help_text="Defaults to the rest of the inquiry's name."
+    )
+    phone = serializers.CharField(
+        max_length=32, allow_blank=True, required=False, help_text="Defaults to the inquiry's."
+    )
+    email = serializers.CharField(
+        max_length=254, allow_blank=True, required=False, help_text="Defaults to the inquiry's."
+    )
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+
+class TrialInputSerializer(InputSerializer):
+    """One antidepressant trial: the drug, its highest dose and for how long, and how it ended."""
+
+    drug = serializers.CharField(max_length=100)
+    highest_dose_mg = serializers.DecimalField(
+        max_digits=7, decimal_places=2, help_text="Highest daily dose, mg."
+    )
+    weeks_at_dose = serializers.IntegerField(min_value=0, help_text="Weeks at that dose.")
+    is_dose_adequate = StrictBooleanField()
+    is_adherent = StrictBooleanField(help_text="Taken as prescribed.")
+    outcome = TrialOutcomeField()
+    is_current_episode = StrictBooleanField()
+
+
+class MedicationInputSerializer(InputSerializer):
+    """A current medication (classified for interactions with ketamine by the rules)."""
+
+    name = serializers.CharField(max_length=100)
+    dose_mg = serializers.DecimalField(
+        max_digits=7, decimal_places=2, min_value=0, allow_null=True, default=None
+    )
+    frequency = _text(50)
+
+
+class IntakeInputSerializer(InputSerializer):
+    """The whole intake: a PUT replaces it, so a field left out is saved empty."""
+
+    submit = StrictBooleanField(
+        default=False,
+        help_text="true submits the intake for eligibility review; false saves a draft.",
+    )
+    indication = serializers.ChoiceField(choices=INDICATION_CHOICES, allow_blank=True, default="")
+    psychiatric_history = _text(8000)
+    medical_history = serializers.ListField(
+        child=serializers.ChoiceField(choices=HISTORY_CHOICES),
+        max_length=len(HISTORY_CHOICES),
+        default=list,
+        help_text="The history that matters for ketamine (each item once).",
+    )
+    substance_use = _text(4000)
+    allergies = _text(1000, help_text="Write 'none known' if none.")
+    is_pregnant = StrictBooleanField(allow_null=True, default=None)
+    is_breastfeeding = StrictBooleanField(allow_null=True, default=None)
+    height_cm = serializers.DecimalField(
+        max_digits=5, decimal_places=1, allow_null=True, default=None
+    )
+    weight_kg = serializers.DecimalField(
+        max_digits=5, decimal_places=1, allow_null=True, default=None
+    )
+    baseline_systolic_mmhg = serializers.IntegerField(
+        min_value=0, max_value=400, allow_null=True, default=None
+    )
+    baseline_diastolic_mmhg = serializers.IntegerField(
+        min_value=0, max_value=300, allow_null=True, default=None
+    )
+    baseline_heart_rate_bpm = serializers.IntegerField(
+        min_value=0, max_value=300, allow_null=True, default=None
+    )
+    baseline_spo2_percent = serializers.IntegerField(
+        min_value=0, max_value=100, allow_null=True, default=None
+    )
+    diagnoses = serializers.ListField(
+        child=serializers.CharField(max_length=10),
+        max_length=MAX_ROWS,
+        default=list,
+        help_text="ICD-10 codes from the clinic's list, e.g. F33.2.",
+    )
+    trials = serializers.ListField(child=TrialInputSerializer(), max_length=MAX_ROWS, default=list)
+    medications = serializers.ListField(
+        child=MedicationInputSerializer(), max_length=MAX_ROWS, default=list
+    )
+
+
+# --- eligibility -------------------------------------------------------------------------------
+
+
+class EligibilityDecisionInputSerializer(InputSerializer):
+    """The physician's decision; the note is the reasoning that goes into the record."""
+
+    outcome = serializers.ChoiceField(choices=EligibilityOutcome.choices)
+    note = serializers.CharField(
+        max_length=8000, allow_blank=True, help_text="The reasoning; it goes into the record."
+    )
+    protocol_key = serializers.CharField(
+        max_length=64,
+        allow_blank=True,
+        default="",
+        help_text="When approved: the protocol, e.g. iv-ketamine-depression@1.",
+    )
+    requested_items = _text(500, help_text="When more information is needed: ECG, labs, records…")
+
+
+class AddendumInputSerializer(InputSerializer):
+    """A dated addendum to a signed decision."""
+
+    text = serializers.CharField(max_length=8000, allow_blank=True)
+
+
+# --- consent -----------------------------------------------------------------------------------
+
+
+class ConsentSignInputSerializer(InputSerializer):
+    """A consent signed in the clinic: the version read, the typed name and the drawn signature."""
+
+    treatment = serializers.ChoiceField(choices=Treatment.choices)
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version the patient read; only the current one can be signed."
+    )
+    typed_name = serializers.CharField(
+        max_length=200, help_text="The patient's legal name, typed by the patient."
+    )
+    drawn_signature = serializers.CharField(
+        max_length=MAX_SIGNATURE_DATA_URL,
+        help_text="The signature drawn by the patient: `data:image/png;base64,...`.",
+    )
+    has_read = StrictBooleanField(
+        help_text="true: the patient has read the consent, asked their questions, and agrees."
+    )
