@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "ketaclinic.outcomes",
     "ketaclinic.intake",
     "ketaclinic.consent",
+    "ketaclinic.courses",
     "ketaclinic.scheduling",
     "ketaclinic.website",
     "ketaclinic.portal",
@@ -319,7 +320,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "ketaclinic.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["ketaclinic.api.parsers.ApiJSONParser"],
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -346,6 +347,8 @@ PUBLIC_CLINIC_SLUG = os.environ.get("PUBLIC_CLINIC_SLUG", "")
 INQUIRY_RATE_LIMIT_PER_HOUR = _env_int("INQUIRY_RATE_LIMIT_PER_HOUR", 5)
 # Registration refuses patients younger than this (adults only, CLINICAL.md §1.2).
 MINIMUM_PATIENT_AGE = _env_int("MINIMUM_PATIENT_AGE", 18)
+# How long a signed dose order stands (clinic policy; the longest a physician may choose).
+DOSE_ORDER_VALID_DAYS = _env_int("DOSE_ORDER_VALID_DAYS", 30)
 # Credentials expiring within this many days are listed for clinic admins.
 CREDENTIAL_EXPIRY_WARNING_DAYS = _env_int("CREDENTIAL_EXPIRY_WARNING_DAYS", 60)
 

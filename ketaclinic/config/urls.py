@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/intake/", include("ketaclinic.intake.urls")),
     path("staff/consent/", include("ketaclinic.consent.urls")),
     path("staff/schedule/", include("ketaclinic.scheduling.urls")),
+    path("staff/courses/", include("ketaclinic.courses.urls")),
     path("q/<str:token>/", questionnaire_link_page, name="questionnaire_link"),
     path("staff/api-tokens/", include("ketaclinic.api.staff_urls")),
     path("portal/", include("ketaclinic.portal.urls")),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ketaclinic.medicine.errors import InvalidConfiguration
+from ketaclinic.medicine.protocols import DoseUnit, Protocol
 
 
 class VisitKind(StrEnum):
@@ -92,3 +93,13 @@ class VisitRules:
 
 def is_treatment(kind: VisitKind | str) -> bool:
     return VisitKind(kind) in TREATMENT_KINDS
+
+
+def treatment_kinds_for(protocol: Protocol) -> frozenset[VisitKind]:
+    """The visits in which a protocol is given: a 40-minute weight-based infusion (and its
+    boosters), an hours-long pain infusion (§2.7), or esketamine devices (§2.8)."""
+    if protocol.dose_unit == DoseUnit.MG_PER_KG:
+        return frozenset({VisitKind.IV_INFUSION, VisitKind.BOOSTER})
+    if protocol.dose_unit == DoseUnit.MG_PER_KG_PER_HOUR:
+        return frozenset({VisitKind.PAIN_INFUSION})
+    return frozenset({VisitKind.ESKETAMINE})

@@ -14,6 +14,7 @@ from ketaclinic.accounts.roles import Action
 from ketaclinic.consent.models import Treatment
 from ketaclinic.consent.services import consent_current, consent_document_latest
 from ketaclinic.core.errors import DomainError
+from ketaclinic.courses.selectors import course_latest_for_patient
 from ketaclinic.inquiries.selectors import inquiry_get_for_staff
 from ketaclinic.intake.models import EligibilityDecision, Intake
 from ketaclinic.intake.selectors import eligibility_advice_for_intake, intake_get_for_patient
@@ -167,6 +168,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "open_tasks": open_task_list_for_patient(patient=patient) if sees_chart else [],
             "screening": _screening(patient, intake),
             "upcoming": upcoming_appointments_for_patient(patient=patient),
+            "course": course_latest_for_patient(patient=patient),
             **(_chart_summary(patient, intake) if sees_chart else {}),
             "instruments": sorted(INSTRUMENTS.values(), key=lambda instrument: instrument.name),
             "nav": "patients",

@@ -45,6 +45,14 @@ class Appointment(ClinicScopedModel):
     chair = models.ForeignKey(
         "clinics.Chair", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    course = models.ForeignKey(
+        "courses.TreatmentCourse",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        help_text="The course a treatment is given under; none for other visits.",
+    )
     clinician = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -22,8 +22,14 @@ from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
 from ketaclinic.clinics.models import Chair, Clinic, OpeningHours
 from ketaclinic.clinics.selectors import clinic_rules_get
+from ketaclinic.consent.services import require_current_consent
 from ketaclinic.core.errors import Conflict, InvalidInput, PreconditionFailed
-from ketaclinic.medicine.visits import VisitKind, is_treatment
+from ketaclinic.courses.models import TreatmentCourse
+from ketaclinic.courses.selectors import dose_order_valid_at
+from ketaclinic.courses.services import treatment_for
+from ketaclinic.medicine.courses import CourseRules, booking_problems
+from ketaclinic.medicine.protocols import Route, protocol_get
+from ketaclinic.medicine.visits import VisitKind, is_treatment, treatment_kinds_for
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling.models import (
     HOLDING_STATUSES,
@@ -85,12 +91,80 @@ def _overlapping(
     return appointments.exclude(pk=exclude_id) if exclude_id else appointments
 
 
+def _check_treatment(
+    *,
+    patient: Patient,
+    kind: VisitKind,
+    starts_at: datetime.datetime,
+    chair: Chair | None,
+    course: TreatmentCourse | None,
+    exclude_id: int | None,
+) -> None:
+    """A treatment needs an open course of the patient's, current consent, a dose order still
+    valid at the visit, a chair, and the course's interval and weekly limits (§8)."""
+    clinic = patient.clinic
+    label = VISIT_KIND_LABELS[kind]
+    if course is None or course.patient_id != patient.pk:
+        raise PreconditionFailed(
+            f"A {label.lower()} is booked under the patient's signed treatment course."
+        )
+    course = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
+    if not course.is_open:
+        raise PreconditionFailed(
+            f"The course is {course.get_status_display().lower()}; no more treatments are "
+            "booked under it."
+        )
+    protocol = protocol_get(course.protocol_key)
+    allowed = treatment_kinds_for(protocol)
+    if kind not in allowed:
+        kinds = " or ".join(sorted(VISIT_KIND_LABELS[k].lower() for k in allowed))
+        raise InvalidInput(
+            f"{protocol.name} is given in a {kinds}, not a {label.lower()}.",
+            fields={"kind": ["Not this course's kind of visit."]},
+        )
+    if chair is None:
+        raise InvalidInput(
+            f"A {label.lower()} needs a chair.", fields={"chair": ["Choose a chair."]}
+        )
+    if protocol.route == Route.INTRANASAL and not course.rems_patient_enrollment:
+        raise PreconditionFailed(
+            "Esketamine needs the patient's SPRAVATO REMS enrolment before the first dose; "
+            "record it on the course."
+        )
+    require_current_consent(patient=patient, treatment=treatment_for(protocol))
+    order = dose_order_valid_at(course=course, moment=starts_at)
+    if order is None:
+        raise PreconditionFailed(
+            f"No signed dose order covers {_fmt(starts_at, clinic)}: a physician signs one on "
+            "the course first."
+        )
+    booked = [
+        moment.astimezone(clinic.zone)
+        for moment in Appointment.objects.filter(course=course, status__in=HOLDING_STATUSES)
+        .exclude(pk=exclude_id or 0)
+        .values_list("starts_at", flat=True)
+    ]
+    rules = CourseRules(
+        target_infusions=min(course.target_infusions, course.maximum_infusions),
+        maximum_infusions=course.maximum_infusions,
+        minimum_interval=datetime.timedelta(hours=course.minimum_interval_hours),
+        maximum_per_week=course.maximum_per_week,
+        review_checkpoints=tuple(course.review_checkpoints),
+    )
+    problems = booking_problems(
+        proposed=starts_at.astimezone(clinic.zone), booked=booked, rules=rules
+    )
+    if problems:
+        raise PreconditionFailed(" ".join(problems))
+
+
 def _check_and_lock(
     *,
     patient: Patient,
     kind: VisitKind,
     starts_at: datetime.datetime,
     chair: Chair | None,
+    course: TreatmentCourse | None,
     exclude_id: int | None = None,
 ) -> datetime.datetime:
     """Every booking rule; returns when the visit ends. Call inside a transaction."""
@@ -108,12 +182,16 @@ def _check_and_lock(
             "Appointments are booked up to a year ahead.", fields={"day": ["Too far ahead."]}
         )
     if is_treatment(kind):
-        # A treatment needs a signed course, its dose order and current consent; it is booked
-        # from the course (issue 5), never as a free-standing appointment.
-        raise PreconditionFailed(
-            f"A {VISIT_KIND_LABELS[kind].lower()} is booked from the patient's signed treatment "
-            "course, which checks consent, the dose order and the course's interval rules."
+        _check_treatment(
+            patient=patient,
+            kind=kind,
+            starts_at=starts_at,
+            chair=chair,
+            course=course,
+            exclude_id=exclude_id,
         )
+    elif course is not None:
+        raise InvalidInput("Only treatments are booked under a course.")
     if chair is not None:
         if chair.clinic_id != clinic.pk:
             raise InvalidInput("That chair belongs to another clinic.")
@@ -150,9 +228,12 @@ def appointment_book(
     chair: Chair | None = None,
     clinician: User | None = None,
     note: str = "",
+    course: TreatmentCourse | None = None,
 ) -> Appointment:
     require_permission(user=acting_user, action=Action.APPOINTMENT_BOOK, clinic=patient.clinic)
-    ends_at = _check_and_lock(patient=patient, kind=kind, starts_at=starts_at, chair=chair)
+    ends_at = _check_and_lock(
+        patient=patient, kind=kind, starts_at=starts_at, chair=chair, course=course
+    )
     appointment = Appointment.objects.create(
         clinic=patient.clinic,
         patient=patient,
@@ -160,6 +241,7 @@ def appointment_book(
         starts_at=starts_at,
         ends_at=ends_at,
         chair=chair,
+        course=course,
         clinician=clinician,
         note=note.strip(),
         booked_by=acting_user,
@@ -203,6 +285,7 @@ def appointment_reschedule(
         kind=VisitKind(locked.kind),
         starts_at=starts_at,
         chair=chair,
+        course=locked.course,
         exclude_id=locked.pk,
     )
     locked.starts_at = starts_at

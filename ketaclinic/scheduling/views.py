@@ -17,7 +17,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action, Role
 from ketaclinic.clinics.models import Chair, Clinic
-from ketaclinic.core.errors import DomainError
+from ketaclinic.core.errors import DomainError, PermissionRefused
 from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.patients.access import patient_get_for_staff
 from ketaclinic.scheduling.forms import AppointmentBookForm, AppointmentTimeForm, ReasonForm
@@ -116,6 +116,8 @@ def appointment_book_view(request: HttpRequest, patient_id: int) -> HttpResponse
                 clinician=data["clinician"],
                 note=data["note"],
             )
+        except PermissionRefused:
+            raise  # a refusal of who you are is a 403 page, not a form message
         except DomainError as error:
             _add_errors(form, error)
         else:
@@ -188,6 +190,8 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
                     "Appointment cancelled." if action == "cancel" else "Marked as no-show.",
                 )
                 return redirect("scheduling:detail", appointment_id=appointment.pk)
+        except PermissionRefused:
+            raise  # a refusal of who you are is a 403 page, not a form message
         except DomainError as error:
             target = move_form if action == "move" else reason_form
             if isinstance(target, AppointmentTimeForm):

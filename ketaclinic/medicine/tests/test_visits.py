@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from ketaclinic.medicine.config import load_clinic_rules
 from ketaclinic.medicine.errors import InvalidConfiguration
-from ketaclinic.medicine.visits import TREATMENT_KINDS, VisitKind, VisitRules, is_treatment
+from ketaclinic.medicine.protocols import protocol_get
+from ketaclinic.medicine.visits import (
+    TREATMENT_KINDS,
+    VisitKind,
+    VisitRules,
+    is_treatment,
+    treatment_kinds_for,
+)
 
 
 def test_default_durations_follow_clinical_md() -> None:
@@ -69,3 +76,12 @@ def test_an_infusion_lasts_its_three_parts(prep: int, infusion: int, recovery: i
     assert rules.duration(VisitKind.IV_INFUSION).total_seconds() == 60 * (
         prep + infusion + recovery
     )
+
+
+def test_each_protocol_is_given_in_its_own_kind_of_visit() -> None:
+    assert treatment_kinds_for(protocol_get("iv-ketamine-depression")) == {
+        VisitKind.IV_INFUSION,
+        VisitKind.BOOSTER,
+    }
+    assert treatment_kinds_for(protocol_get("iv-ketamine-pain")) == {VisitKind.PAIN_INFUSION}
+    assert treatment_kinds_for(protocol_get("esketamine-trd")) == {VisitKind.ESKETAMINE}

@@ -127,7 +127,7 @@ def test_a_time_in_the_past_is_refused(setup: Personas) -> None:
 
 @pytest.mark.parametrize("kind", ["iv_infusion", "esketamine", "pain_infusion", "booster"])
 def test_a_treatment_is_never_booked_as_a_free_standing_visit(setup: Personas, kind: str) -> None:
-    with pytest.raises(PreconditionFailed, match="booked from the patient's signed treatment"):
+    with pytest.raises(PreconditionFailed, match="booked under the patient's signed treatment"):
         _book(setup, kind=VisitKind(kind))
     assert not Appointment.objects.exists()
 

@@ -1,0 +1,72 @@
+"""Forms for the physician's course plan, dose orders, state changes, and booking a treatment."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from ketaclinic.core.forms import StyledForm
+from ketaclinic.courses.models import CourseStatus
+
+
+class CourseForm(StyledForm):
+    target_infusions = forms.IntegerField(
+        label="Induction infusions", min_value=1, max_value=12, initial=6
+    )
+    starting_dose = forms.DecimalField(
+        label="Starting dose", max_digits=6, decimal_places=3, min_value=Decimal("0.001")
+    )
+    titration_plan = forms.CharField(
+        label="Titration rule", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    booster_plan = forms.CharField(
+        label="Booster plan", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    rems_patient_enrollment = forms.CharField(
+        label="SPRAVATO REMS patient enrolment",
+        max_length=32,
+        required=False,
+        help_text="Esketamine only: required before the first session is booked.",
+    )
+    note = forms.CharField(
+        label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, dose_unit: str, needs_rems: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["starting_dose"].label = f"Starting dose ({dose_unit})"
+        if not needs_rems:
+            del self.fields["rems_patient_enrollment"]
+        self._apply_styles()
+
+
+class DoseOrderForm(StyledForm):
+    dose = forms.DecimalField(
+        label="Dose", max_digits=6, decimal_places=3, min_value=Decimal("0.001")
+    )
+    valid_days = forms.IntegerField(label="Valid for (days)", min_value=1, max_value=365)
+    override_reason = forms.CharField(
+        label="Reason to exceed the protocol's cap (physician)",
+        max_length=500,
+        required=False,
+    )
+    note = forms.CharField(label="Note", max_length=500, required=False)
+
+    def __init__(self, *args: Any, dose_unit: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["dose"].label = f"Dose ({dose_unit})"
+        self._apply_styles()
+
+
+class CourseStatusForm(StyledForm):
+    to_status = forms.ChoiceField(label="Move the course to")
+    reason = forms.CharField(label="Reason", max_length=500, required=False)
+
+    def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to_status"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(value, CourseStatus(value).label) for value in allowed]
+        self._apply_styles()

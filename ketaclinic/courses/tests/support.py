@@ -1,0 +1,105 @@
+"""A patient approved and consented for IV ketamine through the real services, and a course."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import io
+from decimal import Decimal
+
+from PIL import Image
+
+from ketaclinic.clinics.models import OpeningHours
+from ketaclinic.consent import texts
+from ketaclinic.consent.models import Treatment
+from ketaclinic.consent.services import consent_document_publish, consent_sign
+from ketaclinic.courses.models import TreatmentCourse
+from ketaclinic.courses.services import course_create
+from ketaclinic.intake.models import EligibilityOutcome
+from ketaclinic.intake.services import IntakeEntry, eligibility_decide, intake_save
+from ketaclinic.medicine.protocols import IV_KETAMINE_DEPRESSION
+from ketaclinic.patients.models import Patient
+from ketaclinic.testing.personas import Personas
+
+INTAKE = IntakeEntry(
+    indication="trd",
+    height_cm=Decimal("165"),
+    weight_kg=Decimal("70"),
+    allergies="none known",
+    is_pregnant=False,
+    is_breastfeeding=False,
+    baseline_systolic_mmhg=122,
+    baseline_diastolic_mmhg=78,
+    baseline_heart_rate_bpm=72,
+    baseline_spo2_percent=98,
+    diagnoses=("F33.2",),
+)
+
+
+def drawn_signature() -> str:
+    image = Image.new("RGBA", (300, 100), (255, 255, 255, 0))
+    for x in range(20, 280):
+        image.putpixel((x, 50 + (x % 20) - 10), (0, 0, 0, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def approve(
+    personas: Personas, patient: Patient, *, protocol_key: str = IV_KETAMINE_DEPRESSION.key
+) -> None:
+    intake_save(acting_user=personas.nina, patient=patient, entry=INTAKE, submit=True)
+    eligibility_decide(
+        acting_user=personas.alice,
+        patient=patient,
+        outcome=EligibilityOutcome.APPROVED,
+        note="Two adequate failed trials; no contraindication.",
+        protocol_key=protocol_key,
+    )
+
+
+def consent(personas: Personas, patient: Patient, treatment: Treatment) -> None:
+    from ketaclinic.consent.services import consent_document_latest
+
+    document = consent_document_latest(clinic=patient.clinic, treatment=treatment)
+    if document is None:
+        document = consent_document_publish(
+            acting_user=personas.alice,
+            clinic=patient.clinic,
+            treatment=treatment,
+            title=f"Consent to {treatment.label}",
+            body=texts.IV_KETAMINE if treatment == Treatment.IV_KETAMINE else texts.ESKETAMINE,
+            valid_for_days=180,
+        )
+    consent_sign(
+        witness=personas.nina,
+        patient=patient,
+        document=document,
+        typed_name=f"{patient.legal_first_name} {patient.legal_last_name}",
+        drawn_signature_data_url=drawn_signature(),
+    )
+
+
+def course_for(personas: Personas, patient: Patient | None = None) -> TreatmentCourse:
+    patient = patient or personas.pat
+    approve(personas, patient)
+    consent(personas, patient, Treatment.IV_KETAMINE)
+    return course_create(
+        acting_user=personas.bob,
+        patient=patient,
+        target_infusions=6,
+        starting_dose=Decimal("0.5"),
+        titration_plan="0.5 → 0.75 mg/kg at infusion 3 if under 20% better and tolerated.",
+        booster_plan="Single boosters when PHQ-9 rises 5 points; review every 3 months.",
+    )
+
+
+def open_weekdays(clinic: object, opens: int = 7, closes: int = 19) -> None:
+    OpeningHours.objects.filter(clinic=clinic).delete()
+    for weekday in range(7):
+        OpeningHours.objects.create(
+            clinic=clinic,
+            weekday=weekday,
+            opens_at=datetime.time(opens),
+            closes_at=datetime.time(closes),
+        )

@@ -1,0 +1,222 @@
+"""The treatment course page: the signed plan, dose orders, state changes, the review
+recommendation, and booking its treatments. Thin: the rules are in services and medicine/."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.permissions import has_permission
+from ketaclinic.accounts.roles import Action
+from ketaclinic.clinics.models import Chair
+from ketaclinic.core.errors import DomainError, PermissionRefused, PreconditionFailed
+from ketaclinic.courses.forms import CourseForm, CourseStatusForm, DoseOrderForm
+from ketaclinic.courses.models import CourseStatus, TreatmentCourse
+from ketaclinic.courses.selectors import course_open_for_patient, course_review
+from ketaclinic.courses.services import (
+    TRANSITIONS,
+    course_create,
+    course_transition,
+    dose_order_sign,
+)
+from ketaclinic.intake.models import EligibilityDecision, EligibilityOutcome
+from ketaclinic.medicine.protocols import Route, protocol_get
+from ketaclinic.medicine.visits import VisitKind, treatment_kinds_for
+from ketaclinic.patients.access import patient_get_for_staff
+from ketaclinic.scheduling.forms import AppointmentTimeForm
+from ketaclinic.scheduling.models import VISIT_KIND_LABELS, Appointment
+from ketaclinic.scheduling.services import appointment_book, local_moment
+
+DEFAULT_TITRATION = (
+    "Start at the protocol's dose; step up the protocol's ladder at a review when improvement is "
+    "under 20% and the last infusion was tolerated; never above the cap without an override."
+)
+DEFAULT_BOOSTER = (
+    "After induction, single boosters when symptoms return (PHQ-9 up 5 points from the best); "
+    "typically every 4–6 weeks, lengthening as tolerated."
+)
+
+
+def _apply(form: forms.Form, error: DomainError) -> None:
+    placed = False
+    for name, field_errors in error.fields.items():
+        if name in form.fields:
+            for message in field_errors:
+                form.add_error(name, message)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
+
+
+@login_required
+def course_new(request: HttpRequest, patient_id: int) -> HttpResponse:
+    clinic = acting_clinic(request)
+    user = acting_user(request)
+    patient = patient_get_for_staff(
+        user=user, clinic=clinic, patient_id=patient_id, action=Action.COURSE_SIGN
+    )
+    existing = course_open_for_patient(patient=patient)
+    if existing is not None:
+        messages.info(request, "This patient already has an open course.")
+        return redirect("courses:detail", course_id=existing.pk)
+    decision = EligibilityDecision.objects.filter(patient=patient).order_by("-signed_at").first()
+    if decision is None or decision.outcome != EligibilityOutcome.APPROVED:
+        raise PreconditionFailed(
+            "A course is planned once a physician has approved the patient for a protocol."
+        )
+    protocol = protocol_get(decision.protocol_key)
+    form = CourseForm(
+        request.POST or None,
+        dose_unit=protocol.dose_unit.value,
+        needs_rems=protocol.route == Route.INTRANASAL,
+        initial={
+            "target_infusions": 6,
+            "starting_dose": protocol.starting_dose,
+            "titration_plan": DEFAULT_TITRATION,
+            "booster_plan": DEFAULT_BOOSTER,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            course = course_create(
+                acting_user=user,
+                patient=patient,
+                target_infusions=data["target_infusions"],
+                starting_dose=data["starting_dose"],
+                titration_plan=data["titration_plan"],
+                booster_plan=data["booster_plan"],
+                rems_patient_enrollment=data.get("rems_patient_enrollment", ""),
+                note=data["note"],
+            )
+        except PermissionRefused:
+            raise  # a refusal of who you are is a 403 page, not a form message
+        except DomainError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, "Course signed.")
+            return redirect("courses:detail", course_id=course.pk)
+    return render(
+        request,
+        "courses/new.html",
+        {"form": form, "patient": patient, "protocol": protocol, "nav": "patients"},
+    )
+
+
+def _booking_form(data: Any, course: TreatmentCourse) -> AppointmentTimeForm:
+    form = AppointmentTimeForm(
+        data,
+        chairs=Chair.objects.filter(clinic=course.clinic, is_active=True).order_by("name"),
+        prefix="book",
+    )
+    kinds = sorted(treatment_kinds_for(protocol_get(course.protocol_key)))
+    form.fields["kind"] = forms.ChoiceField(
+        label="Visit", choices=[(kind.value, VISIT_KIND_LABELS[kind]) for kind in kinds]
+    )
+    form.fields["chair"].required = True
+    form._apply_styles()
+    return form
+
+
+@login_required
+def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
+    clinic = acting_clinic(request)
+    user = acting_user(request)
+    course = get_object_or_404(TreatmentCourse, pk=course_id, clinic=clinic)
+    # The front desk books the course's treatments but does not open its clinical detail.
+    sees_chart = has_permission(user=user, action=Action.PATIENT_CHART_VIEW, clinic=clinic)
+    patient = patient_get_for_staff(
+        user=user,
+        clinic=clinic,
+        patient_id=course.patient_id,
+        action=Action.PATIENT_CHART_VIEW if sees_chart else Action.APPOINTMENT_BOOK,
+    )
+    protocol = protocol_get(course.protocol_key)
+    action = request.POST.get("action", "")
+    order_form = DoseOrderForm(
+        request.POST if action == "order" else None,
+        dose_unit=course.dose_unit,
+        initial={"dose": course.starting_dose, "valid_days": settings.DOSE_ORDER_VALID_DAYS},
+        prefix="order",
+    )
+    status_form = CourseStatusForm(
+        request.POST if action == "status" else None,
+        allowed=sorted(TRANSITIONS[course.status]),
+        prefix="status",
+    )
+    book_form = _booking_form(request.POST if action == "book" else None, course)
+    if request.method == "POST":
+        try:
+            if action == "order" and order_form.is_valid():
+                data = order_form.cleaned_data
+                dose_order_sign(
+                    acting_user=user,
+                    course=course,
+                    dose=data["dose"],
+                    override_reason=data["override_reason"],
+                    note=data["note"],
+                    valid_days=data["valid_days"],
+                )
+                messages.success(request, "Dose order signed.")
+                return redirect("courses:detail", course_id=course.pk)
+            if action == "status" and status_form.is_valid():
+                course_transition(
+                    acting_user=user,
+                    course=course,
+                    to_status=CourseStatus(status_form.cleaned_data["to_status"]),
+                    reason=status_form.cleaned_data["reason"],
+                )
+                messages.success(request, "Course updated.")
+                return redirect("courses:detail", course_id=course.pk)
+            if action == "book" and book_form.is_valid():
+                data = book_form.cleaned_data
+                appointment = appointment_book(
+                    acting_user=user,
+                    patient=patient,
+                    kind=VisitKind(data["kind"]),
+                    starts_at=local_moment(clinic=clinic, day=data["day"], time=data["time"]),
+                    chair=data["chair"],
+                    course=course,
+                )
+                local = appointment.starts_at.astimezone(clinic.zone)
+                messages.success(request, f"Booked {local:%a %d %b at %H:%M}.")
+                return redirect("courses:detail", course_id=course.pk)
+        except PermissionRefused:
+            raise  # a refusal of who you are is a 403 page, not a form message
+        except DomainError as error:
+            target = {"order": order_form, "status": status_form, "book": book_form}.get(action)
+            if target is None:
+                raise
+            _apply(target, error)
+    now = datetime.datetime.now(tz=datetime.UTC)
+    return render(
+        request,
+        "courses/detail.html",
+        {
+            "course": course,
+            "patient": patient,
+            "protocol": protocol,
+            "review": course_review(course=course),
+            "orders": course.orders.select_related("signed_by"),
+            "now": now,
+            "appointments": Appointment.objects.filter(course=course)
+            .select_related("chair")
+            .order_by("starts_at"),
+            "order_form": order_form,
+            "status_form": status_form,
+            "book_form": book_form,
+            "sees_chart": sees_chart,
+            "can_sign": has_permission(user=user, action=Action.COURSE_SIGN, clinic=clinic),
+            "can_order": has_permission(user=user, action=Action.DOSE_ORDER_SIGN, clinic=clinic),
+            "can_book": has_permission(user=user, action=Action.APPOINTMENT_BOOK, clinic=clinic),
+            "nav": "patients",
+        },
+    )
