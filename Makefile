@@ -91,6 +91,7 @@ totp: $(VENV)/.installed
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/pk_bench.py
+	$(BIN)/python bench/series_bench.py
 
 clean:
 	rm -rf $(VENV) var/static .mypy_cache .ruff_cache

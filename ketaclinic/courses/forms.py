@@ -70,3 +70,29 @@ class CourseStatusForm(StyledForm):
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(value, CourseStatus(value).label) for value in allowed]
         self._apply_styles()
+
+
+WEEKDAY_CHOICES = [
+    (0, "Mon"),
+    (1, "Tue"),
+    (2, "Wed"),
+    (3, "Thu"),
+    (4, "Fri"),
+    (5, "Sat"),
+    (6, "Sun"),
+]
+
+
+class SeriesProposeForm(StyledForm):
+    first_day = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Preferred days",
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[0, 2, 4],
+    )
+    preferred_time = forms.TimeField(
+        label="Preferred time", widget=forms.TimeInput(attrs={"type": "time", "step": 900})
+    )
+    count = forms.IntegerField(label="Treatments", min_value=1, max_value=12)

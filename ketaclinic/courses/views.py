@@ -18,7 +18,12 @@ from ketaclinic.accounts.permissions import has_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.clinics.models import Chair
 from ketaclinic.core.errors import DomainError, PermissionRefused, PreconditionFailed
-from ketaclinic.courses.forms import CourseForm, CourseStatusForm, DoseOrderForm
+from ketaclinic.courses.forms import (
+    CourseForm,
+    CourseStatusForm,
+    DoseOrderForm,
+    SeriesProposeForm,
+)
 from ketaclinic.courses.models import CourseStatus, TreatmentCourse
 from ketaclinic.courses.selectors import course_open_for_patient, course_review
 from ketaclinic.courses.services import (
@@ -33,6 +38,7 @@ from ketaclinic.medicine.visits import VisitKind, treatment_kinds_for
 from ketaclinic.patients.access import patient_get_for_staff
 from ketaclinic.scheduling.forms import AppointmentTimeForm
 from ketaclinic.scheduling.models import VISIT_KIND_LABELS, Appointment
+from ketaclinic.scheduling.series import ProposedSlot, series_book, series_propose
 from ketaclinic.scheduling.services import appointment_book, local_moment
 
 DEFAULT_TITRATION = (
@@ -126,6 +132,33 @@ def _booking_form(data: Any, course: TreatmentCourse) -> AppointmentTimeForm:
     return form
 
 
+MAX_SERIES_ROWS = 12
+
+
+def _row_count(data: Any) -> int:
+    try:
+        return min(max(int(data.get("rows", "0")), 0), MAX_SERIES_ROWS)
+    except ValueError:
+        return 0
+
+
+def _proposal_form(
+    data: Any, course: TreatmentCourse, number: int, slot: ProposedSlot | None
+) -> AppointmentTimeForm:
+    initial = {}
+    if slot is not None:
+        local = slot.starts_at.astimezone(course.clinic.zone)
+        initial = {"day": local.date(), "time": local.time(), "chair": slot.chair}
+    form = AppointmentTimeForm(
+        data,
+        chairs=Chair.objects.filter(clinic=course.clinic, is_active=True).order_by("name"),
+        prefix=f"row{number}",
+        initial=initial,
+    )
+    form.fields["chair"].required = True
+    return form
+
+
 @login_required
 def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
     clinic = acting_clinic(request)
@@ -141,6 +174,7 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
     )
     protocol = protocol_get(course.protocol_key)
     action = request.POST.get("action", "")
+    series_error = ""
     order_form = DoseOrderForm(
         request.POST if action == "order" else None,
         dose_unit=course.dose_unit,
@@ -153,6 +187,18 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
         prefix="status",
     )
     book_form = _booking_form(request.POST if action == "book" else None, course)
+    review = course_review(course=course)
+    remaining = course.target_infusions - review.infusions_booked - review.infusions_given
+    series_form = SeriesProposeForm(
+        request.POST if action == "propose" else None,
+        initial={
+            "first_day": clinic.local_today() + datetime.timedelta(days=1),
+            "preferred_time": datetime.time(9),
+            "count": max(remaining, 1),
+        },
+        prefix="series",
+    )
+    proposal_forms: list[AppointmentTimeForm] = []
     if request.method == "POST":
         try:
             if action == "order" and order_form.is_valid():
@@ -176,6 +222,41 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
                 )
                 messages.success(request, "Course updated.")
                 return redirect("courses:detail", course_id=course.pk)
+            if action == "propose" and series_form.is_valid():
+                data = series_form.cleaned_data
+                slots = series_propose(
+                    course=course,
+                    first_day=data["first_day"],
+                    weekdays=frozenset(data["weekdays"]),
+                    preferred_time=data["preferred_time"],
+                    count=data["count"],
+                )
+                proposal_forms = [
+                    _proposal_form(None, course, n, slot) for n, slot in enumerate(slots)
+                ]
+            if action == "confirm":
+                proposal_forms = [
+                    _proposal_form(request.POST, course, n, None)
+                    for n in range(_row_count(request.POST))
+                ]
+                if proposal_forms and all(form.is_valid() for form in proposal_forms):
+                    booked = series_book(
+                        acting_user=user,
+                        course=course,
+                        slots=[
+                            ProposedSlot(
+                                local_moment(
+                                    clinic=clinic,
+                                    day=form.cleaned_data["day"],
+                                    time=form.cleaned_data["time"],
+                                ),
+                                form.cleaned_data["chair"],
+                            )
+                            for form in proposal_forms
+                        ],
+                    )
+                    messages.success(request, f"Booked {len(booked)} treatments.")
+                    return redirect("courses:detail", course_id=course.pk)
             if action == "book" and book_form.is_valid():
                 data = book_form.cleaned_data
                 appointment = appointment_book(
@@ -192,10 +273,18 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
         except PermissionRefused:
             raise  # a refusal of who you are is a 403 page, not a form message
         except DomainError as error:
-            target = {"order": order_form, "status": status_form, "book": book_form}.get(action)
-            if target is None:
+            target = {
+                "order": order_form,
+                "status": status_form,
+                "book": book_form,
+                "propose": series_form,
+            }.get(action)
+            if action == "confirm":
+                series_error = error.message
+            elif target is None:
                 raise
-            _apply(target, error)
+            else:
+                _apply(target, error)
     now = datetime.datetime.now(tz=datetime.UTC)
     return render(
         request,
@@ -204,7 +293,10 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
             "course": course,
             "patient": patient,
             "protocol": protocol,
-            "review": course_review(course=course),
+            "review": review,
+            "series_form": series_form,
+            "proposal_forms": proposal_forms,
+            "series_error": series_error,
             "orders": course.orders.select_related("signed_by"),
             "now": now,
             "appointments": Appointment.objects.filter(course=course)

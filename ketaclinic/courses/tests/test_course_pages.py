@@ -129,3 +129,49 @@ def test_the_course_status_changes_from_its_page(client_for: Any, personas: Pers
     assert nurse.status_code == 403
     chart = client_for(personas.bob).get(reverse("patients:detail", args=[personas.pat.pk]))
     assert "Open the course" in chart.content.decode()
+
+
+def test_the_front_desk_proposes_adjusts_and_confirms_the_series(
+    client_for: Any, personas: Personas
+) -> None:
+    open_weekdays(personas.clinic)
+    course = course_for(personas)
+    dose_order_sign(acting_user=personas.bob, course=course, dose=Decimal("0.5"))
+    chairs = [ChairFactory(room__clinic=personas.clinic, name=f"Chair {n}") for n in (1, 2)]
+    url = reverse("courses:detail", args=[course.pk])
+    desk = client_for(personas.fran)
+    today = personas.clinic.local_today()
+    monday = today + datetime.timedelta(days=7 - today.weekday())
+    proposal = desk.post(
+        url,
+        {
+            "action": "propose",
+            "series-first_day": monday.isoformat(),
+            "series-weekdays": ["0", "2", "4"],
+            "series-preferred_time": "09:00",
+            "series-count": "6",
+        },
+    )
+    assert proposal.status_code == 200
+    rows = proposal.context["proposal_forms"]
+    assert len(rows) == 6
+    data: dict[str, str] = {"action": "confirm", "rows": "6"}
+    for number, row in enumerate(rows):
+        data[f"row{number}-day"] = row.initial["day"].isoformat()
+        data[f"row{number}-time"] = row.initial["time"].strftime("%H:%M")
+        data[f"row{number}-chair"] = str(row.initial["chair"].pk)
+    # The front desk moves the third one to 10:30 in Chair 2.
+    data["row2-time"] = "10:30"
+    data["row2-chair"] = str(chairs[1].pk)
+    # A clash first: the fourth moved onto the third's day is refused and nothing is booked.
+    clash = {**data, "row3-day": data["row2-day"]}
+    refused = desk.post(url, clash)
+    assert refused.status_code == 200
+    assert "Nothing in the series was booked" in refused.content.decode()
+    assert not Appointment.objects.exists()
+    confirmed = desk.post(url, data)
+    assert confirmed.status_code == 302
+    appointments = list(Appointment.objects.filter(course=course).order_by("starts_at"))
+    assert len(appointments) == 6
+    third = appointments[2].starts_at.astimezone(personas.clinic.zone)
+    assert (third.hour, third.minute, appointments[2].chair) == (10, 30, chairs[1])
