@@ -43,7 +43,20 @@ class ConsentDocument(ClinicScopedModel):
         return f"{self.get_treatment_display()} v{self.version}"
 
 
+class SigningPlace(models.TextChoices):
+    TABLET = "tablet", "Clinic tablet, witnessed in person"
+    PORTAL = "portal", "Patient portal"
+
+
+class WitnessMethod(models.TextChoices):
+    IN_PERSON = "in_person", "Identity confirmed in person"
+    VIDEO = "video", "Identity confirmed by video call"
+
+
 class ConsentSignature(ClinicScopedModel):
+    """A patient's signature on one consent version. Signed on a clinic tablet it is witnessed at
+    once; signed in the portal it awaits a staff witness, and only a witnessed consent counts."""
+
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="consents"
@@ -56,14 +69,48 @@ class ConsentSignature(ClinicScopedModel):
         help_text="The signature as drawn on the tablet or screen."
     )
     signed_at = models.DateTimeField()
-    witness = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    signed_in = models.CharField(
+        max_length=16, choices=SigningPlace.choices, default=SigningPlace.TABLET
     )
-    pdf = models.BinaryField(help_text="The signed consent as a PDF, kept as signed.")
+    witness = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    witnessed_at = models.DateTimeField(null=True, blank=True)
+    witness_method = models.CharField(max_length=16, choices=WitnessMethod.choices, blank=True)
+    # A portal signature staff could not confirm (identity not confirmed, the patient says they
+    # did not sign it, …) is declined, never deleted: the patient may then sign again.
+    declined_at = models.DateTimeField(null=True, blank=True)
+    declined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decline_reason = models.CharField(max_length=500, blank=True)
+    pdf = models.BinaryField(
+        help_text="The signed consent as a PDF; made again, with the witness, once witnessed."
+    )
     expires_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-signed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(witness__isnull=True, witnessed_at__isnull=True)
+                | models.Q(witness__isnull=False, witnessed_at__isnull=False),
+                name="consent_witness_and_time_together",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(signed_in="tablet") | models.Q(witness__isnull=False),
+                name="consent_tablet_signature_is_witnessed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(declined_at__isnull=True)
+                | models.Q(witnessed_at__isnull=True, declined_by__isnull=False),
+                name="consent_declined_by_someone_and_not_witnessed",
+            ),
+        ]
+
+    @property
+    def is_witnessed(self) -> bool:
+        return self.witnessed_at is not None
 
     def __str__(self) -> str:
         return f"Consent {self.document} signed {self.signed_at:%Y-%m-%d}"

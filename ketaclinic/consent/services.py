@@ -1,5 +1,6 @@
-"""Publishing consent versions, signing with a witness, and the rule that a session needs a
-current consent (issue 4): one that is for the latest version and has not lapsed."""
+"""Publishing consent versions, signing (on a clinic tablet with a witness there, or in the patient
+portal and witnessed afterwards by staff), and the rule that a session needs a current consent
+(issue 4): one that is witnessed, for the latest version, and has not lapsed."""
 
 from __future__ import annotations
 
@@ -16,11 +17,20 @@ from weasyprint import HTML
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.audit.models import AuditAction
+from ketaclinic.audit.models import AuditAction, AuditOutcome
 from ketaclinic.audit.services import audit_record
 from ketaclinic.clinics.models import Clinic
-from ketaclinic.consent.models import ConsentDocument, ConsentSignature, Treatment
-from ketaclinic.core.errors import InvalidInput, PreconditionFailed
+from ketaclinic.consent.models import (
+    ConsentDocument,
+    ConsentSignature,
+    SigningPlace,
+    Treatment,
+    WitnessMethod,
+)
+from ketaclinic.core.errors import InvalidInput, PermissionRefused, PreconditionFailed
+from ketaclinic.intake.models import EligibilityDecision, EligibilityOutcome
+from ketaclinic.medicine.errors import ClinicalRuleError
+from ketaclinic.medicine.protocols import Route, protocol_get
 from ketaclinic.patients.models import Patient
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -80,13 +90,32 @@ def consent_document_latest(*, clinic: Clinic, treatment: Treatment) -> ConsentD
 def consent_current(
     *, patient: Patient, treatment: Treatment, at: datetime.datetime | None = None
 ) -> ConsentSignature | None:
-    """The patient's consent to the latest version, if signed and not lapsed."""
+    """The patient's consent to the latest version, if signed, witnessed and not lapsed."""
     moment = at or timezone.now()
     latest = consent_document_latest(clinic=patient.clinic, treatment=treatment)
     if latest is None:
         return None
     return (
-        ConsentSignature.objects.filter(patient=patient, document=latest, expires_at__gt=moment)
+        ConsentSignature.objects.filter(
+            patient=patient, document=latest, expires_at__gt=moment, witnessed_at__isnull=False
+        )
+        .order_by("-signed_at")
+        .first()
+    )
+
+
+def consent_awaiting_witness(
+    *, patient: Patient, document: ConsentDocument
+) -> ConsentSignature | None:
+    """A portal signature of this version that no staff member has witnessed yet."""
+    return (
+        ConsentSignature.objects.filter(
+            patient=patient,
+            document=document,
+            witnessed_at__isnull=True,
+            declined_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
         .order_by("-signed_at")
         .first()
     )
@@ -107,6 +136,16 @@ def require_current_consent(*, patient: Patient, treatment: Treatment) -> Consen
     )
     if previous is None:
         why = "the patient has not signed it"
+    elif previous.document_id == latest.pk and previous.declined_at is not None:
+        why = (
+            "staff could not confirm the patient's portal signature "
+            f"({previous.decline_reason}); the patient must sign again"
+        )
+    elif previous.document_id == latest.pk and previous.witnessed_at is None:
+        why = (
+            f"the patient signed it in the portal on {previous.signed_at:%d %b %Y} and it awaits "
+            "a staff witness"
+        )
     elif previous.document_id != latest.pk:
         why = f"a new version (v{latest.version}) was published since they signed v{previous.document.version}"
     else:
@@ -152,18 +191,18 @@ def consent_sign(
 ) -> ConsentSignature:
     """The patient signs (typed legal name and a drawn signature) with a staff witness present."""
     require_permission(user=witness, action=Action.CONSENT_WITNESS, clinic=patient.clinic)
-    if document.clinic_id != patient.clinic_id:
-        raise InvalidInput("That consent belongs to another clinic.")
-    latest = consent_document_latest(clinic=patient.clinic, treatment=Treatment(document.treatment))
-    if latest is None or latest.pk != document.pk:
-        raise PreconditionFailed("A newer version of this consent exists; sign the current one.")
-    existing = consent_current(patient=patient, treatment=Treatment(document.treatment))
-    if existing is not None and existing.document_id == document.pk:
+    # Lock the patient's row so that two signatures at once (tablet, portal) cannot both land.
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    _check_signable(patient=patient, document=document, by_patient=False)
+    _check_not_own_signature(witness=witness, patient=patient)
+    awaiting = consent_awaiting_witness(patient=patient, document=document)
+    if awaiting is not None:
         raise PreconditionFailed(
-            f"{patient.display_name} already has a current consent to {document}, signed "
-            f"{existing.signed_at:%d %b %Y}; it does not need signing again."
+            f"{patient.display_name} already signed {document} in the portal on "
+            f"{awaiting.signed_at:%d %b %Y}; confirm that signature as its witness instead of "
+            "signing again."
         )
-    legal_name = f"{patient.legal_first_name} {patient.legal_last_name}"
+    legal_name = _legal_name(patient)
     if _normalized(typed_name) != _normalized(legal_name):
         raise InvalidInput(
             f"Type the patient's legal name exactly: {legal_name}.",
@@ -171,38 +210,273 @@ def consent_sign(
         )
     drawn = _signature_bytes(drawn_signature_data_url)
     signed_at = timezone.now()
-    html = render_to_string(
-        "consent/signed_consent.html",
-        {
-            "document": document,
-            "patient": patient,
-            "clinic": patient.clinic,
-            "typed_name": typed_name.strip(),
-            "signature_data_url": "data:image/png;base64," + base64.b64encode(drawn).decode(),
-            "signed_at": signed_at,
-            "witness": witness,
-            "paragraphs": [
-                paragraph for paragraph in document.body.split("\n\n") if paragraph.strip()
-            ],
-        },
-    )
-    signature = ConsentSignature.objects.create(
+    signature = ConsentSignature(
         clinic=patient.clinic,
         patient=patient,
         document=document,
         typed_name=typed_name.strip(),
         drawn_signature_png=drawn,
         signed_at=signed_at,
+        signed_in=SigningPlace.TABLET,
         witness=witness,
-        pdf=HTML(string=html).write_pdf(),
+        witnessed_at=signed_at,
+        witness_method=WitnessMethod.IN_PERSON,
         expires_at=signed_at + datetime.timedelta(days=document.valid_for_days),
     )
+    signature.pdf = _signed_consent_pdf(signature)
+    signature.save()
     audit_record(
         actor=witness,
         action=AuditAction.CONSENT_SIGNED,
         clinic=patient.clinic,
         patient_id=patient.pk,
         subject=signature,
-        detail={"document": str(document)},
+        detail={"document": str(document), "signed_in": SigningPlace.TABLET.value},
     )
     return signature
+
+
+def _legal_name(patient: Patient) -> str:
+    return f"{patient.legal_first_name} {patient.legal_last_name}"
+
+
+def _check_signable(*, patient: Patient, document: ConsentDocument, by_patient: bool) -> None:
+    """The refusals common to every way of signing: another clinic's, stale, already current."""
+    if document.clinic_id != patient.clinic_id:
+        raise InvalidInput("That consent belongs to another clinic.")
+    latest = consent_document_latest(clinic=patient.clinic, treatment=Treatment(document.treatment))
+    if latest is None or latest.pk != document.pk:
+        raise PreconditionFailed("A newer version of this consent exists; sign the current one.")
+    existing = consent_current(patient=patient, treatment=Treatment(document.treatment))
+    if existing is not None and existing.document_id == document.pk:
+        who = "You already have" if by_patient else f"{patient.display_name} already has"
+        raise PreconditionFailed(
+            f"{who} a current consent to {document}, signed "
+            f"{existing.signed_at:%d %b %Y}; it does not need signing again."
+        )
+
+
+def _signed_consent_pdf(signature: ConsentSignature) -> bytes:
+    """The PDF of a signature as it stands: who signed, when and where, and its witness."""
+    pdf: bytes = HTML(string=signed_consent_html(signature)).write_pdf()
+    return pdf
+
+
+def signed_consent_html(signature: ConsentSignature) -> str:
+    """The page the stored PDF is made from."""
+    document = signature.document
+    return render_to_string(
+        "consent/signed_consent.html",
+        {
+            "document": document,
+            "patient": signature.patient,
+            "clinic": signature.patient.clinic,
+            "signature": signature,
+            "typed_name": signature.typed_name,
+            "signature_data_url": "data:image/png;base64,"
+            + base64.b64encode(bytes(signature.drawn_signature_png)).decode(),
+            "signed_at": signature.signed_at,
+            "witness": signature.witness,
+            "paragraphs": [
+                paragraph for paragraph in document.body.split("\n\n") if paragraph.strip()
+            ],
+        },
+    )
+
+
+def consent_treatments_open_to_patient(*, patient: Patient) -> list[Treatment]:
+    """The treatments a patient may consent to in the portal: the route of the protocol in the
+    physician's latest eligibility decision, when that decision is an approval. (Ketamine-
+    assisted psychotherapy is consented with a clinician, on the tablet.)"""
+    decision = (
+        EligibilityDecision.objects.filter(patient=patient).order_by("-signed_at", "-pk").first()
+    )
+    if decision is None or decision.outcome != EligibilityOutcome.APPROVED:
+        return []
+    try:
+        protocol = protocol_get(decision.protocol_key)
+    except ClinicalRuleError:
+        return []
+    treatment = {
+        Route.INTRAVENOUS: Treatment.IV_KETAMINE,
+        Route.INTRANASAL: Treatment.ESKETAMINE,
+    }.get(protocol.route)
+    return [treatment] if treatment is not None else []
+
+
+@transaction.atomic
+def consent_sign_in_portal(
+    *,
+    patient_user: User,
+    patient: Patient,
+    document: ConsentDocument,
+    typed_name: str,
+    drawn_signature_data_url: str,
+) -> ConsentSignature:
+    """The patient signs in the portal (typed legal name and a drawn signature). The signature
+    is stored with its PDF but awaits a staff witness (issue 4): until `consent_witness`, it is
+    not a current consent."""
+    if patient.portal_user_id is None or patient.portal_user_id != patient_user.pk:
+        raise PermissionRefused("You can only sign your own consent.")
+    # Lock the patient's row so that two submissions at once cannot both sign.
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    if Treatment(document.treatment) not in consent_treatments_open_to_patient(patient=patient):
+        raise PreconditionFailed(
+            "This consent is not open for you to sign: your physician has not approved you "
+            "for this treatment. Please contact the clinic."
+        )
+    _check_signable(patient=patient, document=document, by_patient=True)
+    awaiting = consent_awaiting_witness(patient=patient, document=document)
+    if awaiting is not None:
+        raise PreconditionFailed(
+            f"You already signed this consent on {awaiting.signed_at:%d %b %Y}. A member of "
+            "our staff will confirm it with you; you do not need to sign again."
+        )
+    legal_name = _legal_name(patient)
+    if _normalized(typed_name) != _normalized(legal_name):
+        raise InvalidInput(
+            "Type your full legal name exactly as the clinic has it on record: "
+            f"{legal_name}. If that is wrong, contact the clinic.",
+            fields={"typed_name": [f"Type {legal_name}."]},
+        )
+    drawn = _signature_bytes(drawn_signature_data_url)
+    signed_at = timezone.now()
+    signature = ConsentSignature(
+        clinic=patient.clinic,
+        patient=patient,
+        document=document,
+        typed_name=typed_name.strip(),
+        drawn_signature_png=drawn,
+        signed_at=signed_at,
+        signed_in=SigningPlace.PORTAL,
+        expires_at=signed_at + datetime.timedelta(days=document.valid_for_days),
+    )
+    signature.pdf = _signed_consent_pdf(signature)
+    signature.save()
+    audit_record(
+        actor=patient_user,
+        action=AuditAction.CONSENT_SIGNED,
+        clinic=patient.clinic,
+        patient_id=patient.pk,
+        subject=signature,
+        actor_role="patient",
+        detail={
+            "document": str(document),
+            "signed_in": SigningPlace.PORTAL.value,
+            "awaiting_witness": True,
+        },
+    )
+    return signature
+
+
+@transaction.atomic
+def consent_witness(
+    *, witness: User, signature: ConsentSignature, method: WitnessMethod
+) -> ConsentSignature:
+    """A staff member confirms a portal signature as its witness, having confirmed the
+    patient's identity and their signature at a visit or by video. The consent then counts
+    as current, and its PDF is made again with the witness and the time."""
+    require_permission(user=witness, action=Action.CONSENT_WITNESS, clinic=signature.clinic)
+    locked = (
+        ConsentSignature.objects.select_for_update(of=("self",))
+        .select_related("document", "patient__clinic", "witness")
+        .get(pk=signature.pk)
+    )
+    _check_awaiting_witness(locked)
+    _check_not_own_signature(witness=witness, patient=locked.patient)
+    document = locked.document
+    latest = consent_document_latest(clinic=locked.clinic, treatment=Treatment(document.treatment))
+    if latest is None or latest.pk != document.pk:
+        raise PreconditionFailed(
+            f"A newer version (v{latest.version if latest else '?'}) of this consent was "
+            f"published after the patient signed v{document.version}; they must sign the "
+            "current one."
+        )
+    now = timezone.now()
+    if locked.expires_at <= now:
+        raise PreconditionFailed(
+            f"This signature lapsed on {locked.expires_at:%d %b %Y}; the patient must sign again."
+        )
+    if method not in WitnessMethod.values:
+        raise InvalidInput(
+            "Say how you confirmed the patient's identity.",
+            fields={"method": ["Choose in person or by video."]},
+        )
+    locked.witness = witness
+    locked.witnessed_at = now
+    locked.witness_method = WitnessMethod(method)
+    locked.pdf = _signed_consent_pdf(locked)
+    locked.save(update_fields=["witness", "witnessed_at", "witness_method", "pdf", "updated_at"])
+    audit_record(
+        actor=witness,
+        action=AuditAction.CONSENT_SIGNED,
+        clinic=locked.clinic,
+        patient_id=locked.patient_id,
+        subject=locked,
+        detail={
+            "document": str(document),
+            "signed_in": locked.signed_in,
+            "witnessed": True,
+            "witness_method": locked.witness_method,
+        },
+    )
+    return locked
+
+
+def _check_not_own_signature(*, witness: User, patient: Patient) -> None:
+    # A staff member who is also a patient of the clinic cannot witness their own consent.
+    if patient.portal_user_id is not None and patient.portal_user_id == witness.pk:
+        raise PermissionRefused("You cannot witness your own consent; ask a colleague.")
+
+
+def _check_awaiting_witness(signature: ConsentSignature) -> None:
+    if signature.witnessed_at is not None:
+        by = signature.witness.full_name if signature.witness else "staff"
+        raise PreconditionFailed(
+            f"This consent was already witnessed by {by} on {signature.witnessed_at:%d %b %Y}."
+        )
+    if signature.declined_at is not None:
+        raise PreconditionFailed(
+            f"This signature was declined on {signature.declined_at:%d %b %Y} "
+            f"({signature.decline_reason}); the patient must sign again."
+        )
+
+
+@transaction.atomic
+def consent_witness_decline(
+    *, acting_user: User, signature: ConsentSignature, reason: str
+) -> ConsentSignature:
+    """Staff could not confirm a portal signature (identity not confirmed, or the patient says
+    they did not sign it). It is kept, marked declined with the reason, and never counts; the
+    patient may sign again."""
+    require_permission(user=acting_user, action=Action.CONSENT_WITNESS, clinic=signature.clinic)
+    if not reason.strip():
+        raise InvalidInput(
+            "Say why the signature cannot be confirmed.", fields={"reason": ["Required."]}
+        )
+    locked = (
+        ConsentSignature.objects.select_for_update(of=("self",))
+        .select_related("document", "witness")
+        .get(pk=signature.pk)
+    )
+    _check_awaiting_witness(locked)
+    locked.declined_at = timezone.now()
+    locked.declined_by = acting_user
+    locked.decline_reason = reason.strip()[:500]
+    locked.pdf = _signed_consent_pdf(locked)
+    locked.save(update_fields=["declined_at", "declined_by", "decline_reason", "pdf", "updated_at"])
+    audit_record(
+        actor=acting_user,
+        action=AuditAction.CONSENT_SIGNED,
+        outcome=AuditOutcome.REFUSED,
+        clinic=locked.clinic,
+        patient_id=locked.patient_id,
+        subject=locked,
+        detail={
+            "document": str(locked.document),
+            "signed_in": locked.signed_in,
+            "witness_declined": True,
+            "reason": locked.decline_reason,
+        },
+    )
+    return locked

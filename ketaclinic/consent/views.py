@@ -6,14 +6,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.roles import Action
 from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
-from ketaclinic.consent.forms import ConsentSignForm
-from ketaclinic.consent.models import ConsentSignature, Treatment
-from ketaclinic.consent.services import consent_current, consent_document_latest, consent_sign
+from ketaclinic.consent.forms import (
+    ConsentSignForm,
+    ConsentWitnessDeclineForm,
+    ConsentWitnessForm,
+)
+from ketaclinic.consent.models import ConsentSignature, Treatment, WitnessMethod
+from ketaclinic.consent.services import (
+    consent_awaiting_witness,
+    consent_current,
+    consent_document_latest,
+    consent_sign,
+    consent_witness,
+    consent_witness_decline,
+)
 from ketaclinic.core.errors import DomainError, NotFound
 from ketaclinic.patients.access import patient_get_for_staff
 
@@ -24,20 +36,58 @@ def consent_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_get_for_staff(
         user=acting_user(request), clinic=clinic, patient_id=patient_id, action=Action.PATIENT_LIST
     )
-    rows = [
-        (
-            treatment,
-            consent_document_latest(clinic=clinic, treatment=treatment),
-            consent_current(patient=patient, treatment=treatment),
+    rows = []
+    for treatment in Treatment:
+        document = consent_document_latest(clinic=clinic, treatment=treatment)
+        current = consent_current(patient=patient, treatment=treatment)
+        awaiting = (
+            consent_awaiting_witness(patient=patient, document=document)
+            if document is not None and current is None
+            else None
         )
-        for treatment in Treatment
-    ]
+        rows.append((treatment, document, current, awaiting))
     history = ConsentSignature.objects.filter(patient=patient).select_related("document", "witness")
     return render(
         request,
         "consent/overview.html",
-        {"patient": patient, "rows": rows, "history": history, "nav": "patients"},
+        {
+            "patient": patient,
+            "rows": rows,
+            "history": history,
+            "witness_form": ConsentWitnessForm(initial={"method": WitnessMethod.IN_PERSON}),
+            "nav": "patients",
+        },
     )
+
+
+@login_required
+@require_POST
+def consent_witness_view(request: HttpRequest, signature_id: int) -> HttpResponse:
+    """Staff confirm a signature the patient made in the portal, as its witness."""
+    clinic = acting_clinic(request)
+    user = acting_user(request)
+    signature = get_object_or_404(ConsentSignature, pk=signature_id, clinic=clinic)
+    patient = patient_get_for_staff(
+        user=user, clinic=clinic, patient_id=signature.patient_id, action=Action.CONSENT_WITNESS
+    )
+    form = ConsentWitnessForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            " ".join(str(error) for errors in form.errors.values() for error in errors),
+        )
+    else:
+        try:
+            witnessed = consent_witness(
+                witness=user,
+                signature=signature,
+                method=WitnessMethod(form.cleaned_data["method"]),
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Witnessed: {witnessed.document} is now a current consent.")
+    return redirect("consent:overview", patient_id=patient.pk)
 
 
 @login_required
@@ -103,3 +153,30 @@ def consent_pdf(request: HttpRequest, signature_id: int) -> HttpResponse:
         f'attachment; filename="consent-{patient.medical_record_number}-{signature.document.treatment}-v{signature.document.version}.pdf"'
     )
     return response
+
+
+@login_required
+@require_POST
+def consent_witness_decline_view(request: HttpRequest, signature_id: int) -> HttpResponse:
+    """Staff could not confirm a portal signature: it is declined and the patient signs again."""
+    clinic = acting_clinic(request)
+    user = acting_user(request)
+    signature = get_object_or_404(ConsentSignature, pk=signature_id, clinic=clinic)
+    patient = patient_get_for_staff(
+        user=user, clinic=clinic, patient_id=signature.patient_id, action=Action.CONSENT_WITNESS
+    )
+    form = ConsentWitnessDeclineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the signature cannot be confirmed.")
+    else:
+        try:
+            consent_witness_decline(
+                acting_user=user, signature=signature, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, "Signature declined. The patient can sign again in the portal or here."
+            )
+    return redirect("consent:overview", patient_id=patient.pk)

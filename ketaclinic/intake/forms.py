@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 
 from ketaclinic.core.forms import StyledForm
-from ketaclinic.intake.models import INDICATION_CHOICES, TRIAL_OUTCOME_CHOICES, EligibilityOutcome
-from ketaclinic.medicine.eligibility import HISTORY_RULES, History
+from ketaclinic.intake.models import (
+    INDICATION_CHOICES,
+    TRIAL_OUTCOME_CHOICES,
+    EligibilityOutcome,
+    Intake,
+)
+from ketaclinic.intake.services import (
+    STAFF_ONLY_FIELDS,
+    IntakeEntry,
+    MedicationEntry,
+    TrialEntry,
+)
+from ketaclinic.medicine.eligibility import HISTORY_RULES, History, TrialOutcome
 from ketaclinic.medicine.protocols import STANDARD_PROTOCOLS
 
 YES_NO_UNKNOWN = [("", "Not recorded"), ("yes", "Yes"), ("no", "No")]
@@ -110,6 +123,217 @@ def _formset(form: type[forms.Form]) -> Any:
 DiagnosisFormSet = _formset(DiagnosisForm)
 TrialFormSet = _formset(TrialForm)
 MedicationFormSet = _formset(MedicationForm)
+
+
+# The same forms in the patient's words, for the portal. The rules stay in intake_save; these
+# only relabel the fields and leave out what a patient does not fill in (STAFF_ONLY_FIELDS).
+YES_NO_FOR_PATIENT: list[tuple[str, str]] = [("", "Choose"), ("yes", "Yes"), ("no", "No")]
+TRIAL_FIELDS = (
+    "drug",
+    "highest_dose_mg",
+    "weeks_at_dose",
+    "is_dose_adequate",
+    "is_adherent",
+    "outcome",
+    "is_current_episode",
+)
+
+
+# The medical history that matters for ketamine (medicine.eligibility.History), as a patient
+# would recognise it; the staff form shows the clinical reason for each instead.
+HISTORY_IN_PATIENT_WORDS: dict[History, str] = {
+    History.HYPERSENSITIVITY: "An allergic or severe reaction to ketamine or esketamine",
+    History.ANEURYSM_AVM_OR_ICH: (
+        "An aneurysm, an arteriovenous malformation (AVM), or bleeding in the brain"
+    ),
+    History.CEREBROVASCULAR_EVENT: "A stroke or mini-stroke (TIA)",
+    History.UNCONTROLLED_HYPERTENSION: "High blood pressure that is not under control",
+    History.UNTREATED_HYPERTHYROIDISM: "An overactive thyroid that is not treated",
+    History.POORLY_CONTROLLED_CARDIOVASCULAR: (
+        "Heart disease (e.g. heart failure, chest pain, irregular heartbeat) that is not under "
+        "control"
+    ),
+    History.PSYCHOSIS: "Psychosis, schizophrenia, or hearing or seeing things others do not",
+    History.BIPOLAR: "Bipolar disorder or episodes of mania",
+    History.ACTIVE_SUBSTANCE_USE: "Current problems with alcohol or drugs",
+    History.KETAMINE_MISUSE: "Past misuse of ketamine or of hallucinogens",
+    History.SEVERE_HEPATIC_DISEASE: "Severe liver disease, such as cirrhosis",
+    History.MODERATE_HEPATIC_DISEASE: "Other liver disease or abnormal liver tests",
+    History.RAISED_INTRACRANIAL_PRESSURE: "Raised pressure in the head, or a brain tumour",
+    History.RAISED_INTRAOCULAR_PRESSURE: "Glaucoma or raised pressure in the eye",
+    History.SEIZURE_DISORDER: "Seizures or epilepsy",
+    History.BLADDER_SYMPTOMS: "Bladder problems (pain, urgency, blood in the urine)",
+    History.SLEEP_APNEA: "Sleep apnea, or heavy snoring with pauses in breathing",
+}
+
+FormT = TypeVar("FormT", bound=StyledForm)
+
+
+def _in_patient_words(
+    form: type[FormT],
+    *,
+    wording: dict[str, tuple[str, str]],
+    left_out: tuple[str, ...] = (),
+    choices: dict[str, list[tuple[str, str]]] | None = None,
+) -> type[FormT]:
+    """A subclass of `form` with its fields relabelled (label, help text) for patients and the
+    fields in `left_out` removed; validation stays that of the staff form."""
+    attributes: dict[str, Any] = dict.fromkeys(left_out)  # None removes an inherited field
+    for name, (label, help_text) in wording.items():
+        field = copy.deepcopy(form.base_fields[name])
+        field.label = label
+        field.help_text = help_text
+        if choices and name in choices:
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = choices[name]
+        attributes[name] = field
+    return type(f"Patient{form.__name__}", (form,), attributes)
+
+
+PatientIntakeForm = _in_patient_words(
+    IntakeForm,
+    left_out=STAFF_ONLY_FIELDS,
+    wording={
+        "indication": ("What would you like help with?", ""),
+        "psychiatric_history": (
+            "Your mental health history",
+            "Past diagnoses, hospital stays, therapy, or anything else you want your "
+            "physician to know.",
+        ),
+        "medical_history": ("Do any of these apply to you? Tick all that do.", ""),
+        "substance_use": (
+            "Alcohol, cannabis and other drugs (including ketamine)",
+            "What you use and how often. This stays between you and your care team.",
+        ),
+        "allergies": (
+            "Allergies to medicines or anything else",
+            "Write 'none known' if you have none.",
+        ),
+        "is_pregnant": ("Are you pregnant, or could you be?", ""),
+        "is_breastfeeding": ("Are you breastfeeding?", ""),
+        "height_cm": ("Your height (cm)", ""),
+        "weight_kg": ("Your weight (kg)", "Ketamine doses are worked out from your weight."),
+    },
+    choices={
+        "is_pregnant": YES_NO_FOR_PATIENT,
+        "is_breastfeeding": YES_NO_FOR_PATIENT,
+        "medical_history": [(item.value, HISTORY_IN_PATIENT_WORDS[item]) for item in History],
+    },
+)
+PatientDiagnosisForm = _in_patient_words(
+    DiagnosisForm,
+    wording={
+        "code": (
+            "A diagnosis you have been given",
+            "Type part of its name or code, then pick it from the list.",
+        )
+    },
+)
+PatientTrialForm = _in_patient_words(
+    TrialForm,
+    left_out=("is_dose_adequate",),  # a clinician's judgement; see intake.services
+    wording={
+        "drug": ("Medicine", ""),
+        "highest_dose_mg": ("Highest dose you took (mg a day)", ""),
+        "weeks_at_dose": ("Weeks you took that dose", ""),
+        "is_adherent": ("I took it as prescribed", ""),
+        "outcome": ("How did it go?", ""),
+        "is_current_episode": ("During my current episode", ""),
+    },
+)
+PatientMedicationForm = _in_patient_words(
+    MedicationForm,
+    wording={
+        "name": ("Medicine you take now", ""),
+        "dose_mg": ("Dose (mg), if you know it", ""),
+        "frequency": ("How often", "For example: every morning, twice a day."),
+    },
+)
+PatientDiagnosisFormSet = _formset(PatientDiagnosisForm)
+PatientTrialFormSet = _formset(PatientTrialForm)
+PatientMedicationFormSet = _formset(PatientMedicationForm)
+
+
+def _rows(formset: Any) -> list[dict[str, Any]]:
+    return [
+        form.cleaned_data
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+def intake_entry_from_forms(
+    *, form: IntakeForm, diagnoses: Any, trials: Any, medications: Any
+) -> IntakeEntry:
+    """The entry for intake_save from valid forms, staff's or the patient's (fields a form
+    leaves out are left empty; the service keeps staff-only answers as stored)."""
+    data = form.cleaned_data
+    return IntakeEntry(
+        indication=data["indication"],
+        psychiatric_history=data["psychiatric_history"],
+        medical_history=tuple(History(value) for value in data["medical_history"]),
+        substance_use=data["substance_use"],
+        allergies=data["allergies"],
+        is_pregnant=data["is_pregnant"],
+        is_breastfeeding=data["is_breastfeeding"],
+        height_cm=data["height_cm"],
+        weight_kg=data["weight_kg"],
+        baseline_systolic_mmhg=data.get("baseline_systolic_mmhg"),
+        baseline_diastolic_mmhg=data.get("baseline_diastolic_mmhg"),
+        baseline_heart_rate_bpm=data.get("baseline_heart_rate_bpm"),
+        baseline_spo2_percent=data.get("baseline_spo2_percent"),
+        diagnoses=tuple(row["code"].strip().upper() for row in _rows(diagnoses)),
+        trials=tuple(
+            TrialEntry(
+                drug=row["drug"],
+                highest_dose_mg=row["highest_dose_mg"],
+                weeks_at_dose=row["weeks_at_dose"],
+                is_dose_adequate=row.get("is_dose_adequate", False),
+                is_adherent=row["is_adherent"],
+                outcome=TrialOutcome(row["outcome"]),
+                is_current_episode=row["is_current_episode"],
+            )
+            for row in _rows(trials)
+        ),
+        medications=tuple(
+            MedicationEntry(name=row["name"], dose_mg=row["dose_mg"], frequency=row["frequency"])
+            for row in _rows(medications)
+        ),
+    )
+
+
+def _tristate_label(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+@dataclass(frozen=True)
+class IntakeInitial:
+    form: dict[str, Any]
+    diagnoses: list[dict[str, Any]] | None
+    trials: list[dict[str, Any]] | None
+    medications: list[dict[str, Any]] | None
+
+
+def intake_initial(intake: Intake | None) -> IntakeInitial:
+    """What the forms start from: the stored intake, or nothing yet."""
+    if intake is None:
+        return IntakeInitial(form={}, diagnoses=None, trials=None, medications=None)
+    form = {
+        name: getattr(intake, name)
+        for name in IntakeForm.base_fields
+        if name not in {"is_pregnant", "is_breastfeeding"}
+    }
+    form["is_pregnant"] = _tristate_label(intake.is_pregnant)
+    form["is_breastfeeding"] = _tristate_label(intake.is_breastfeeding)
+    return IntakeInitial(
+        form=form,
+        diagnoses=[{"code": d.code} for d in intake.diagnoses.all()],
+        trials=[{name: getattr(t, name) for name in TRIAL_FIELDS} for t in intake.trials.all()],
+        medications=[
+            {"name": m.name, "dose_mg": m.dose_mg, "frequency": m.frequency}
+            for m in intake.medications.all()
+        ],
+    )
 
 
 class EligibilityDecisionForm(StyledForm):

@@ -62,9 +62,17 @@ class Intake(ClinicScopedModel):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The patient's own part, filled in the portal, was sent to the clinic at this time. From then
+    # it is read-only to the patient; staff add what is measured in clinic and submit for review.
+    patient_submitted_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Intake of patient {self.patient_id} ({self.status})"
+
+    @property
+    def is_open_to_patient(self) -> bool:
+        """A patient may change their intake until they send it or staff submit it."""
+        return self.status == IntakeStatus.DRAFT and self.patient_submitted_at is None
 
 
 class IntakeDiagnosis(models.Model):

@@ -35,7 +35,7 @@ PROTOCOL_FOR_INDICATION: dict[Indication, Protocol] = {
 def intake_get_for_patient(*, patient_id: int) -> Intake | None:
     return (
         Intake.objects.filter(patient_id=patient_id)
-        .select_related("patient__clinic")
+        .select_related("patient__clinic", "updated_by", "submitted_by")
         .prefetch_related("diagnoses", "trials", "medications")
         .first()
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db import transaction
@@ -13,7 +13,7 @@ from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
-from ketaclinic.core.errors import InvalidInput, PreconditionFailed
+from ketaclinic.core.errors import InvalidInput, PermissionRefused, PreconditionFailed
 from ketaclinic.intake.icd10 import icd10_description
 from ketaclinic.intake.models import (
     AntidepressantTrialRecord,
@@ -71,7 +71,30 @@ class IntakeEntry:
     medications: tuple[MedicationEntry, ...] = field(default_factory=tuple)
 
 
-def _problems(entry: IntakeEntry, *, patient: Patient, submitting: bool) -> dict[str, list[str]]:
+PATIENT_ANSWER_NEEDED = "Please answer this before sending your intake to the clinic."
+
+# What a patient fills in themselves in the portal: what they know about their own history.
+# Baseline vitals stay staff-only: they must be measured in clinic, at rest, with the clinic's
+# calibrated equipment, and they feed the blood-pressure rules of the eligibility advice and the
+# session's baseline; a home reading typed by the patient cannot stand in for them.
+# Whether a past antidepressant trial was at an adequate dose is a clinical judgement against
+# dose tables (CLINICAL.md), so a patient's trial rows keep the clinician's judgement if one was
+# recorded for the same trial, and are otherwise counted as not (yet) judged adequate.
+STAFF_ONLY_FIELDS = (
+    "baseline_systolic_mmhg",
+    "baseline_diastolic_mmhg",
+    "baseline_heart_rate_bpm",
+    "baseline_spo2_percent",
+)
+INTAKE_SENT_TO_CLINIC = (
+    "Your intake has been sent to the clinic and can no longer be changed here. "
+    "Please contact the clinic to change it."
+)
+
+
+def _problems(
+    entry: IntakeEntry, *, patient: Patient, submitting: bool, as_patient: bool = False
+) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
 
     def add(name: str, message: str) -> None:
@@ -106,7 +129,23 @@ def _problems(entry: IntakeEntry, *, patient: Patient, submitting: bool) -> dict
     for trial in entry.trials:
         if trial.weeks_at_dose > 520 or trial.highest_dose_mg <= 0:
             add("trials", f"{trial.drug}: check the dose and the weeks at that dose.")
-    if submitting:
+    if submitting and as_patient:
+        # What a patient can answer about themselves. Diagnoses are not required of them: many
+        # do not know the coded diagnosis, and staff confirm it before submitting for review.
+        answers: dict[str, object] = {
+            "indication": entry.indication,
+            "height_cm": entry.height_cm,
+            "weight_kg": entry.weight_kg,
+            "allergies": entry.allergies.strip(),
+        }
+        for name, value in answers.items():
+            if value in (None, ""):
+                add(name, PATIENT_ANSWER_NEEDED)
+        if patient.sex_at_birth == SexAtBirth.FEMALE and (
+            entry.is_pregnant is None or entry.is_breastfeeding is None
+        ):
+            add("is_pregnant", "Tell us whether you are pregnant or breastfeeding.")
+    elif submitting:
         required = {
             "indication": entry.indication,
             "height_cm": entry.height_cm,
@@ -129,15 +168,45 @@ def _problems(entry: IntakeEntry, *, patient: Patient, submitting: bool) -> dict
 
 
 @transaction.atomic
-def intake_save(*, acting_user: User, patient: Patient, entry: IntakeEntry, submit: bool) -> Intake:
+def intake_save(
+    *,
+    acting_user: User,
+    patient: Patient,
+    entry: IntakeEntry,
+    submit: bool,
+    as_patient: bool = False,
+) -> Intake:
     """Save the intake as a draft, or submit it for eligibility review. Nothing is half-saved:
-    a refusal names every field and leaves the stored intake as it was."""
-    require_permission(user=acting_user, action=Action.INTAKE_RECORD, clinic=patient.clinic)
-    problems = _problems(entry, patient=patient, submitting=submit)
+    a refusal names every field and leaves the stored intake as it was.
+
+    With `as_patient`, the acting user is the patient themselves in the portal (not a staff
+    role: a patient may fill in only their own intake, while it is open to them). They save
+    their part as a draft or send it to the clinic (`submit`), which makes it read-only to them
+    but leaves the intake a draft for staff, who add the baseline vitals and submit it for
+    eligibility review. Staff-only fields are kept as stored whatever the entry says."""
+    if as_patient:
+        if patient.portal_user_id is None or patient.portal_user_id != acting_user.pk:
+            raise PermissionRefused("You can only fill in your own intake.")
+    else:
+        require_permission(user=acting_user, action=Action.INTAKE_RECORD, clinic=patient.clinic)
+    stored = Intake.objects.select_for_update().filter(patient=patient).first()
+    if as_patient:
+        if stored is not None and not stored.is_open_to_patient:
+            raise PreconditionFailed(INTAKE_SENT_TO_CLINIC)
+        entry = _keep_staff_only_answers(entry, stored=stored)
+    problems = _problems(entry, patient=patient, submitting=submit, as_patient=as_patient)
     if problems:
-        raise InvalidInput("Some intake entries need attention.", fields=problems)
-    intake, _ = Intake.objects.select_for_update().get_or_create(
-        patient=patient, defaults={"clinic": patient.clinic, "updated_by": acting_user}
+        message = (
+            "Some answers need attention; nothing has been sent yet."
+            if as_patient
+            else "Some intake entries need attention."
+        )
+        raise InvalidInput(message, fields=problems)
+    intake = (
+        stored
+        or Intake.objects.get_or_create(
+            patient=patient, defaults={"clinic": patient.clinic, "updated_by": acting_user}
+        )[0]
     )
     for name in (
         "indication",
@@ -156,7 +225,9 @@ def intake_save(*, acting_user: User, patient: Patient, entry: IntakeEntry, subm
         setattr(intake, name, getattr(entry, name))
     intake.medical_history = sorted(item.value for item in entry.medical_history)
     intake.updated_by = acting_user
-    if submit:
+    if submit and as_patient:
+        intake.patient_submitted_at = timezone.now()
+    elif submit:
         intake.status = IntakeStatus.SUBMITTED
         intake.submitted_at = timezone.now()
         intake.submitted_by = acting_user
@@ -180,15 +251,53 @@ def intake_save(*, acting_user: User, patient: Patient, entry: IntakeEntry, subm
         actor=acting_user,
         action=AuditAction.INTAKE_SUBMITTED if submit else AuditAction.INTAKE_SAVED,
         clinic=patient.clinic,
+        actor_role="patient" if as_patient else "",
         patient_id=patient.pk,
         subject=intake,
         detail={
             "diagnoses": list(entry.diagnoses),
             "trials": len(entry.trials),
             "medications": len(entry.medications),
+            "by": "patient" if as_patient else "staff",
+            "channel": "portal" if as_patient else "staff",
+            **({"part": "patient"} if as_patient and submit else {}),
         },
     )
     return intake
+
+
+def _keep_staff_only_answers(entry: IntakeEntry, *, stored: Intake | None) -> IntakeEntry:
+    """A patient's entry with the staff-only answers as stored (see STAFF_ONLY_FIELDS)."""
+
+    def trial_key(drug: str, dose_mg: Decimal, weeks: int) -> tuple[str, Decimal, int]:
+        return drug.strip().lower(), Decimal(dose_mg), weeks
+
+    judged = (
+        {
+            trial_key(trial.drug, trial.highest_dose_mg, trial.weeks_at_dose): (
+                trial.is_dose_adequate
+            )
+            for trial in stored.trials.all()
+        }
+        if stored is not None
+        else {}
+    )
+    return replace(
+        entry,
+        baseline_systolic_mmhg=stored.baseline_systolic_mmhg if stored else None,
+        baseline_diastolic_mmhg=stored.baseline_diastolic_mmhg if stored else None,
+        baseline_heart_rate_bpm=stored.baseline_heart_rate_bpm if stored else None,
+        baseline_spo2_percent=stored.baseline_spo2_percent if stored else None,
+        trials=tuple(
+            replace(
+                trial,
+                is_dose_adequate=judged.get(
+                    trial_key(trial.drug, trial.highest_dose_mg, trial.weeks_at_dose), False
+                ),
+            )
+            for trial in entry.trials
+        ),
+    )
 
 
 def _advice_snapshot(intake: Intake) -> dict[str, object]:

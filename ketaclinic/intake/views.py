@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -24,6 +22,8 @@ from ketaclinic.intake.forms import (
     IntakeForm,
     MedicationFormSet,
     TrialFormSet,
+    intake_entry_from_forms,
+    intake_initial,
 )
 from ketaclinic.intake.icd10 import CODES
 from ketaclinic.intake.models import EligibilityDecision, EligibilityOutcome
@@ -33,27 +33,11 @@ from ketaclinic.intake.selectors import (
     intake_medication_report,
 )
 from ketaclinic.intake.services import (
-    IntakeEntry,
-    MedicationEntry,
-    TrialEntry,
     eligibility_addendum_add,
     eligibility_decide,
     intake_save,
 )
-from ketaclinic.medicine.eligibility import History, TrialOutcome
 from ketaclinic.patients.access import patient_get_for_staff
-
-
-def _rows(formset: Any) -> list[dict[str, Any]]:
-    return [
-        form.cleaned_data
-        for form in formset.forms
-        if form.cleaned_data and not form.cleaned_data.get("DELETE")
-    ]
-
-
-def _tristate_label(value: bool | None) -> str:
-    return "" if value is None else ("yes" if value else "no")
 
 
 @login_required
@@ -70,40 +54,8 @@ def intake_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
         trials = TrialFormSet(request.POST, prefix="trial")
         medications = MedicationFormSet(request.POST, prefix="medication")
         if all(part.is_valid() for part in (form, diagnoses, trials, medications)):
-            data = form.cleaned_data
-            entry = IntakeEntry(
-                indication=data["indication"],
-                psychiatric_history=data["psychiatric_history"],
-                medical_history=tuple(History(value) for value in data["medical_history"]),
-                substance_use=data["substance_use"],
-                allergies=data["allergies"],
-                is_pregnant=data["is_pregnant"],
-                is_breastfeeding=data["is_breastfeeding"],
-                height_cm=data["height_cm"],
-                weight_kg=data["weight_kg"],
-                baseline_systolic_mmhg=data["baseline_systolic_mmhg"],
-                baseline_diastolic_mmhg=data["baseline_diastolic_mmhg"],
-                baseline_heart_rate_bpm=data["baseline_heart_rate_bpm"],
-                baseline_spo2_percent=data["baseline_spo2_percent"],
-                diagnoses=tuple(row["code"].strip().upper() for row in _rows(diagnoses)),
-                trials=tuple(
-                    TrialEntry(
-                        drug=row["drug"],
-                        highest_dose_mg=row["highest_dose_mg"],
-                        weeks_at_dose=row["weeks_at_dose"],
-                        is_dose_adequate=row["is_dose_adequate"],
-                        is_adherent=row["is_adherent"],
-                        outcome=TrialOutcome(row["outcome"]),
-                        is_current_episode=row["is_current_episode"],
-                    )
-                    for row in _rows(trials)
-                ),
-                medications=tuple(
-                    MedicationEntry(
-                        name=row["name"], dose_mg=row["dose_mg"], frequency=row["frequency"]
-                    )
-                    for row in _rows(medications)
-                ),
+            entry = intake_entry_from_forms(
+                form=form, diagnoses=diagnoses, trials=trials, medications=medications
             )
             submit = "submit" in request.POST
             try:
@@ -120,49 +72,11 @@ def intake_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
                 )
                 return redirect("intake:edit", patient_id=patient.pk)
     else:
-        initial: dict[str, Any] = {}
-        if intake is not None:
-            initial = {
-                name: getattr(intake, name)
-                for name in IntakeForm.base_fields
-                if name not in {"is_pregnant", "is_breastfeeding"}
-            }
-            initial["is_pregnant"] = _tristate_label(intake.is_pregnant)
-            initial["is_breastfeeding"] = _tristate_label(intake.is_breastfeeding)
-        form = IntakeForm(initial=initial)
-        diagnoses = DiagnosisFormSet(
-            prefix="diagnosis",
-            initial=[{"code": d.code} for d in intake.diagnoses.all()] if intake else None,
-        )
-        trials = TrialFormSet(
-            prefix="trial",
-            initial=[
-                {
-                    f: getattr(t, f)
-                    for f in (
-                        "drug",
-                        "highest_dose_mg",
-                        "weeks_at_dose",
-                        "is_dose_adequate",
-                        "is_adherent",
-                        "outcome",
-                        "is_current_episode",
-                    )
-                }
-                for t in intake.trials.all()
-            ]
-            if intake
-            else None,
-        )
-        medications = MedicationFormSet(
-            prefix="medication",
-            initial=[
-                {"name": m.name, "dose_mg": m.dose_mg, "frequency": m.frequency}
-                for m in intake.medications.all()
-            ]
-            if intake
-            else None,
-        )
+        initial = intake_initial(intake)
+        form = IntakeForm(initial=initial.form)
+        diagnoses = DiagnosisFormSet(prefix="diagnosis", initial=initial.diagnoses)
+        trials = TrialFormSet(prefix="trial", initial=initial.trials)
+        medications = MedicationFormSet(prefix="medication", initial=initial.medications)
     return render(
         request,
         "intake/edit.html",

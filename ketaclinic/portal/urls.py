@@ -5,4 +5,7 @@ from ketaclinic.portal import views
 app_name = "portal"
 urlpatterns = [
     path("", views.portal_home, name="home"),
+    path("intake/", views.portal_intake, name="intake"),
+    path("consent/<str:treatment>/", views.portal_consent_sign, name="consent_sign"),
+    path("consents/<int:signature_id>.pdf", views.portal_consent_pdf, name="consent_pdf"),
 ]

@@ -1,13 +1,50 @@
-"""The patient portal: a patient's own page. Reached only through the portal access door."""
+"""The patient portal: a patient's own pages (their next steps, their intake, their consent).
+Every page reaches the patient only through the portal access door, so a patient sees only
+their own record; staff who open a portal page go to their own home page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Concatenate
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
+from ketaclinic.accounts.http import acting_user
+from ketaclinic.audit.models import AuditAction
+from ketaclinic.audit.services import audit_record
+from ketaclinic.consent.forms import PortalConsentSignForm
+from ketaclinic.consent.models import Treatment
+from ketaclinic.consent.selectors import consent_signature_get_for_patient
+from ketaclinic.consent.services import (
+    consent_awaiting_witness,
+    consent_current,
+    consent_document_latest,
+    consent_sign_in_portal,
+    consent_treatments_open_to_patient,
+)
+from ketaclinic.core.errors import DomainError, NotFound
+from ketaclinic.intake.forms import (
+    PatientDiagnosisFormSet,
+    PatientIntakeForm,
+    PatientMedicationFormSet,
+    PatientTrialFormSet,
+    intake_entry_from_forms,
+    intake_initial,
+)
+from ketaclinic.intake.icd10 import CODES
+from ketaclinic.intake.selectors import intake_get_for_patient
+from ketaclinic.intake.services import INTAKE_SENT_TO_CLINIC, intake_save
 from ketaclinic.patients.access import patient_get_for_portal_user
-from ketaclinic.patients.models import JourneyStage
+from ketaclinic.patients.models import JourneyStage, Patient
+from ketaclinic.portal.selectors import portal_steps_for_patient
+
+# The portal's own audit mark: a patient is not a staff role, so their events say "patient".
+PATIENT_ROLE = "patient"
 
 # What a patient reads about where they are in the journey (DESIGN.md "The journey").
 NEXT_STEP_BY_STAGE = {
@@ -47,11 +84,29 @@ NEXT_STEP_BY_STAGE = {
 }
 
 
-@login_required
-def portal_home(request: HttpRequest) -> HttpResponse:
-    if getattr(request, "clinic", None) is not None and not hasattr(request.user, "patient_record"):
-        return redirect("home")  # staff who open the portal go to their own home page
-    patient = patient_get_for_portal_user(user=request.user)
+PortalView = Callable[Concatenate[HttpRequest, Patient, ...], HttpResponse]
+
+
+def portal_page(view: PortalView) -> Callable[..., HttpResponse]:
+    """A portal page for the signed-in patient, who is passed to the view."""
+
+    @login_required
+    @wraps(view)
+    def page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request, "clinic", None) is not None and not hasattr(
+            request.user, "patient_record"
+        ):
+            return redirect("home")  # staff who open the portal go to their own home page
+        patient = patient_get_for_portal_user(user=request.user)
+        # A patient reads every time in their clinic's own time zone, as staff do.
+        with timezone.override(patient.clinic.zone):
+            return view(request, patient, *args, **kwargs)
+
+    return page
+
+
+@portal_page
+def portal_home(request: HttpRequest, patient: Patient) -> HttpResponse:
     return render(
         request,
         "portal/home.html",
@@ -59,5 +114,148 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "patient": patient,
             "clinic": patient.clinic,
             "next_step": NEXT_STEP_BY_STAGE[JourneyStage(patient.journey_stage)],
+            "steps": portal_steps_for_patient(patient=patient),
         },
     )
+
+
+@portal_page
+def portal_intake(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The intake in the patient's words: save a draft, or send it to the clinic. Once sent
+    (or submitted by staff) it is a read-only summary."""
+    intake = intake_get_for_patient(patient_id=patient.pk)
+    if intake is not None and not intake.is_open_to_patient:
+        if request.method == "POST":
+            messages.error(request, INTAKE_SENT_TO_CLINIC)
+        return render(
+            request,
+            "portal/intake_summary.html",
+            {"patient": patient, "clinic": patient.clinic, "intake": intake},
+        )
+    if request.method == "POST":
+        form = PatientIntakeForm(request.POST)
+        diagnoses = PatientDiagnosisFormSet(request.POST, prefix="diagnosis")
+        trials = PatientTrialFormSet(request.POST, prefix="trial")
+        medications = PatientMedicationFormSet(request.POST, prefix="medication")
+        if all(part.is_valid() for part in (form, diagnoses, trials, medications)):
+            submit = "submit" in request.POST
+            try:
+                intake_save(
+                    acting_user=acting_user(request),
+                    patient=patient,
+                    entry=intake_entry_from_forms(
+                        form=form, diagnoses=diagnoses, trials=trials, medications=medications
+                    ),
+                    submit=submit,
+                    as_patient=True,
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+                for field, field_errors in error.fields.items():
+                    for message in field_errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                if submit:
+                    messages.success(request, "Thank you. Your intake has been sent to the clinic.")
+                    return redirect("portal:home")
+                messages.success(
+                    request, "Your answers are saved. You can come back and finish later."
+                )
+                return redirect("portal:intake")
+        else:
+            form.add_error(None, "Some answers need attention; nothing has been saved or sent yet.")
+    else:
+        initial = intake_initial(intake)
+        form = PatientIntakeForm(initial=initial.form)
+        diagnoses = PatientDiagnosisFormSet(prefix="diagnosis", initial=initial.diagnoses)
+        trials = PatientTrialFormSet(prefix="trial", initial=initial.trials)
+        medications = PatientMedicationFormSet(prefix="medication", initial=initial.medications)
+    return render(
+        request,
+        "portal/intake_form.html",
+        {
+            "patient": patient,
+            "clinic": patient.clinic,
+            "intake": intake,
+            "form": form,
+            "diagnoses": diagnoses,
+            "trials": trials,
+            "medications": medications,
+            "icd10_codes": CODES,
+        },
+    )
+
+
+@portal_page
+def portal_consent_sign(request: HttpRequest, patient: Patient, treatment: str) -> HttpResponse:
+    """The patient reads the current consent for a treatment they are approved for and signs
+    it; a staff member witnesses it afterwards."""
+    if treatment not in Treatment.values or Treatment(
+        treatment
+    ) not in consent_treatments_open_to_patient(patient=patient):
+        raise NotFound("There is no consent for you to sign here.")
+    document = consent_document_latest(clinic=patient.clinic, treatment=Treatment(treatment))
+    if document is None:
+        raise NotFound("The clinic has not published this consent yet. Please contact the clinic.")
+    current = consent_current(patient=patient, treatment=Treatment(treatment))
+    awaiting = (
+        consent_awaiting_witness(patient=patient, document=document) if current is None else None
+    )
+    form = PortalConsentSignForm(request.POST or None)
+    if request.method == "POST" and current is None and awaiting is None and form.is_valid():
+        try:
+            consent_sign_in_portal(
+                patient_user=acting_user(request),
+                patient=patient,
+                document=document,
+                typed_name=form.cleaned_data["typed_name"],
+                drawn_signature_data_url=form.cleaned_data["drawn_signature"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+            for field, field_errors in error.fields.items():
+                if field == "typed_name":
+                    form.add_error("typed_name", field_errors)
+        else:
+            messages.success(
+                request,
+                "Thank you, you have signed. A member of our staff will confirm your signature "
+                "with you (at your next visit or on a video call); your consent takes effect then.",
+            )
+            return redirect("portal:home")
+    elif request.method == "POST" and (current is not None or awaiting is not None):
+        messages.info(request, "You have already signed this consent; nothing more is needed.")
+    return render(
+        request,
+        "portal/consent_sign.html",
+        {
+            "patient": patient,
+            "clinic": patient.clinic,
+            "document": document,
+            "paragraphs": [p for p in document.body.split("\n\n") if p.strip()],
+            "current": current,
+            "awaiting": awaiting,
+            "form": form,
+        },
+    )
+
+
+@portal_page
+def portal_consent_pdf(request: HttpRequest, patient: Patient, signature_id: int) -> HttpResponse:
+    """The patient's own signed consent as its stored PDF; anyone else's is not found."""
+    signature = consent_signature_get_for_patient(patient=patient, signature_id=signature_id)
+    audit_record(
+        actor=request.user,
+        action=AuditAction.CONSENT_DOWNLOADED,
+        clinic=patient.clinic,
+        patient_id=patient.pk,
+        subject=signature,
+        actor_role=PATIENT_ROLE,
+        detail={"channel": "portal"},
+    )
+    document = signature.document
+    response = HttpResponse(bytes(signature.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="consent-{document.treatment}-v{document.version}.pdf"'
+    )
+    return response

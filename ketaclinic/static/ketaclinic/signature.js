@@ -1,5 +1,6 @@
 // Signature pad for consent: draw with a finger, stylus or mouse on <canvas data-signature-pad>.
-// On submit the drawing is written, as a PNG data URL, into the form's [data-signature-input].
+// On submit the drawing is written, as a PNG data URL, into the form's [data-signature-input];
+// a value already there (the form shown again after a refusal) is drawn back onto the canvas.
 (function () {
   "use strict";
   document.querySelectorAll("canvas[data-signature-pad]").forEach(function (canvas) {
@@ -52,5 +53,15 @@
       input.value = hasInk ? canvas.toDataURL("image/png") : "";
     });
     resize();
+    // A page shown again after a refusal (e.g. a mistyped name) keeps the signature drawn.
+    if (input.value.indexOf("data:image/png;base64,") === 0) {
+      var image = new Image();
+      image.onload = function () {
+        var rect = canvas.getBoundingClientRect();
+        context.drawImage(image, 0, 0, rect.width, rect.height);
+        hasInk = true;
+      };
+      image.src = input.value;
+    }
   });
 })();
