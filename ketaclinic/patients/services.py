@@ -106,6 +106,9 @@ def _next_mrn(clinic: Clinic) -> str:
     return f"{prefix}-{number:05d}"
 
 
+_ALREADY_REGISTERED = "This inquiry has already been registered as a patient; open that record."
+
+
 def patient_register(
     *,
     acting_user: User,
@@ -120,6 +123,8 @@ def patient_register(
     _validate(details, today=clinic.local_today())
     if from_inquiry is not None and from_inquiry.clinic_id != clinic.pk:
         raise InvalidInput("That inquiry belongs to another clinic.")
+    if from_inquiry is not None and from_inquiry.patient_id is not None:
+        raise Conflict(_ALREADY_REGISTERED)
     candidates = patient_duplicates_find(clinic=clinic, details=details)
     if candidates and not confirmed_not_duplicate:
         raise PossibleDuplicate(
@@ -152,7 +157,12 @@ def patient_register(
                     },
                 )
                 if from_inquiry is not None:
-                    Inquiry.objects.filter(pk=from_inquiry.pk).update(patient=patient)
+                    # Conditional, so two desks registering one inquiry at once make one patient.
+                    linked = Inquiry.objects.filter(
+                        pk=from_inquiry.pk, patient__isnull=True
+                    ).update(patient=patient)
+                    if not linked:
+                        raise Conflict(_ALREADY_REGISTERED)
                     InquiryNote.objects.create(
                         inquiry=from_inquiry,
                         clinic=clinic,

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from ketaclinic.accounts.roles import PERMISSIONS, Action, Role
 from ketaclinic.audit.models import AuditAction, AuditEvent
-from ketaclinic.core.errors import InvalidInput, PermissionRefused
+from ketaclinic.core.errors import Conflict, InvalidInput, PermissionRefused
 from ketaclinic.inquiries.models import InquiryNote
 from ketaclinic.patients.models import Patient, SexAtBirth
 from ketaclinic.patients.services import PatientDetails, PossibleDuplicate, patient_register
@@ -219,3 +219,32 @@ def test_another_clinics_inquiry_cannot_be_registered_here(
         .status_code
         == 404
     )
+
+
+def test_an_inquiry_is_registered_once(personas: Personas) -> None:
+    inquiry = InquiryFactory(clinic=personas.clinic, full_name="Rachel Simmons")
+    rachel = details(legal_first_name="Rachel")
+    patient_register(
+        acting_user=personas.fran, clinic=personas.clinic, details=rachel, from_inquiry=inquiry
+    )
+    inquiry.refresh_from_db()
+    count = Patient.objects.count()
+    with pytest.raises(Conflict, match="already been registered"):
+        patient_register(
+            acting_user=personas.fran,
+            clinic=personas.clinic,
+            details=rachel,
+            confirmed_not_duplicate=True,
+            from_inquiry=inquiry,
+        )
+    # A stale copy of the inquiry (another desk's) is refused too, and makes no second patient.
+    inquiry.patient = None
+    with pytest.raises(Conflict, match="already been registered"):
+        patient_register(
+            acting_user=personas.fran,
+            clinic=personas.clinic,
+            details=rachel,
+            confirmed_not_duplicate=True,
+            from_inquiry=inquiry,
+        )
+    assert Patient.objects.count() == count
