@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "ketaclinic.consent",
     "ketaclinic.courses",
     "ketaclinic.scheduling",
+    "ketaclinic.jobs",
+    "ketaclinic.reminders",
     "ketaclinic.website",
     "ketaclinic.portal",
     "ketaclinic.api",
@@ -351,6 +353,27 @@ MINIMUM_PATIENT_AGE = _env_int("MINIMUM_PATIENT_AGE", 18)
 DOSE_ORDER_VALID_DAYS = _env_int("DOSE_ORDER_VALID_DAYS", 30)
 # Credentials expiring within this many days are listed for clinic admins.
 CREDENTIAL_EXPIRY_WARNING_DAYS = _env_int("CREDENTIAL_EXPIRY_WARNING_DAYS", 60)
+
+# --- Background jobs and reminders (docs/operations.md "Background jobs") ---------------------
+# Where jobs are queued: the database by default (run `ketaclinic jobs work`); another backend
+# implements ketaclinic.jobs.backends.JobBackend.
+JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "ketaclinic.jobs.backends.DatabaseBackend")
+# A running job is handed to another worker if its worker has not finished it in this time.
+JOBS_LEASE_SECONDS = _env_int("JOBS_LEASE_SECONDS", 300)
+# Attempts before a job gives up, and the first retry delay (doubling, at most an hour).
+JOBS_MAX_ATTEMPTS = _env_int("JOBS_MAX_ATTEMPTS", 5)
+JOBS_RETRY_BASE_SECONDS = _env_int("JOBS_RETRY_BASE_SECONDS", 30)
+# Text messages: the console backend writes them to the log; another backend implements
+# ketaclinic.reminders.sms.SmsBackend (e.g. your SMS provider's API).
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "ketaclinic.reminders.sms.ConsoleSmsBackend")
+# The address patients' links and staff calendar feeds start with (no trailing slash).
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
+    f"{'https' if HTTPS else 'http'}://{ALLOWED_HOSTS[0]}"
+    if ALLOWED_HOSTS
+    else "http://127.0.0.1:8000"
+)
+# Reminders go this many hours before a visit (besides the confirmation on booking).
+REMINDER_HOURS_BEFORE = [int(hours) for hours in _env_list("REMINDER_HOURS_BEFORE", ["48", "24"])]
 
 LOGGING = {
     "version": 1,

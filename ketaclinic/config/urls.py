@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from ketaclinic.core.views import healthz
 from ketaclinic.outcomes.views import questionnaire_link_page
+from ketaclinic.reminders.views import attendance_link_page
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -19,6 +20,8 @@ urlpatterns = [
     path("staff/schedule/", include("ketaclinic.scheduling.urls")),
     path("staff/courses/", include("ketaclinic.courses.urls")),
     path("q/<str:token>/", questionnaire_link_page, name="questionnaire_link"),
+    path("r/<str:token>/", attendance_link_page, name="attendance_link"),
+    path("", include("ketaclinic.reminders.urls")),  # staff/calendar-feed/, calendar/<token>.ics
     path("staff/api-tokens/", include("ketaclinic.api.staff_urls")),
     path("portal/", include("ketaclinic.portal.urls")),
     path("api/v1/", include("ketaclinic.api.urls")),
