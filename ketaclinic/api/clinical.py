@@ -30,7 +30,8 @@ from ketaclinic.api.journey import (
 )
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.api.selectors import api_eligibility_decision_get
-from ketaclinic.consent.models import ConsentSignature
+from ketaclinic.consent.models import ConsentSignature, Treatment
+from ketaclinic.consent.services import consent_current
 from ketaclinic.core.errors import NotFound
 from ketaclinic.intake.models import (
     DecisionAddendum,
@@ -44,6 +45,7 @@ from ketaclinic.outcomes.models import QuestionnaireResponse, ResponseContext
 from ketaclinic.outcomes.selectors import questionnaire_response_list_for_patient
 from ketaclinic.outcomes.services import questionnaire_record
 from ketaclinic.patients.access import patient_get_for_staff
+from ketaclinic.patients.models import Patient
 
 # type() because "source" and "context" are also attributes of DRF's Field: DRF's metaclass
 # moves declared fields off the class, but a class body would shadow them for the type checker.
@@ -148,9 +150,42 @@ class ConsentSerializer(serializers.ModelSerializer):
         help_text="The staff member who witnessed the signature; null while none has.",
     )
 
+    is_current = serializers.SerializerMethodField(
+        help_text="Witnessed, not declined, not expired, and of the newest published version."
+    )
+
     class Meta:
         model = ConsentSignature
-        fields = ["id", "treatment", "version", "typed_name", "signed_at", "expires_at", "witness"]
+        fields = [
+            "id",
+            "treatment",
+            "version",
+            "typed_name",
+            "signed_at",
+            "signed_in",
+            "expires_at",
+            "witness",
+            "witnessed_at",
+            "witness_method",
+            "declined_at",
+            "decline_reason",
+            "is_current",
+        ]
+
+    def get_is_current(self, signature: ConsentSignature) -> bool:
+        current_ids = self.context.get("current_ids")
+        if current_ids is None:  # one signature on its own (after a write)
+            current_ids = current_consent_ids(signature.patient)
+        return signature.pk in current_ids
+
+
+def current_consent_ids(patient: Patient) -> set[int]:
+    """The patient's current consent per treatment: one lookup per treatment, not per row."""
+    return {
+        signature.pk
+        for treatment in Treatment
+        if (signature := consent_current(patient=patient, treatment=treatment)) is not None
+    }
 
 
 class PatientIntakeView(StaffEndpoint):
@@ -353,7 +388,11 @@ class PatientConsentsView(StaffEndpoint):
         signatures = ConsentSignature.objects.filter(patient=patient).select_related(
             "document", "witness"
         )
-        return Response(ConsentSerializer(signatures, many=True).data)
+        return Response(
+            ConsentSerializer(
+                signatures, many=True, context={"current_ids": current_consent_ids(patient)}
+            ).data
+        )
 
     @extend_schema(
         operation_id="patients_consents_create",

@@ -1,4 +1,5 @@
-"""Request bodies of the journey's writes (issue 4): JSON types and lengths only.
+"""Request bodies of the journey's writes (issue 4) and of courses and scheduling (issue 5): JSON
+types and lengths only.
 
 What an entry must be to be accepted (a plausible weight, a known ICD-10 code, a phone number with
 its area code, a consent that is the current version) is decided by the same forms and services the
@@ -9,16 +10,21 @@ otherwise silently clear what it meant to set).
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
 
 from ketaclinic.consent.models import Treatment
 from ketaclinic.consent.services import MAX_SIGNATURE_BYTES
+from ketaclinic.courses.models import CourseStatus
 from ketaclinic.intake.forms import HISTORY_CHOICES
 from ketaclinic.intake.models import INDICATION_CHOICES, TRIAL_OUTCOME_CHOICES, EligibilityOutcome
 from ketaclinic.patients.models import SexAtBirth
+from ketaclinic.scheduling.models import VISIT_KIND_CHOICES, AppointmentStatus
 
 UNKNOWN_FIELD = "Unknown field."
 # Rows per list on the intake, as on the staff form (its formsets take at most 30).
@@ -45,6 +51,20 @@ class TrialOutcomeField(serializers.ChoiceField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=TRIAL_OUTCOME_CHOICES, **kwargs)
+
+
+class CourseStatusField(serializers.ChoiceField):
+    """A course's state, as the `CourseStatusEnum` component (api/schema.py)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=CourseStatus.choices, **kwargs)
+
+
+class AppointmentStatusField(serializers.ChoiceField):
+    """An appointment's state, as the `AppointmentStatusEnum` component (api/schema.py)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=AppointmentStatus.choices, **kwargs)
 
 
 class InputSerializer(serializers.Serializer):
@@ -238,4 +258,153 @@ class ConsentSignInputSerializer(InputSerializer):
     )
     has_read = StrictBooleanField(
         help_text="true: the patient has read the consent, asked their questions, and agrees."
+    )
+
+
+# --- courses and scheduling (issue 5) ----------------------------------------------------------
+# The ranges are the staff forms' (courses/forms.py, scheduling/forms.py); whether a plan, a dose
+# or a time is allowed is for the services to say.
+
+# Rows in a series, as on the staff page.
+MAX_SERIES_ROWS = 12
+
+
+class ClinicTimeField(serializers.TimeField):
+    """A wall-clock time at the clinic, `HH:MM` (or `HH:MM:SS`). An offset is refused, not
+    dropped: it would say another clock is meant."""
+
+    default_error_messages = {
+        "wall_clock": "Give the clinic's wall-clock time as HH:MM, without an offset.",
+    }
+    _WALL_CLOCK = re.compile(r"\d{2}:\d{2}(:\d{2})?")
+
+    def to_internal_value(self, value: Any) -> datetime.time:
+        if not isinstance(value, str) or not self._WALL_CLOCK.fullmatch(value):
+            self.fail("wall_clock")
+        time: datetime.time = super().to_internal_value(value)
+        return time
+
+
+def _day(help_text: str = "The clinic's day, YYYY-MM-DD.") -> serializers.DateField:
+    return serializers.DateField(help_text=help_text)
+
+
+def _time(help_text: str = "The clinic's wall-clock time, HH:MM (no offset).") -> ClinicTimeField:
+    return ClinicTimeField(help_text=help_text)
+
+
+def _id(help_text: str, **kwargs: Any) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, help_text=help_text, **kwargs)
+
+
+class CourseInputSerializer(InputSerializer):
+    """The physician's plan, under the protocol the patient was approved for."""
+
+    target_infusions = serializers.IntegerField(
+        min_value=1, max_value=12, help_text="Induction infusions (the protocol may allow fewer)."
+    )
+    starting_dose = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+        help_text="In the protocol's dose unit (e.g. mg/kg).",
+    )
+    titration_plan = serializers.CharField(max_length=500)
+    booster_plan = serializers.CharField(max_length=500)
+    rems_patient_enrollment = _text(
+        32, help_text="Esketamine only: the SPRAVATO REMS patient enrolment, before the first dose."
+    )
+    note = _text(2000)
+
+
+class CourseStatusInputSerializer(InputSerializer):
+    """Move the course along its lifecycle; extending or stopping it needs a reason."""
+
+    to_status = CourseStatusField()
+    reason = _text(500)
+
+
+class DoseOrderInputSerializer(InputSerializer):
+    """A physician's order for the dose to give under the course."""
+
+    dose = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+        help_text="In the course's dose unit.",
+    )
+    valid_days = serializers.IntegerField(
+        min_value=1,
+        max_value=365,
+        allow_null=True,
+        default=None,
+        help_text="How long the order is valid; the clinic's maximum when left out.",
+    )
+    override_reason = _text(
+        500, help_text="The physician's reason to exceed the protocol's cap (otherwise refused)."
+    )
+    note = _text(500)
+
+
+class AppointmentInputSerializer(InputSerializer):
+    """A visit booked at the clinic's wall-clock `day` and `time`."""
+
+    patient_id = _id("The patient (of the acting clinic).")
+    kind = serializers.ChoiceField(choices=VISIT_KIND_CHOICES)
+    day = _day()
+    time = _time()
+    chair_id = _id("The chair; a treatment needs one.", allow_null=True, default=None)
+    clinician_id = _id(
+        "Who sees the patient: a physician, nurse or therapist of the clinic.",
+        allow_null=True,
+        default=None,
+    )
+    note = _text(500, help_text="A note for the team.")
+
+
+class RescheduleInputSerializer(InputSerializer):
+    """The new wall-clock time; the chair stays unless `chair_id` is sent (null: no chair)."""
+
+    day = _day()
+    time = _time()
+    chair_id = _id(
+        "The chair; left out, the appointment keeps its chair.", allow_null=True, required=False
+    )
+
+
+class ReasonInputSerializer(InputSerializer):
+    """Why the appointment is cancelled or was missed."""
+
+    reason = serializers.CharField(max_length=500, allow_blank=True)
+
+
+class SeriesProposalInputSerializer(InputSerializer):
+    """What the patient prefers; the series is proposed in free chairs from `first_day` on."""
+
+    first_day = _day("The first day the series may start, YYYY-MM-DD.")
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        min_length=1,
+        max_length=7,
+        help_text="Preferred weekdays, 0 = Monday … 6 = Sunday.",
+    )
+    preferred_time = _time("The preferred wall-clock time, HH:MM; the nearest free one otherwise.")
+    count = serializers.IntegerField(
+        min_value=1, max_value=MAX_SERIES_ROWS, help_text="How many treatments to propose."
+    )
+
+
+class SeriesSlotInputSerializer(InputSerializer):
+    """One treatment of the series, as proposed or as adjusted by the front desk."""
+
+    day = _day()
+    time = _time()
+    chair_id = _id("The chair.")
+
+
+class SeriesInputSerializer(InputSerializer):
+    """The series to book: every row, or none."""
+
+    slots = serializers.ListField(
+        child=SeriesSlotInputSerializer(), min_length=1, max_length=MAX_SERIES_ROWS
     )

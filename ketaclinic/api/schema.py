@@ -12,7 +12,9 @@ from drf_spectacular.extensions import (
 )
 from drf_spectacular.plumbing import ResolvedComponent
 
+from ketaclinic.courses.models import CourseStatus
 from ketaclinic.intake.models import TRIAL_OUTCOME_CHOICES
+from ketaclinic.scheduling.models import AppointmentStatus
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -56,25 +58,44 @@ class StaffSessionScheme(OpenApiAuthenticationExtension):
         }
 
 
-class TrialOutcomeEnum(OpenApiSerializerFieldExtension):
-    """An antidepressant trial's `outcome`, as its own component: drf-spectacular names enums by
-    field name, and `outcome` is already the eligibility decision's."""
+class NamedEnum(OpenApiSerializerFieldExtension):
+    """A choice field's enum as its own named component: drf-spectacular names enums by field
+    name, and several fields share a name (`outcome`, `status`) with different choices."""
 
-    target_class = "ketaclinic.api.inputs.TrialOutcomeField"
+    component_name = ""
+    choices: list[tuple[str, str]] = []
 
     def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, str]:
         component = ResolvedComponent(
-            name="TrialOutcomeEnum",
+            name=self.component_name,
             type=ResolvedComponent.SCHEMA,
-            object="TrialOutcomeEnum",
+            object=self.component_name,
             schema={
                 "type": "string",
-                "enum": [value for value, _ in TRIAL_OUTCOME_CHOICES],
-                "description": "\n".join(
-                    f"* `{value}` - {label}" for value, label in TRIAL_OUTCOME_CHOICES
-                ),
+                "enum": [value for value, _ in self.choices],
+                "description": "\n".join(f"* `{value}` - {label}" for value, label in self.choices),
             },
         )
         auto_schema.registry.register_on_missing(component)
         ref: dict[str, str] = component.ref
         return ref
+
+
+class TrialOutcomeEnum(NamedEnum):
+    """An antidepressant trial's `outcome` (the eligibility decision's is `OutcomeEnum`)."""
+
+    target_class = "ketaclinic.api.inputs.TrialOutcomeField"
+    component_name = "TrialOutcomeEnum"
+    choices = list(TRIAL_OUTCOME_CHOICES)
+
+
+class CourseStatusEnum(NamedEnum):
+    target_class = "ketaclinic.api.inputs.CourseStatusField"
+    component_name = "CourseStatusEnum"
+    choices = list(CourseStatus.choices)
+
+
+class AppointmentStatusEnum(NamedEnum):
+    target_class = "ketaclinic.api.inputs.AppointmentStatusField"
+    component_name = "AppointmentStatusEnum"
+    choices = list(AppointmentStatus.choices)

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from ketaclinic.api import clinical, endpoints
+from ketaclinic.api import appointments, clinical, courses, endpoints
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
@@ -39,6 +39,59 @@ urlpatterns = [
         clinical.ConsentPdfView.as_view(),
         name="api_consent_pdf",
     ),
+    path(
+        "patients/<int:patient_id>/courses",
+        courses.PatientCoursesView.as_view(),
+        name="api_patient_courses",
+    ),
+    path(
+        "patients/<int:patient_id>/appointments",
+        appointments.PatientAppointmentListView.as_view(),
+        name="api_patient_appointments",
+    ),
+    path("courses/<int:course_id>", courses.CourseDetailView.as_view(), name="api_course"),
+    path(
+        "courses/<int:course_id>/status",
+        courses.CourseStatusView.as_view(),
+        name="api_course_status",
+    ),
+    path(
+        "courses/<int:course_id>/dose-orders",
+        courses.CourseDoseOrdersView.as_view(),
+        name="api_course_dose_orders",
+    ),
+    path(
+        "courses/<int:course_id>/series/proposal",
+        courses.CourseSeriesProposalView.as_view(),
+        name="api_course_series_proposal",
+    ),
+    path(
+        "courses/<int:course_id>/series",
+        courses.CourseSeriesView.as_view(),
+        name="api_course_series",
+    ),
+    path("appointments", appointments.AppointmentListView.as_view(), name="api_appointments"),
+    path(
+        "appointments/<int:appointment_id>",
+        appointments.AppointmentDetailView.as_view(),
+        name="api_appointment",
+    ),
+    path(
+        "appointments/<int:appointment_id>/reschedule",
+        appointments.AppointmentRescheduleView.as_view(),
+        name="api_appointment_reschedule",
+    ),
+    path(
+        "appointments/<int:appointment_id>/cancel",
+        appointments.AppointmentCancelView.as_view(),
+        name="api_appointment_cancel",
+    ),
+    path(
+        "appointments/<int:appointment_id>/no-show",
+        appointments.AppointmentNoShowView.as_view(),
+        name="api_appointment_no_show",
+    ),
+    path("availability", appointments.AvailabilityView.as_view(), name="api_availability"),
     path("inquiries", endpoints.InquiryListView.as_view(), name="api_inquiries"),
     path("inquiries/<int:inquiry_id>", endpoints.InquiryDetailView.as_view(), name="api_inquiry"),
     path(

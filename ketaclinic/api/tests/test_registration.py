@@ -290,16 +290,19 @@ def test_an_inquiry_becomes_a_patient_with_its_name_and_contact_details(
     assert created.detail["inquiry_id"] == inquiry.pk
 
 
-def test_registering_an_inquiry_again_is_flagged_as_a_duplicate(
-    client: Client, personas: Personas
-) -> None:
+def test_an_inquiry_is_registered_once(client: Client, personas: Personas) -> None:
     inquiry = InquiryFactory(clinic=personas.clinic, full_name="Mara Berg")
     token = token_for(personas, personas.fran)
     body = {"date_of_birth": "1990-02-01", "sex_at_birth": "female"}
     assert post(client, f"inquiries/{inquiry.pk}/register", body, token).status_code == 201
-    again = post(client, f"inquiries/{inquiry.pk}/register", body, token)
+    again = post(
+        client,
+        f"inquiries/{inquiry.pk}/register",
+        {**body, "confirmed_not_duplicate": True},
+        token,
+    )
     assert again.status_code == 409
-    assert again.json()["possible_duplicates"][0]["legal_last_name"] == "Berg"
+    assert "already been registered" in again.json()["error"]["message"]
 
 
 def test_the_request_overrides_what_the_inquiry_says(client: Client, personas: Personas) -> None:

@@ -55,8 +55,19 @@ def test_the_served_document_is_the_committed_one(client: Client, db: None) -> N
 
 def test_only_api_endpoints_are_described(schema: Any) -> None:
     assert sorted(schema["paths"]) == [
+        "/api/v1/appointments",
+        "/api/v1/appointments/{appointment_id}",
+        "/api/v1/appointments/{appointment_id}/cancel",
+        "/api/v1/appointments/{appointment_id}/no-show",
+        "/api/v1/appointments/{appointment_id}/reschedule",
+        "/api/v1/availability",
         "/api/v1/clinics",
         "/api/v1/consents/{signature_id}/pdf",
+        "/api/v1/courses/{course_id}",
+        "/api/v1/courses/{course_id}/dose-orders",
+        "/api/v1/courses/{course_id}/series",
+        "/api/v1/courses/{course_id}/series/proposal",
+        "/api/v1/courses/{course_id}/status",
         "/api/v1/eligibility-decisions/{decision_id}/addenda",
         "/api/v1/inquiries",
         "/api/v1/inquiries/{inquiry_id}",
@@ -64,7 +75,9 @@ def test_only_api_endpoints_are_described(schema: Any) -> None:
         "/api/v1/me",
         "/api/v1/patients",
         "/api/v1/patients/{patient_id}",
+        "/api/v1/patients/{patient_id}/appointments",
         "/api/v1/patients/{patient_id}/consents",
+        "/api/v1/patients/{patient_id}/courses",
         "/api/v1/patients/{patient_id}/eligibility-decisions",
         "/api/v1/patients/{patient_id}/intake",
         "/api/v1/patients/{patient_id}/questionnaire-responses",
@@ -121,3 +134,30 @@ def test_every_operation_documents_the_error_shape(schema: Any) -> None:
             for status in ("400", "401", "403", "404"):
                 content = operation["responses"][status]["content"]["application/json"]
                 assert content["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_the_scheduling_writes_document_their_refusals_and_times(schema: Any) -> None:
+    paths = schema["paths"]
+    for path in (
+        "/api/v1/appointments",
+        "/api/v1/appointments/{appointment_id}/reschedule",
+        "/api/v1/appointments/{appointment_id}/cancel",
+        "/api/v1/appointments/{appointment_id}/no-show",
+        "/api/v1/courses/{course_id}/series",
+        "/api/v1/courses/{course_id}/series/proposal",
+        "/api/v1/courses/{course_id}/status",
+        "/api/v1/courses/{course_id}/dose-orders",
+        "/api/v1/patients/{patient_id}/courses",
+    ):
+        assert "409" in paths[path]["post"]["responses"], path
+    components = schema["components"]["schemas"]
+    booking = components["AppointmentInputRequest"]["properties"]
+    assert booking["day"]["format"] == "date"
+    assert "wall-clock" in booking["time"]["description"]
+    assert components["Appointment"]["properties"]["status"] == {
+        "$ref": "#/components/schemas/AppointmentStatusEnum"
+    }
+    assert components["CourseStatusInputRequest"]["properties"]["to_status"] == {
+        "$ref": "#/components/schemas/CourseStatusEnum"
+    }
+    assert components["CourseDetail"]["properties"]["clinical"]["nullable"] is True
