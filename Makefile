@@ -6,7 +6,7 @@ PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test check lint typecheck imports migrations-check openapi-check pytest e2e \
-        openapi permissions-doc lock assets totp bench clean
+        openapi permissions-doc lock assets totp jobs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("ketaclinic needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -88,6 +88,9 @@ assets:
 # The demo's current sign-in code for a staff member: make totp EMAIL=dr.rivera@catalyst.example
 totp: $(VENV)/.installed
 	@DEBUG=1 $(BIN)/ketaclinic totp $(EMAIL)
+
+jobs: $(VENV)/.installed var/secret_key
+	DEBUG=1 $(BIN)/python manage.py jobs work
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/pk_bench.py

@@ -35,6 +35,7 @@ class AuditAction(models.TextChoices):
     COURSE_SIGNED = "course.signed", "Treatment course signed"
     COURSE_STATUS_CHANGED = "course.status_changed", "Treatment course status changed"
     DOSE_ORDER_SIGNED = "dose_order.signed", "Dose order signed"
+    SCHEDULE_CHANGED = "schedule.changed", "Shifts or closures changed"
     PATIENT_CREATED = "patient.created", "Patient registered"
     PATIENT_UPDATED = "patient.updated", "Patient details updated"
     PATIENT_CHART_VIEWED = "patient.chart_viewed", "Patient chart viewed"
@@ -46,6 +47,9 @@ class AuditAction(models.TextChoices):
     REFERRAL_LETTER_EXPORTED = "eligibility.letter_exported", "Referral letter downloaded"
     CONSENT_PUBLISHED = "consent.published", "Consent version published"
     CONSENT_SIGNED = "consent.signed", "Consent signed and witnessed"
+    CONSENT_SIGNED_IN_PORTAL = "consent.signed_in_portal", "Consent signed in the portal"
+    CONSENT_WITNESSED = "consent.witnessed", "Portal consent witnessed"
+    CONSENT_WITNESS_DECLINED = "consent.witness_declined", "Portal consent not confirmed"
     CONSENT_DOWNLOADED = "consent.downloaded", "Signed consent downloaded"
     QUESTIONNAIRE_RECORDED = "questionnaire.recorded", "Questionnaire recorded"
     QUESTIONNAIRE_LINK_ISSUED = "questionnaire.link_issued", "Questionnaire link issued"
@@ -60,6 +64,10 @@ class AuditAction(models.TextChoices):
     API_TOKEN_ISSUED = "api.token_issued", "API token issued"
     API_TOKEN_REVOKED = "api.token_revoked", "API token revoked"
     API_TOKEN_REFUSED = "api.token_refused", "API token refused"
+    ATTENDANCE_CONFIRMED = "reminder.attendance_confirmed", "Attendance and driver confirmed"
+    ATTENDANCE_LINK_REFUSED = "reminder.link_refused", "Attendance link refused"
+    CALENDAR_FEED_ISSUED = "calendar_feed.issued", "Calendar feed link issued"
+    CALENDAR_FEED_REVOKED = "calendar_feed.revoked", "Calendar feed link revoked"
 
 
 # Sign-in, sign-out, lockout and MFA events: recorded before a clinic is chosen, so without one.

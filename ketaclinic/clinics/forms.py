@@ -102,6 +102,12 @@ class ClinicDetailsForm(StyledForm):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    patients_per_nurse = forms.IntegerField(
+        label="Infusing patients per nurse",
+        min_value=1,
+        max_value=6,
+        help_text="Booking refuses a treatment that would exceed it for the nurses on shift.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -6,6 +6,7 @@ import datetime
 import zoneinfo
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -42,6 +43,11 @@ class Clinic(TimeStampedModel):
     )
     dea_registration_expires_on = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    patients_per_nurse = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+        help_text="Most patients infusing at once per nurse on shift (default one nurse to three).",
+    )
     rule_overrides = models.JSONField(
         default=dict,
         blank=True,

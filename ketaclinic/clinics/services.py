@@ -210,6 +210,7 @@ _CLINIC_FIELDS = (
     "timezone",
     "dea_registration_number",
     "dea_registration_expires_on",
+    "patients_per_nurse",
 )
 
 

@@ -355,7 +355,7 @@ def consent_sign_in_portal(
     signature.save()
     audit_record(
         actor=patient_user,
-        action=AuditAction.CONSENT_SIGNED,
+        action=AuditAction.CONSENT_SIGNED_IN_PORTAL,
         clinic=patient.clinic,
         patient_id=patient.pk,
         subject=signature,
@@ -409,7 +409,7 @@ def consent_witness(
     locked.save(update_fields=["witness", "witnessed_at", "witness_method", "pdf", "updated_at"])
     audit_record(
         actor=witness,
-        action=AuditAction.CONSENT_SIGNED,
+        action=AuditAction.CONSENT_WITNESSED,
         clinic=locked.clinic,
         patient_id=locked.patient_id,
         subject=locked,
@@ -467,7 +467,7 @@ def consent_witness_decline(
     locked.save(update_fields=["declined_at", "declined_by", "decline_reason", "pdf", "updated_at"])
     audit_record(
         actor=acting_user,
-        action=AuditAction.CONSENT_SIGNED,
+        action=AuditAction.CONSENT_WITNESS_DECLINED,
         outcome=AuditOutcome.REFUSED,
         clinic=locked.clinic,
         patient_id=locked.patient_id,

@@ -39,6 +39,7 @@ class CourseForm(StyledForm):
         self.fields["starting_dose"].label = f"Starting dose ({dose_unit})"
         if not needs_rems:
             del self.fields["rems_patient_enrollment"]
+        vars(self)["_bound_fields_cache"].clear()  # bound fields made before the label changed
         self._apply_styles()
 
 
@@ -57,6 +58,7 @@ class DoseOrderForm(StyledForm):
     def __init__(self, *args: Any, dose_unit: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["dose"].label = f"Dose ({dose_unit})"
+        vars(self)["_bound_fields_cache"].clear()  # bound fields made before the label changed
         self._apply_styles()
 
 

@@ -313,7 +313,88 @@ def build_demo(*, today: datetime.date, extra_patients: int = 0) -> DemoSummary:
         physician=users["dr.rivera@catalyst.example"],
         therapist=users["therapist.brooks@catalyst.example"],
     )
+    _demo_shifts(
+        denver,
+        today=today,
+        admin=users["admin.morgan@catalyst.example"],
+        nurses=[users["nurse.chen@catalyst.example"], users["nurse.alvarez@catalyst.example"]],
+    )
+    _demo_courses(
+        denver,
+        today=today,
+        physician=users["dr.rivera@catalyst.example"],
+        front_desk=users["frontdesk.patel@catalyst.example"],
+    )
     return summary
+
+
+def _demo_shifts(clinic: Clinic, *, today: datetime.date, admin: User, nurses: list[User]) -> None:
+    """Both nurses on shift through the clinic's hours for the coming four weeks."""
+    from ketaclinic.scheduling.models import StaffShift
+    from ketaclinic.scheduling.services import local_moment
+    from ketaclinic.scheduling.staffing import shift_add
+
+    for offset in range(0, 28):
+        day = today + datetime.timedelta(days=offset)
+        period = clinic.opening_hours.filter(weekday=day.weekday()).first()
+        if period is None:
+            continue
+        starts_at = local_moment(clinic=clinic, day=day, time=period.opens_at)
+        for nurse in nurses:
+            if StaffShift.objects.filter(clinic=clinic, user=nurse, starts_at=starts_at).exists():
+                continue
+            shift_add(
+                acting_user=admin,
+                clinic=clinic,
+                user=nurse,
+                starts_at=starts_at,
+                ends_at=local_moment(clinic=clinic, day=day, time=period.closes_at),
+            )
+
+
+def _demo_courses(
+    clinic: Clinic, *, today: datetime.date, physician: User, front_desk: User
+) -> None:
+    """Jordan and Wei in induction and Aisha on boosters: signed courses and dose orders, and
+    their treatments booked through the series service, so the week ahead has infusions."""
+    from decimal import Decimal
+
+    from ketaclinic.courses.models import CourseStatus, TreatmentCourse
+    from ketaclinic.courses.services import course_create, course_transition, dose_order_sign
+    from ketaclinic.scheduling.series import series_book, series_propose
+
+    plan = [
+        # (MRN, preferred weekdays, time, treatments to book, course status)
+        ("CC-00001", frozenset({0, 2, 4}), datetime.time(9), 6, CourseStatus.INDUCTION),
+        ("CC-00006", frozenset({1, 3, 5}), datetime.time(8), 5, CourseStatus.INDUCTION),
+        ("CC-00005", frozenset({2}), datetime.time(13), 1, CourseStatus.MAINTENANCE),
+    ]
+    for mrn, weekdays, time, count, status in plan:
+        patient = Patient.objects.filter(clinic=clinic, medical_record_number=mrn).first()
+        if patient is None or TreatmentCourse.objects.filter(patient=patient).exists():
+            continue
+        course = course_create(
+            acting_user=physician,
+            patient=patient,
+            target_infusions=6,
+            starting_dose=Decimal("0.5"),
+            titration_plan=(
+                "0.5 mg/kg; step to 0.75 mg/kg at infusion 3 if under 20% better and tolerated."
+            ),
+            booster_plan="Single boosters when PHQ-9 rises 5 points from the best; review 3-monthly.",
+        )
+        dose_order_sign(acting_user=physician, course=course, dose=Decimal("0.5"))
+        course_transition(acting_user=physician, course=course, to_status=CourseStatus.INDUCTION)
+        if status == CourseStatus.MAINTENANCE:
+            course_transition(acting_user=physician, course=course, to_status=status)
+        slots = series_propose(
+            course=course,
+            first_day=today + datetime.timedelta(days=1),
+            weekdays=weekdays,
+            preferred_time=time,
+            count=count,
+        )
+        series_book(acting_user=front_desk, course=course, slots=slots)
 
 
 def _demo_appointments(
@@ -585,6 +666,7 @@ def _demo_journey(clinic: Clinic, *, nurse: User, physician: User) -> None:
         "CC-00004": ("submitted", EligibilityOutcome.APPROVED),
         "CC-00001": ("submitted", EligibilityOutcome.APPROVED),
         "CC-00006": ("submitted", EligibilityOutcome.APPROVED),
+        "CC-00005": ("submitted", EligibilityOutcome.APPROVED),
         "CC-00009": ("submitted", EligibilityOutcome.DECLINED),
     }
     for mrn, (state, outcome) in plan.items():
@@ -629,7 +711,7 @@ def _demo_journey(clinic: Clinic, *, nurse: User, physician: User) -> None:
                     else "Schizophrenia in the history: ketamine is not appropriate; referred back with options."
                 ),
             )
-        if outcome == EligibilityOutcome.APPROVED and mrn in {"CC-00001", "CC-00006"}:
+        if outcome == EligibilityOutcome.APPROVED and mrn in {"CC-00001", "CC-00005", "CC-00006"}:
             document = consent_document_latest(clinic=clinic, treatment=Treatment.IV_KETAMINE)
             if (
                 document is not None

@@ -62,3 +62,50 @@ class AppointmentBookForm(AppointmentTimeForm):
 
 class ReasonForm(StyledForm):
     reason = forms.CharField(label="Reason", max_length=500)
+
+
+class ShiftForm(StyledForm):
+    user = ClinicianChoiceField(label="Staff member", queryset=User.objects.none())
+    day = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    starts = forms.TimeField(label="From", widget=forms.TimeInput(attrs={"type": "time"}))
+    ends = forms.TimeField(label="To", widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def __init__(self, *args: Any, staff: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = self.fields["user"]
+        assert isinstance(user, forms.ModelChoiceField)
+        user.queryset = staff
+        self._apply_styles()
+
+
+class ClosureForm(StyledForm):
+    day = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="Reason", max_length=200)
+
+
+WEEKDAY_CHOICES = [
+    (0, "Mon"),
+    (1, "Tue"),
+    (2, "Wed"),
+    (3, "Thu"),
+    (4, "Fri"),
+    (5, "Sat"),
+    (6, "Sun"),
+]
+
+
+class WaitlistForm(StyledForm):
+    kind = forms.ChoiceField(label="Visit", choices=VISIT_KIND_CHOICES)
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Days that suit",
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    earliest_time = forms.TimeField(
+        label="From", widget=forms.TimeInput(attrs={"type": "time"}), initial="08:00"
+    )
+    latest_time = forms.TimeField(
+        label="Until", widget=forms.TimeInput(attrs={"type": "time"}), initial="17:00"
+    )
+    note = forms.CharField(label="Note", max_length=500, required=False)

@@ -93,3 +93,85 @@ class Appointment(ClinicScopedModel):
     @property
     def is_holding(self) -> bool:
         return self.status in HOLDING_STATUSES
+
+
+class ClinicClosure(ClinicScopedModel):
+    """A day the clinic is closed (a holiday, training): nothing is booked on it."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "day"], name="one_closure_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Closed {self.day:%Y-%m-%d}: {self.reason}"
+
+
+class StaffShift(ClinicScopedModel):
+    """A staff member on duty at the clinic; nurses' shifts set how many may infuse at once."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["clinic", "starts_at"], name="shift_clinic_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="shift_ends_after")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    BOOKED = "booked", "Booked"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class WaitlistEntry(ClinicScopedModel):
+    """A patient who wants an earlier or a particular slot; a freed slot is offered to them."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="waitlist_entries"
+    )
+    kind = models.CharField(max_length=16, choices=VISIT_KIND_CHOICES)
+    course = models.ForeignKey(
+        "courses.TreatmentCourse", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    weekdays = models.JSONField(help_text="Days that suit, 0 = Monday.")
+    earliest_time = models.TimeField()
+    latest_time = models.TimeField()
+    note = models.CharField(max_length=500, blank=True)
+    status = models.CharField(
+        max_length=16, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.patient} waiting for {self.get_kind_display()}"
+
+    @property
+    def weekday_names(self) -> str:
+        names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        return ", ".join(names[day] for day in self.weekdays)

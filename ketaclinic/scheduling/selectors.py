@@ -94,3 +94,100 @@ def day_closed(*, clinic: Clinic, day: datetime.date) -> list[Appointment]:
         .select_related("patient")
         .order_by("starts_at")
     )
+
+
+# --- free chair time (the REST API's availability, issue 5) -------------------------------------
+
+
+@dataclass(frozen=True)
+class FreePeriod:
+    """A stretch of a chair's day in which a visit of the asked length can start anywhere from
+    `starts_at` to `latest_start` (it ends by `ends_at`)."""
+
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    latest_start: datetime.datetime
+
+
+@dataclass(frozen=True)
+class ChairAvailability:
+    chair: Chair
+    free: list[FreePeriod]
+
+
+@dataclass(frozen=True)
+class DayAvailability:
+    day: datetime.date
+    kind: str
+    duration: datetime.timedelta
+    opening_hours: list[tuple[datetime.time, datetime.time]]
+    chairs: list[ChairAvailability]
+
+
+def chair_availability_for_day(*, clinic: Clinic, day: datetime.date, kind: str) -> DayAvailability:
+    """Each chair in service with its free time on the clinic's `day` for a visit of `kind`:
+    inside the opening hours, outside every booked or completed appointment in that chair, not
+    in the past, and long enough for the visit. Read-only and advisory: a booking still goes
+    through `appointment_book`, which also checks the patient, the course and the nurses on
+    shift. Five queries."""
+    from ketaclinic.clinics.models import OpeningHours
+    from ketaclinic.clinics.selectors import clinic_rules_get
+    from ketaclinic.scheduling.models import HOLDING_STATUSES, ClinicClosure
+
+    zone = clinic.zone
+    duration = clinic_rules_get(clinic=clinic).visits.duration(kind)
+    # A closed day (a holiday, training) has no opening periods, so no free time.
+    closed = ClinicClosure.objects.filter(clinic=clinic, day=day).exists()
+    periods = (
+        []
+        if closed
+        else sorted(
+            (period.opens_at, period.closes_at)
+            for period in OpeningHours.objects.filter(clinic=clinic, weekday=day.weekday())
+        )
+    )
+    chairs = list(Chair.objects.filter(clinic=clinic, is_active=True).order_by("name", "id"))
+    start, end = day_bounds(clinic=clinic, day=day)
+    busy: dict[int, list[tuple[datetime.datetime, datetime.datetime]]] = {}
+    for chair_id, busy_start, busy_end in (
+        Appointment.objects.filter(
+            clinic=clinic,
+            chair__isnull=False,
+            status__in=HOLDING_STATUSES,
+            starts_at__lt=end,
+            ends_at__gt=start,
+        )
+        .order_by("starts_at")
+        .values_list("chair_id", "starts_at", "ends_at")
+    ):
+        busy.setdefault(chair_id, []).append((busy_start, busy_end))
+    # From the next quarter hour on: a time already past is not free.
+    now = timezone.now()
+    past_quarter = datetime.timedelta(
+        minutes=now.minute % 15, seconds=now.second, microseconds=now.microsecond
+    )
+    earliest = (
+        now - past_quarter + (datetime.timedelta(minutes=15) if past_quarter else past_quarter)
+    )
+    result = []
+    for chair in chairs:
+        free: list[FreePeriod] = []
+        for opens, closes in periods:
+            cursor = max(datetime.datetime.combine(day, opens).replace(tzinfo=zone), earliest)
+            closing = datetime.datetime.combine(day, closes).replace(tzinfo=zone)
+            gaps: list[tuple[datetime.datetime, datetime.datetime]] = []
+            for busy_start, busy_end in busy.get(chair.pk, []):
+                if busy_end <= cursor or busy_start >= closing:
+                    continue
+                if busy_start > cursor:
+                    gaps.append((cursor, busy_start))
+                cursor = max(cursor, busy_end)
+            if cursor < closing:
+                gaps.append((cursor, closing))
+            free.extend(
+                FreePeriod(gap_start, gap_end, gap_end - duration)
+                for gap_start, gap_end in gaps
+                if gap_end - gap_start >= duration
+            )
+        result.append(ChairAvailability(chair, free))
+    return DayAvailability(day, str(kind), duration, periods, result)

@@ -26,9 +26,10 @@ from ketaclinic.core.errors import DomainError, InvalidInput, PreconditionFailed
 from ketaclinic.courses.models import DoseOrder, TreatmentCourse
 from ketaclinic.medicine.courses import CourseRules, booking_problems
 from ketaclinic.medicine.protocols import protocol_get
-from ketaclinic.medicine.visits import VisitKind, treatment_kinds_for
-from ketaclinic.scheduling.models import HOLDING_STATUSES, Appointment
+from ketaclinic.medicine.visits import TREATMENT_KINDS, VisitKind, treatment_kinds_for
+from ketaclinic.scheduling.models import HOLDING_STATUSES, Appointment, ClinicClosure
 from ketaclinic.scheduling.services import appointment_book, local_moment
+from ketaclinic.scheduling.staffing import nurse_ratio_problem, nurse_shifts_between
 
 STEP = datetime.timedelta(minutes=15)
 SEARCH_DAYS = 42  # six weeks: an induction is 2–3 weeks (CLINICAL.md §8)
@@ -99,16 +100,28 @@ def series_propose(
     chair_busy: dict[tuple[int, datetime.date], list[tuple[datetime.datetime, datetime.datetime]]]
     chair_busy = defaultdict(list)
     patient_busy: list[tuple[datetime.datetime, datetime.datetime]] = []
-    for chair_id, patient_id, start, end in Appointment.objects.filter(
+    treatments: dict[datetime.date, list[tuple[datetime.datetime, datetime.datetime]]]
+    treatments = defaultdict(list)
+    treatment_kinds = {k.value for k in TREATMENT_KINDS}
+    for chair_id, patient_id, kind_value, start, end in Appointment.objects.filter(
         clinic=clinic,
         status__in=HOLDING_STATUSES,
         starts_at__lt=window_end,
         ends_at__gt=window_start,
-    ).values_list("chair_id", "patient_id", "starts_at", "ends_at"):
+    ).values_list("chair_id", "patient_id", "kind", "starts_at", "ends_at"):
+        local_day = start.astimezone(zone).date()
         if chair_id is not None:
-            chair_busy[(chair_id, start.astimezone(zone).date())].append((start, end))
+            chair_busy[(chair_id, local_day)].append((start, end))
         if patient_id == course.patient_id:
             patient_busy.append((start, end))
+        if kind_value in treatment_kinds:
+            treatments[local_day].append((start, end))
+    closed = set(
+        ClinicClosure.objects.filter(
+            clinic=clinic, day__gte=first_day, day__lte=first_day + datetime.timedelta(SEARCH_DAYS)
+        ).values_list("day", flat=True)
+    )
+    nurse_shifts = nurse_shifts_between(clinic=clinic, start=window_start, end=window_end)
     orders = list(DoseOrder.objects.filter(course=course).values_list("signed_at", "expires_at"))
     if not orders:
         raise PreconditionFailed("No signed dose order: a physician signs one on the course first.")
@@ -120,7 +133,7 @@ def series_propose(
     for _ in range(SEARCH_DAYS):
         if len(chosen) == count:
             break
-        if day.weekday() in weekdays and hours.get(day.weekday()):
+        if day.weekday() in weekdays and hours.get(day.weekday()) and day not in closed:
             slot = _first_fit(
                 day=day,
                 preferred_time=preferred_time,
@@ -133,11 +146,14 @@ def series_propose(
                 orders=orders,
                 booked=booked_starts + [s.starts_at.astimezone(zone) for s in chosen],
                 rules=rules,
+                nurse_shifts=nurse_shifts,
+                treatments=treatments[day],
             )
             if slot is not None:
                 chosen.append(slot)
                 end = slot.starts_at + duration
                 chair_busy[(slot.chair.pk, day)].append((slot.starts_at, end))
+                treatments[day].append((slot.starts_at, end))
                 patient_busy.append((slot.starts_at, end))
         day += datetime.timedelta(days=1)
     if len(chosen) < count:
@@ -179,6 +195,8 @@ def _first_fit(
     orders: list[tuple[datetime.datetime, datetime.datetime]],
     booked: list[datetime.datetime],
     rules: CourseRules,
+    nurse_shifts: list[tuple[datetime.datetime, datetime.datetime]],
+    treatments: list[tuple[datetime.datetime, datetime.datetime]],
 ) -> ProposedSlot | None:
     now = datetime.datetime.now(tz=datetime.UTC)
     for time in _candidate_times(preferred_time, periods):
@@ -197,6 +215,14 @@ def _first_fit(
         if booking_problems(proposed=local_start, booked=booked, rules=rules):
             continue
         if _overlaps(patient_busy, start, end):
+            continue
+        if nurse_ratio_problem(
+            capacity_per_nurse=clinic.patients_per_nurse,
+            nurse_shifts=nurse_shifts,
+            treatments=treatments,
+            start=start,
+            end=end,
+        ):
             continue
         for chair in chairs:
             if not _overlaps(chair_busy[(chair.pk, day)], start, end):

@@ -10,6 +10,7 @@ sees the first booking and is refused.
 from __future__ import annotations
 
 import datetime
+import functools
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -31,11 +32,18 @@ from ketaclinic.medicine.courses import CourseRules, booking_problems
 from ketaclinic.medicine.protocols import Route, protocol_get
 from ketaclinic.medicine.visits import VisitKind, is_treatment, treatment_kinds_for
 from ketaclinic.patients.models import Patient
+from ketaclinic.reminders.services import reminders_schedule_for_appointment
 from ketaclinic.scheduling.models import (
     HOLDING_STATUSES,
     VISIT_KIND_LABELS,
     Appointment,
     AppointmentStatus,
+)
+from ketaclinic.scheduling.staffing import (
+    closure_on,
+    nurse_ratio_problem,
+    nurse_shifts_between,
+    treatments_between,
 )
 
 MAX_DAYS_AHEAD = 366
@@ -181,7 +189,15 @@ def _check_and_lock(
         raise InvalidInput(
             "Appointments are booked up to a year ahead.", fields={"day": ["Too far ahead."]}
         )
+    closure = closure_on(clinic=clinic, day=starts_at.astimezone(clinic.zone).date())
+    if closure is not None:
+        raise PreconditionFailed(
+            f"The clinic is closed on {closure.day:%a %d %b}: {closure.reason}."
+        )
     if is_treatment(kind):
+        # Treatment bookings take the clinic's row lock first, so two desks booking different
+        # chairs at once cannot both squeeze under the nurse-to-patient ratio.
+        Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
         _check_treatment(
             patient=patient,
             kind=kind,
@@ -201,6 +217,18 @@ def _check_and_lock(
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
     ends_at = starts_at + clinic_rules_get(clinic=clinic).visits.duration(kind)
     _check_opening_hours(clinic=clinic, starts_at=starts_at, ends_at=ends_at)
+    if is_treatment(kind):
+        problem = nurse_ratio_problem(
+            capacity_per_nurse=clinic.patients_per_nurse,
+            nurse_shifts=nurse_shifts_between(clinic=clinic, start=starts_at, end=ends_at),
+            treatments=treatments_between(
+                clinic=clinic, start=starts_at, end=ends_at, exclude_id=exclude_id
+            ),
+            start=starts_at,
+            end=ends_at,
+        )
+        if problem:
+            raise PreconditionFailed(problem)
     overlapping = _overlapping(starts_at=starts_at, ends_at=ends_at, exclude_id=exclude_id)
     clash = overlapping.filter(patient=patient).first()
     if clash is not None:
@@ -216,6 +244,14 @@ def _check_and_lock(
                 f"{taken.ends_at.astimezone(clinic.zone):%H:%M}. Choose another chair or time."
             )
     return ends_at
+
+
+def _plan_reminders(appointment_id: int) -> None:
+    """Confirmation and reminders are (re)planned once the booking commits; a failure to plan
+    is logged, never turned into a refused booking (robust)."""
+    transaction.on_commit(
+        functools.partial(reminders_schedule_for_appointment, appointment_id), robust=True
+    )
 
 
 @transaction.atomic
@@ -254,6 +290,7 @@ def appointment_book(
         subject=appointment,
         detail={"kind": kind.value, "starts_at": starts_at.isoformat()},
     )
+    _plan_reminders(appointment.pk)
     return appointment
 
 
@@ -299,6 +336,7 @@ def appointment_reschedule(
         subject=locked,
         detail={"from": before.isoformat(), "to": starts_at.isoformat()},
     )
+    _plan_reminders(locked.pk)
     return locked
 
 
@@ -334,6 +372,7 @@ def _close(
         subject=locked,
         detail={"reason": locked.status_reason},
     )
+    _plan_reminders(locked.pk)
     return locked
 
 

@@ -4,6 +4,7 @@ an appointment missed. Thin: every rule is in services."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.models import User
@@ -18,12 +20,29 @@ from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action, Role
 from ketaclinic.clinics.models import Chair, Clinic
 from ketaclinic.core.errors import DomainError, PermissionRefused
+from ketaclinic.courses.selectors import course_open_for_patient
 from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.patients.access import patient_get_for_staff
-from ketaclinic.scheduling.forms import AppointmentBookForm, AppointmentTimeForm, ReasonForm
-from ketaclinic.scheduling.models import Appointment, AppointmentStatus
+from ketaclinic.reminders.selectors import escort_statuses_for_appointments
+from ketaclinic.scheduling.forms import (
+    AppointmentBookForm,
+    AppointmentTimeForm,
+    ClosureForm,
+    ReasonForm,
+    ShiftForm,
+    WaitlistForm,
+)
+from ketaclinic.scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    ClinicClosure,
+    StaffShift,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from ketaclinic.scheduling.selectors import (
     appointments_for_patient,
+    day_bounds,
     day_closed,
     day_schedule,
 )
@@ -33,6 +52,20 @@ from ketaclinic.scheduling.services import (
     appointment_mark_no_show,
     appointment_reschedule,
     local_moment,
+)
+from ketaclinic.scheduling.staffing import (
+    closure_add,
+    closure_on,
+    closure_remove,
+    shift_add,
+    shift_remove,
+    shifts_for_day,
+)
+from ketaclinic.scheduling.waitlist import (
+    waitlist_add,
+    waitlist_matches,
+    waitlist_offer_book,
+    waitlist_withdraw,
 )
 
 
@@ -76,6 +109,13 @@ def schedule_day(request: HttpRequest) -> HttpResponse:
         day = datetime.date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
         day = clinic.local_today()
+    bounds = day_bounds(clinic=clinic, day=day)
+    columns = day_schedule(clinic=clinic, day=day)
+    appointments = [appointment for column in columns for appointment in column.appointments]
+    escorts = escort_statuses_for_appointments(appointments)
+    for appointment in appointments:
+        # Unconfirmed drivers show on the day list: a patient may not drive after a treatment.
+        appointment.escort = escorts.get(appointment.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "scheduling/day.html",
@@ -84,8 +124,10 @@ def schedule_day(request: HttpRequest) -> HttpResponse:
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),
             "today": clinic.local_today(),
-            "columns": day_schedule(clinic=clinic, day=day),
+            "columns": columns,
             "closed": day_closed(clinic=clinic, day=day),
+            "closure": closure_on(clinic=clinic, day=day),
+            "shifts": shifts_for_day(clinic=clinic, day_start=bounds[0], day_end=bounds[1]),
             "nav": "schedule",
         },
     )
@@ -98,13 +140,35 @@ def appointment_book_view(request: HttpRequest, patient_id: int) -> HttpResponse
     patient = patient_get_for_staff(
         user=user, clinic=clinic, patient_id=patient_id, action=Action.APPOINTMENT_BOOK
     )
+    is_waitlist = request.POST.get("action") == "waitlist"
     form = AppointmentBookForm(
-        request.POST or None,
+        request.POST if request.method == "POST" and not is_waitlist else None,
         chairs=_chairs(clinic),
         clinicians=_clinicians(clinic),
         initial={"day": clinic.local_today() + datetime.timedelta(days=1)},
     )
-    if request.method == "POST" and form.is_valid():
+    waitlist_form = WaitlistForm(request.POST if is_waitlist else None, prefix="wait")
+    if is_waitlist and waitlist_form.is_valid():
+        data = waitlist_form.cleaned_data
+        try:
+            waitlist_add(
+                acting_user=user,
+                patient=patient,
+                kind=VisitKind(data["kind"]),
+                weekdays=data["weekdays"],
+                earliest_time=data["earliest_time"],
+                latest_time=data["latest_time"],
+                course=course_open_for_patient(patient=patient),
+                note=data["note"],
+            )
+        except PermissionRefused:
+            raise
+        except DomainError as error:
+            _add_errors_to(waitlist_form, error)
+        else:
+            messages.success(request, "Added to the waitlist.")
+            return redirect("scheduling:book", patient_id=patient.pk)
+    if request.method == "POST" and not is_waitlist and form.is_valid():
         data = form.cleaned_data
         try:
             appointment = appointment_book(
@@ -134,6 +198,8 @@ def appointment_book_view(request: HttpRequest, patient_id: int) -> HttpResponse
             "form": form,
             "patient": patient,
             "appointments": appointments_for_patient(patient=patient)[:20],
+            "waitlist_form": waitlist_form,
+            "waiting": WaitlistEntry.objects.filter(patient=patient, status=WaitlistStatus.WAITING),
             "nav": "patients",
         },
     )
@@ -178,6 +244,15 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
                 )
                 messages.success(request, "Appointment moved.")
                 return redirect("scheduling:detail", appointment_id=appointment.pk)
+            if action == "offer":
+                entry = get_object_or_404(
+                    WaitlistEntry, clinic=clinic, pk=_int(request.POST.get("entry_id"))
+                )
+                booked = waitlist_offer_book(acting_user=user, entry=entry, freed=appointment)
+                messages.success(
+                    request, f"Booked the freed slot for {booked.patient.display_name}."
+                )
+                return redirect("scheduling:detail", appointment_id=booked.pk)
             if action in {"cancel", "no_show"} and reason_form.is_valid():
                 close = appointment_cancel if action == "cancel" else appointment_mark_no_show
                 close(
@@ -193,6 +268,9 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
         except PermissionRefused:
             raise  # a refusal of who you are is a 403 page, not a form message
         except DomainError as error:
+            if action == "offer":
+                messages.error(request, error.message)
+                return redirect("scheduling:detail", appointment_id=appointment.pk)
             target = move_form if action == "move" else reason_form
             if isinstance(target, AppointmentTimeForm):
                 _add_errors(target, error)
@@ -208,7 +286,167 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
             "move_form": move_form,
             "reason_form": reason_form,
             "is_booked": appointment.status == AppointmentStatus.BOOKED,
+            "offers": waitlist_matches(appointment=appointment)
+            if appointment.status in {AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW}
+            and appointment.starts_at > timezone.now()
+            else [],
             "day_url": reverse("scheduling:day") + f"?day={local.date().isoformat()}",
+            "nav": "schedule",
+        },
+    )
+
+
+@login_required
+def staffing(request: HttpRequest) -> HttpResponse:
+    """Shifts for the coming two weeks, and closures: the clinic admin keeps them."""
+    clinic = acting_clinic(request)
+    user = acting_user(request)
+    require_permission(user=user, action=Action.STAFF_MANAGE, clinic=clinic)
+    staff = (
+        User.objects.filter(memberships__clinic=clinic, memberships__is_active=True)
+        .distinct()
+        .order_by("full_name")
+    )
+    action = request.POST.get("action", "")
+    shift_form = ShiftForm(request.POST if action == "shift" else None, staff=staff, prefix="shift")
+    closure_form = ClosureForm(request.POST if action == "closure" else None, prefix="closure")
+    if request.method == "POST":
+        try:
+            if action == "shift" and shift_form.is_valid():
+                data = shift_form.cleaned_data
+                shift_add(
+                    acting_user=user,
+                    clinic=clinic,
+                    user=data["user"],
+                    starts_at=local_moment(clinic=clinic, day=data["day"], time=data["starts"]),
+                    ends_at=local_moment(clinic=clinic, day=data["day"], time=data["ends"]),
+                )
+                messages.success(request, "Shift added.")
+                return redirect("scheduling:staffing")
+            if action == "remove_shift":
+                shift = get_object_or_404(
+                    StaffShift, clinic=clinic, pk=_int(request.POST.get("shift_id"))
+                )
+                shift_remove(acting_user=user, shift=shift)
+                messages.success(request, "Shift removed.")
+                return redirect("scheduling:staffing")
+            if action == "closure" and closure_form.is_valid():
+                closure_add(
+                    acting_user=user,
+                    clinic=clinic,
+                    day=closure_form.cleaned_data["day"],
+                    reason=closure_form.cleaned_data["reason"],
+                )
+                messages.success(request, "Closure added.")
+                return redirect("scheduling:staffing")
+            if action == "remove_closure":
+                closure = get_object_or_404(
+                    ClinicClosure, clinic=clinic, pk=_int(request.POST.get("closure_id"))
+                )
+                closure_remove(acting_user=user, closure=closure)
+                messages.success(request, "The clinic is open again that day.")
+                return redirect("scheduling:staffing")
+        except PermissionRefused:
+            raise
+        except DomainError as error:
+            if action == "closure":
+                _add_errors_to(closure_form, error)
+            elif action == "shift":
+                _add_errors_to(shift_form, error)
+            else:
+                messages.error(request, error.message)
+                return redirect("scheduling:staffing")
+    today = clinic.local_today()
+    start, _ = day_bounds(clinic=clinic, day=today)
+    end = start + datetime.timedelta(days=15)
+    return render(
+        request,
+        "scheduling/staffing.html",
+        {
+            "shifts": StaffShift.objects.filter(clinic=clinic, ends_at__gt=start, starts_at__lt=end)
+            .select_related("user")
+            .order_by("starts_at"),
+            "closures": ClinicClosure.objects.filter(clinic=clinic, day__gte=today),
+            "shift_form": shift_form,
+            "closure_form": closure_form,
+            "nav": "schedule",
+        },
+    )
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
+
+
+def _add_errors_to(form: Any, error: DomainError) -> None:
+    placed = False
+    for name, field_errors in error.fields.items():
+        if name in form.fields:
+            for message in field_errors:
+                form.add_error(name, message)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
+
+
+@login_required
+def waitlist_view(request: HttpRequest) -> HttpResponse:
+    clinic = acting_clinic(request)
+    user = acting_user(request)
+    require_permission(user=user, action=Action.APPOINTMENT_BOOK, clinic=clinic)
+    if request.method == "POST":
+        entry = get_object_or_404(
+            WaitlistEntry, clinic=clinic, pk=_int(request.POST.get("entry_id"))
+        )
+        waitlist_withdraw(acting_user=user, entry=entry)
+        messages.success(request, f"{entry.patient.display_name} is off the waitlist.")
+        return redirect("scheduling:waitlist")
+    return render(
+        request,
+        "scheduling/waitlist.html",
+        {
+            "entries": WaitlistEntry.objects.filter(clinic=clinic, status=WaitlistStatus.WAITING)
+            .select_related("patient")
+            .order_by("created_at"),
+            "nav": "schedule",
+        },
+    )
+
+
+@login_required
+def schedule_week(request: HttpRequest) -> HttpResponse:
+    clinic = acting_clinic(request)
+    require_permission(user=acting_user(request), action=Action.APPOINTMENT_BOOK, clinic=clinic)
+    try:
+        start_day = datetime.date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        start_day = clinic.local_today()
+    start_day -= datetime.timedelta(days=start_day.weekday())  # the week from Monday
+    days = [start_day + datetime.timedelta(days=n) for n in range(7)]
+    start, _ = day_bounds(clinic=clinic, day=days[0])
+    _, end = day_bounds(clinic=clinic, day=days[-1])
+    by_day: dict[datetime.date, list[Appointment]] = {day: [] for day in days}
+    for appointment in (
+        Appointment.objects.filter(
+            clinic=clinic,
+            starts_at__gte=start,
+            starts_at__lt=end,
+            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED],
+        )
+        .select_related("patient", "chair")
+        .order_by("starts_at")
+    ):
+        by_day[appointment.starts_at.astimezone(clinic.zone).date()].append(appointment)
+    closures = set(
+        ClinicClosure.objects.filter(clinic=clinic, day__in=days).values_list("day", flat=True)
+    )
+    return render(
+        request,
+        "scheduling/week.html",
+        {
+            "days": [(day, by_day[day], day in closures) for day in days],
+            "previous_week": days[0] - datetime.timedelta(days=7),
+            "next_week": days[0] + datetime.timedelta(days=7),
             "nav": "schedule",
         },
     )

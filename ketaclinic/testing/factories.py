@@ -56,7 +56,8 @@ class ChairFactory(factory.django.DjangoModelFactory):
 
     room = factory.SubFactory(RoomFactory)
     clinic = factory.SelfAttribute("room.clinic")
-    name = factory.Sequence(lambda n: f"Chair {n}")
+    # Numbered from 101, clear of the "Chair 1", "Chair 2"… that tests name themselves.
+    name = factory.Sequence(lambda n: f"Chair {n + 101}")
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -27,6 +27,7 @@ DETAILS = {
     "clinic-phone": "(303) 555-0177",
     "clinic-timezone": "America/Denver",
     "clinic-dea_registration_number": "fc1234563",
+    "clinic-patients_per_nurse": "3",
 }
 
 

@@ -66,7 +66,9 @@ def test_a_portal_signature_awaits_a_witness_and_is_not_current(
     html = signed_consent_html(signature)
     assert "Patient portal" in html
     assert "Awaiting witness" in html
-    event = AuditEvent.objects.get(action=AuditAction.CONSENT_SIGNED, patient_id=personas.pat.pk)
+    event = AuditEvent.objects.get(
+        action=AuditAction.CONSENT_SIGNED_IN_PORTAL, patient_id=personas.pat.pk
+    )
     assert event.actor_id == personas.pat_user.pk
     assert event.actor_role == "patient"
     assert event.detail["awaiting_witness"] is True
@@ -90,7 +92,7 @@ def test_witnessing_makes_it_current_and_remakes_the_pdf(personas: Personas, doc
         witnessed
     )
     assert AuditEvent.objects.filter(
-        action=AuditAction.CONSENT_SIGNED, actor_id=personas.nina.pk, detail__witnessed=True
+        action=AuditAction.CONSENT_WITNESSED, actor_id=personas.nina.pk, detail__witnessed=True
     ).exists()
 
 
@@ -218,7 +220,7 @@ def test_a_signature_staff_cannot_confirm_is_declined_and_the_patient_signs_agai
     consent_witness(witness=personas.nina, signature=again, method=WitnessMethod.IN_PERSON)
     assert consent_current(patient=personas.pat, treatment=Treatment.IV_KETAMINE) == again
     assert AuditEvent.objects.filter(
-        action=AuditAction.CONSENT_SIGNED, detail__witness_declined=True
+        action=AuditAction.CONSENT_WITNESS_DECLINED, detail__witness_declined=True
     ).exists()
 
 

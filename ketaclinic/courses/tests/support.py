@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from PIL import Image
 
-from ketaclinic.clinics.models import OpeningHours
+from ketaclinic.accounts.models import StaffMembership
+from ketaclinic.accounts.roles import Role
+from ketaclinic.clinics.models import Clinic, OpeningHours
 from ketaclinic.consent import texts
 from ketaclinic.consent.models import Treatment
 from ketaclinic.consent.services import consent_document_publish, consent_sign
@@ -19,6 +21,7 @@ from ketaclinic.intake.models import EligibilityOutcome
 from ketaclinic.intake.services import IntakeEntry, eligibility_decide, intake_save
 from ketaclinic.medicine.protocols import IV_KETAMINE_DEPRESSION
 from ketaclinic.patients.models import Patient
+from ketaclinic.scheduling.models import StaffShift
 from ketaclinic.testing.personas import Personas
 
 INTAKE = IntakeEntry(
@@ -94,7 +97,16 @@ def course_for(personas: Personas, patient: Patient | None = None) -> TreatmentC
     )
 
 
-def open_weekdays(clinic: object, opens: int = 7, closes: int = 19) -> None:
+def open_weekdays(
+    clinic: Clinic,
+    opens: int = 7,
+    closes: int = 19,
+    *,
+    staff_from: datetime.date | None = None,
+    staff_days: int = 60,
+) -> None:
+    """Open every day, and put the clinic's first nurse on shift for those hours for
+    `staff_days` days (treatments need a nurse on shift)."""
     OpeningHours.objects.filter(clinic=clinic).delete()
     for weekday in range(7):
         OpeningHours.objects.create(
@@ -103,3 +115,35 @@ def open_weekdays(clinic: object, opens: int = 7, closes: int = 19) -> None:
             opens_at=datetime.time(opens),
             closes_at=datetime.time(closes),
         )
+    staff_nurse(
+        clinic,
+        first_day=staff_from or clinic.local_today(),
+        days=staff_days,
+        opens=opens,
+        closes=closes,
+    )
+
+
+def staff_nurse(
+    clinic: Clinic, *, first_day: datetime.date, days: int, opens: int = 7, closes: int = 19
+) -> None:
+    membership = (
+        StaffMembership.objects.filter(clinic=clinic, role=Role.NURSE, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    assert membership is not None, "the clinic needs a nurse"
+    StaffShift.objects.bulk_create(
+        StaffShift(
+            clinic=clinic,
+            user_id=membership.user_id,
+            starts_at=datetime.datetime.combine(
+                first_day + datetime.timedelta(days=n), datetime.time(opens)
+            ).replace(tzinfo=clinic.zone),
+            ends_at=datetime.datetime.combine(
+                first_day + datetime.timedelta(days=n), datetime.time(closes)
+            ).replace(tzinfo=clinic.zone),
+            created_by_id=membership.user_id,
+        )
+        for n in range(days)
+    )

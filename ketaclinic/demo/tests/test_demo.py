@@ -97,10 +97,10 @@ def test_the_demo_shows_each_step_of_the_journey() -> None:
     run_demo()
     run_demo()  # and again: nothing is added twice
     assert Intake.objects.filter(status=IntakeStatus.DRAFT).count() == 1
-    assert Intake.objects.filter(status=IntakeStatus.SUBMITTED).count() == 5
+    assert Intake.objects.filter(status=IntakeStatus.SUBMITTED).count() == 6
     outcomes = sorted(EligibilityDecision.objects.values_list("outcome", flat=True))
-    assert outcomes == ["approved", "approved", "approved", "declined"]
-    assert ConsentSignature.objects.count() == 2
+    assert outcomes == ["approved", "approved", "approved", "approved", "declined"]
+    assert ConsentSignature.objects.count() == 3
     assert (
         Patient.objects.get(medical_record_number="CC-00001").journey_stage
         == JourneyStage.IN_INDUCTION
@@ -112,9 +112,26 @@ def test_the_demo_books_the_coming_days_consultations_once() -> None:
 
     run_demo()
     run_demo()
-    appointments = Appointment.objects.filter(clinic__slug="catalyst-denver")
+    appointments = Appointment.objects.filter(clinic__slug="catalyst-denver", course=None)
     assert appointments.count() == 5
     assert {a.kind for a in appointments} == {"consult", "telehealth", "therapy", "follow_up"}
     for appointment in appointments:
         local = appointment.starts_at.astimezone(appointment.clinic.zone)
         assert local.weekday() < 5
+
+
+def test_the_demo_week_has_infusions_under_signed_courses() -> None:
+    from ketaclinic.courses.models import CourseStatus, TreatmentCourse
+    from ketaclinic.scheduling.models import Appointment
+
+    run_demo()
+    run_demo()
+    courses = TreatmentCourse.objects.all()
+    assert sorted(c.status for c in courses) == [
+        CourseStatus.INDUCTION,
+        CourseStatus.INDUCTION,
+        CourseStatus.MAINTENANCE,
+    ]
+    treatments = Appointment.objects.exclude(course=None)
+    assert treatments.count() == 12  # 6 + 5 induction infusions and one booster
+    assert all(t.chair_id and t.kind == "iv_infusion" for t in treatments)

@@ -11,7 +11,7 @@ import pytest
 
 from ketaclinic.core.errors import Conflict, InvalidInput, PreconditionFailed
 from ketaclinic.courses.services import dose_order_sign
-from ketaclinic.courses.tests.support import course_for, open_weekdays
+from ketaclinic.courses.tests.support import course_for, open_weekdays, staff_nurse
 from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.scheduling.models import Appointment
 from ketaclinic.scheduling.series import ProposedSlot, series_book, series_propose
@@ -187,6 +187,7 @@ def test_the_series_keeps_its_wall_clock_time_across_the_clock_change(
     DoseOrder.objects.update(
         expires_at=datetime.datetime(2028, 1, 1, tzinfo=datetime.UTC),
     )
+    staff_nurse(personas.clinic, first_day=datetime.date(2027, 11, 1), days=21)
     slots = series_propose(
         course=course,
         first_day=datetime.date(2027, 11, 1),
