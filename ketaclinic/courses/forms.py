@@ -70,7 +70,10 @@ class CourseStatusForm(StyledForm):
         super().__init__(*args, **kwargs)
         field = self.fields["to_status"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [(value, CourseStatus(value).label) for value in allowed]
+        # No state is pre-selected: moving a course is a decision, not a default.
+        field.choices = [("", "Choose…")] + [
+            (value, CourseStatus(value).label) for value in allowed
+        ]
         self._apply_styles()
 
 

@@ -124,10 +124,15 @@ def _booking_form(data: Any, course: TreatmentCourse) -> AppointmentTimeForm:
         prefix="book",
     )
     kinds = sorted(treatment_kinds_for(protocol_get(course.protocol_key)))
+    # The visit a course is in now comes first: boosters in maintenance, infusions before.
+    kinds.sort(key=lambda kind: (kind == VisitKind.BOOSTER) != (course.status == "maintenance"))
     form.fields["kind"] = forms.ChoiceField(
         label="Visit", choices=[(kind.value, VISIT_KIND_LABELS[kind]) for kind in kinds]
     )
-    form.fields["chair"].required = True
+    chair = form.fields["chair"]
+    assert isinstance(chair, forms.ModelChoiceField)
+    chair.required = True
+    chair.empty_label = "Choose a chair"
     form._apply_styles()
     return form
 
@@ -297,6 +302,7 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
             "series_form": series_form,
             "proposal_forms": proposal_forms,
             "series_error": series_error,
+            "series_left": remaining,
             "orders": course.orders.select_related("signed_by"),
             "now": now,
             "appointments": Appointment.objects.filter(course=course)

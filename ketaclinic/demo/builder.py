@@ -328,6 +328,26 @@ def build_demo(*, today: datetime.date, extra_patients: int = 0) -> DemoSummary:
     return summary
 
 
+def _demo_baseline_scores(patient: Patient, *, nurse: User, severe: bool) -> None:
+    """Screening scores entered by the nurse: PHQ-9 (no item-9 answer), GAD-7 and AUDIT-C."""
+    from ketaclinic.outcomes.models import ResponseContext
+    from ketaclinic.outcomes.services import questionnaire_record
+
+    phq9 = {f"phq9.{n}": (2 if severe else 1) if n < 9 else 0 for n in range(1, 10)}
+    for code, answers in (
+        ("phq9", phq9),
+        ("gad7", {f"gad7.{n}": 1 for n in range(1, 8)}),
+        ("audit_c", {"audit_c.1": 1, "audit_c.2": 0, "audit_c.3": 0}),
+    ):
+        questionnaire_record(
+            acting_user=nurse,
+            patient=patient,
+            instrument_code=code,
+            answers=answers,
+            context=ResponseContext.SCREENING,
+        )
+
+
 def _demo_shifts(clinic: Clinic, *, today: datetime.date, admin: User, nurses: list[User]) -> None:
     """Both nurses on shift through the clinic's hours for the coming four weeks."""
     from ketaclinic.scheduling.models import StaffShift
@@ -500,9 +520,21 @@ def _demo_patients(clinic: Clinic, *, today: datetime.date, rng: random.Random) 
             phone=f"(720) 555-{1000 + index:04d}",
             journey_stage=stage,
             portal_user=portal_user,
+            # Everyone past approval has named who drives them home (CLINICAL.md §4, §7.2).
+            escort_name=_ESCORTS.get(index, ("", ""))[0],
+            escort_phone=_ESCORTS.get(index, ("", ""))[1],
         )
         created += 1
     return created
+
+
+_ESCORTS = {
+    1: ("Sam Ellis (partner)", "(720) 555-2001"),
+    4: ("Karin Bergstrom (sister)", "(720) 555-2004"),
+    5: ("Omar Rahman (husband)", "(720) 555-2005"),
+    6: ("Lin Zhang (daughter)", "(720) 555-2006"),
+    8: ("Ana Navarro (wife)", "(720) 555-2008"),
+}
 
 
 def _scaled_patients(
@@ -697,6 +729,8 @@ def _demo_journey(clinic: Clinic, *, nurse: User, physician: User) -> None:
             ),
         )
         intake_save(acting_user=nurse, patient=patient, entry=entry, submit=state == "submitted")
+        if state == "submitted":
+            _demo_baseline_scores(patient, nurse=nurse, severe=outcome is not None)
         if outcome is not None:
             eligibility_decide(
                 acting_user=physician,

@@ -17,7 +17,11 @@ from ketaclinic.core.errors import DomainError
 from ketaclinic.courses.selectors import course_latest_for_patient
 from ketaclinic.inquiries.selectors import inquiry_get_for_staff
 from ketaclinic.intake.models import EligibilityDecision, Intake
-from ketaclinic.intake.selectors import eligibility_advice_for_intake, intake_get_for_patient
+from ketaclinic.intake.selectors import (
+    eligibility_advice_for_intake,
+    intake_get_for_patient,
+    intake_medication_report,
+)
 from ketaclinic.medicine.questionnaires import INSTRUMENTS
 from ketaclinic.outcomes.selectors import (
     ScreeningStatus,
@@ -124,6 +128,7 @@ def _chart_summary(patient: Patient, intake: Intake | None) -> dict[str, object]
     advice = eligibility_advice_for_intake(intake) if intake is not None else None
     return {
         "intake": intake,
+        "interactions": intake_medication_report(intake) if intake is not None else None,
         "contraindications": [r for r in advice.reasons if r.severity != "caution"]
         if advice
         else [],
