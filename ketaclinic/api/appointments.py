@@ -281,6 +281,7 @@ class AppointmentRescheduleView(StaffEndpoint):
                 appointment=appointment,
                 starts_at=local_moment(clinic=clinic, day=data["day"], time=data["time"]),
                 chair=chair,
+                reason=data["reason"],
             )
         return _rendered(appointment_id, user, clinic)
 

@@ -370,6 +370,9 @@ class RescheduleInputSerializer(InputSerializer):
     chair_id = _id(
         "The chair; left out, the appointment keeps its chair.", allow_null=True, required=False
     )
+    reason = serializers.CharField(
+        max_length=500, allow_blank=True, help_text="Why it is moved (recorded in the audit)."
+    )
 
 
 class ReasonInputSerializer(InputSerializer):

@@ -109,3 +109,7 @@ class WaitlistForm(StyledForm):
         label="Until", widget=forms.TimeInput(attrs={"type": "time"}), initial="17:00"
     )
     note = forms.CharField(label="Note", max_length=500, required=False)
+
+
+class MoveForm(AppointmentTimeForm):
+    reason = forms.CharField(label="Reason for moving it", max_length=500)

@@ -309,12 +309,16 @@ def appointment_reschedule(
     acting_user: User,
     appointment: Appointment,
     starts_at: datetime.datetime,
+    reason: str,
     chair: Chair | None = None,
 ) -> Appointment:
-    """Move a booked appointment; the old time is free the moment the new one is taken."""
+    """Move a booked appointment, with the reason; the old time is free the moment the new one
+    is taken."""
     require_permission(
         user=acting_user, action=Action.APPOINTMENT_BOOK, clinic=appointment.patient.clinic
     )
+    if not reason.strip():
+        raise InvalidInput("Give the reason for moving it.", fields={"reason": ["Required."]})
     locked = _locked_booked(appointment)
     before = locked.starts_at
     locked.ends_at = _check_and_lock(
@@ -334,7 +338,11 @@ def appointment_reschedule(
         clinic=locked.clinic,
         patient_id=locked.patient_id,
         subject=locked,
-        detail={"from": before.isoformat(), "to": starts_at.isoformat()},
+        detail={
+            "from": before.isoformat(),
+            "to": starts_at.isoformat(),
+            "reason": reason.strip()[:500],
+        },
     )
     _plan_reminders(locked.pk)
     return locked

@@ -28,6 +28,7 @@ from ketaclinic.scheduling.forms import (
     AppointmentBookForm,
     AppointmentTimeForm,
     ClosureForm,
+    MoveForm,
     ReasonForm,
     ShiftForm,
     WaitlistForm,
@@ -221,7 +222,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
     clinic = appointment.clinic
     user = acting_user(request)
     local = appointment.starts_at.astimezone(clinic.zone)
-    move_form = AppointmentTimeForm(
+    move_form = MoveForm(
         request.POST if request.POST.get("action") == "move" else None,
         chairs=_chairs(clinic),
         initial={"day": local.date(), "time": local.time(), "chair": appointment.chair},
@@ -241,6 +242,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
                     appointment=appointment,
                     starts_at=local_moment(clinic=clinic, day=data["day"], time=data["time"]),
                     chair=data["chair"],
+                    reason=data["reason"],
                 )
                 messages.success(request, "Appointment moved.")
                 return redirect("scheduling:detail", appointment_id=appointment.pk)

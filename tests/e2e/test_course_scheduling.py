@@ -71,6 +71,7 @@ def test_course_series_day_view_and_reschedule(page: Any, browser: Any, live_ser
 
     # Move it to 8:00 in Chair 2 (11:00 would be under 48 h before Wednesday's: refused).
     desk.get_by_label("Time (clinic time)").fill("11:00")
+    desk.get_by_label("Reason for moving it").fill("Patient works until 10 on Mondays")
     desk.get_by_role("button", name="Move").click()
     assert desk.get_by_text("the minimum is 48 h").is_visible()
     desk.get_by_label("Time (clinic time)").fill("08:00")

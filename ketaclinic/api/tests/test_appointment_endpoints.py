@@ -272,7 +272,7 @@ def test_moving_keeps_the_chair_and_frees_the_old_time(
     client: Client, setup: Personas, chairs: list[Chair]
 ) -> None:
     appointment = booked(setup, monday(setup), 10, chair=chairs[1])
-    body = {"day": monday(setup).isoformat(), "time": "14:30"}
+    body = {"day": monday(setup).isoformat(), "time": "14:30", "reason": "Patient asked"}
     response = act(client, setup, appointment, "reschedule", body)
     assert response.status_code == 200, response.json()
     assert response.json()["starts_at"].startswith(f"{monday(setup).isoformat()}T14:30:00")
@@ -294,16 +294,31 @@ def test_moving_onto_another_booking_or_a_skipped_time_is_refused(
         setup,
         appointment,
         "reschedule",
-        {"day": monday(setup).isoformat(), "time": "14:15"},
+        {"day": monday(setup).isoformat(), "time": "14:15", "reason": "Later"},
     )
     assert clash.status_code == 409
     assert_error_shape(clash, "conflict")
-    skipped = act(client, setup, appointment, "reschedule", {"day": "2027-03-14", "time": "02:15"})
+    skipped = act(
+        client,
+        setup,
+        appointment,
+        "reschedule",
+        {"day": "2027-03-14", "time": "02:15", "reason": "Earlier"},
+    )
     assert skipped.status_code == 400
     assert set(assert_error_shape(skipped, "invalid_input")["error"]["fields"]) == {"time"}
     missing = act(client, setup, appointment, "reschedule", {"time": "11:00"})
     assert missing.status_code == 400
-    assert "day" in assert_error_shape(missing, "invalid_input")["error"]["fields"]
+    assert {"day", "reason"} <= set(assert_error_shape(missing, "invalid_input")["error"]["fields"])
+    no_reason = act(
+        client,
+        setup,
+        appointment,
+        "reschedule",
+        {"day": monday(setup).isoformat(), "time": "16:00", "reason": " "},
+    )
+    assert no_reason.status_code == 400
+    assert "reason" in assert_error_shape(no_reason, "invalid_input")["error"]["fields"]
     appointment.refresh_from_db()
     assert appointment.starts_at.astimezone(setup.clinic.zone).hour == 10
 
@@ -329,7 +344,7 @@ def test_cancelling_needs_a_reason_and_happens_once(client: Client, setup: Perso
         setup,
         appointment,
         "reschedule",
-        {"day": monday(setup).isoformat(), "time": "11:00"},
+        {"day": monday(setup).isoformat(), "time": "11:00", "reason": "Unwell"},
     )
     assert moved.status_code == 409
 
@@ -518,7 +533,11 @@ def test_every_role_gets_what_the_matrix_allows(
     # Writes: refused before the body is read.
     writes = [
         ("appointments", consult(setup, time="12:00"), 201),
-        (f"appointments/{appointment.pk}/reschedule", {"day": day, "time": "15:00"}, 200),
+        (
+            f"appointments/{appointment.pk}/reschedule",
+            {"day": day, "time": "15:00", "reason": "Later"},
+            200,
+        ),
         (f"appointments/{appointment.pk}/no-show", {"reason": "x"}, 409),  # not started yet
         (f"appointments/{appointment.pk}/cancel", {"reason": "Unwell."}, 200),
     ]
@@ -541,7 +560,7 @@ def test_another_clinic_sees_none_of_these_appointments(client: Client, setup: P
         assert response.status_code == 404, path
         assert_error_shape(response, "not_found")
     for verb, body in [
-        ("reschedule", {"day": day, "time": "15:00"}),
+        ("reschedule", {"day": day, "time": "15:00", "reason": "Later"}),
         ("cancel", {"reason": "x"}),
         ("no-show", {"reason": "x"}),
     ]:

@@ -164,11 +164,18 @@ def test_moving_frees_the_old_time_and_checks_the_new(setup: Personas) -> None:
     second = _book(setup, kind=VisitKind.FOLLOW_UP, starts_at=_at(setup, 14))
     with pytest.raises(Conflict):
         appointment_reschedule(
-            acting_user=setup.fran, appointment=second, starts_at=_at(setup, 10, 15)
+            acting_user=setup.fran,
+            appointment=second,
+            starts_at=_at(setup, 10, 15),
+            reason="Patient asked",
         )
     moved = appointment_reschedule(
-        acting_user=setup.fran, appointment=first, starts_at=_at(setup, 10, 30)
+        acting_user=setup.fran, appointment=first, starts_at=_at(setup, 10, 30), reason="Traffic"
     )
+    with pytest.raises(InvalidInput, match="reason for moving"):
+        appointment_reschedule(
+            acting_user=setup.fran, appointment=first, starts_at=_at(setup, 11), reason=" "
+        )
     assert moved.ends_at.astimezone(setup.clinic.zone).time() == datetime.time(11, 30)
     assert AuditEvent.objects.filter(action=AuditAction.APPOINTMENT_RESCHEDULED).count() == 1
     # The old slot is free for someone else.
@@ -287,7 +294,15 @@ def test_the_detail_page_moves_and_cancels(client_for: Any, setup: Personas) -> 
     client = client_for(setup.fran)
     url = reverse("scheduling:detail", args=[appointment.pk])
     day = _next_weekday(setup.clinic)
-    moved = client.post(url, {"action": "move", "move-day": day.isoformat(), "move-time": "15:00"})
+    moved = client.post(
+        url,
+        {
+            "action": "move",
+            "move-day": day.isoformat(),
+            "move-time": "15:00",
+            "move-reason": "Patient asked",
+        },
+    )
     assert moved.status_code == 302
     appointment.refresh_from_db()
     assert appointment.starts_at.astimezone(setup.clinic.zone).hour == 15
