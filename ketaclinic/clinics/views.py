@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -47,6 +46,7 @@ from ketaclinic.clinics.services import (
     staff_membership_set,
 )
 from ketaclinic.core.errors import DomainError, NoActiveClinic
+from ketaclinic.core.forms import form_add_domain_error
 from ketaclinic.intake.models import INDICATION_CHOICES
 from ketaclinic.medicine.questionnaires import INSTRUMENTS
 
@@ -247,17 +247,6 @@ def _hours_initial(clinic: Clinic) -> dict[str, object]:
     return initial
 
 
-def _apply_domain_error(form: forms.Form, error: DomainError) -> None:
-    applied = False
-    for field, field_errors in error.fields.items():
-        if field in form.fields:
-            for message in field_errors:
-                form.add_error(field, message)
-            applied = True
-    if not applied:
-        form.add_error(None, error.message)
-
-
 @login_required
 def clinic_settings(request: HttpRequest) -> HttpResponse:
     """The site's details, weekly hours, rooms and chairs, for the clinic admin."""
@@ -316,7 +305,7 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
             )
             if target is None:
                 raise
-            _apply_domain_error(target, error)
+            form_add_domain_error(target, error)
     return render(
         request,
         "clinics/clinic_settings.html",
@@ -357,7 +346,7 @@ def screening_sets(request: HttpRequest) -> HttpResponse:
             try:
                 clinic_screening_sets_update(acting_user=acting, clinic=clinic, sets=form.sets())
             except DomainError as error:
-                _apply_domain_error(form, error)
+                form_add_domain_error(form, error)
             else:
                 messages.success(request, "Screening questionnaires saved.")
                 return redirect("screening_sets")

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from ketaclinic.core.errors import DomainError
+
 
 def _style_widget(field_name: str, field: forms.Field, *, has_error: bool, auto_id: str) -> None:
     widget = field.widget
@@ -57,3 +59,16 @@ class StyledForm(StyledFormMixin, forms.Form):
 
 class StyledModelForm(StyledFormMixin, forms.ModelForm):
     pass
+
+
+def form_add_domain_error(form: forms.Form, error: DomainError) -> None:
+    """Show a service's refusal on the form: each field message on its field when the form has
+    it, otherwise the whole message above the form. What was typed stays in the form."""
+    placed = False
+    for name, field_errors in error.fields.items():
+        if name in form.fields:
+            for message in field_errors:
+                form.add_error(name, message)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)

@@ -4,11 +4,14 @@ only through services, each move audited."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from ketaclinic.core.models import ClinicScopedModel
+from ketaclinic.medicine.courses import CourseRules
 
 
 class CourseStatus(models.TextChoices):
@@ -82,6 +85,16 @@ class TreatmentCourse(ClinicScopedModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def rules(self) -> CourseRules:
+        """The course's own limits as medicine/ checks them (fixed when it was signed)."""
+        return CourseRules(
+            target_infusions=min(self.target_infusions, self.maximum_infusions),
+            maximum_infusions=self.maximum_infusions,
+            minimum_interval=datetime.timedelta(hours=self.minimum_interval_hours),
+            maximum_per_week=self.maximum_per_week,
+            review_checkpoints=tuple(self.review_checkpoints),
+        )
 
 
 class DoseOrder(ClinicScopedModel):

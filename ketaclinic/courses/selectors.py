@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from ketaclinic.courses.models import OPEN_STATUSES, DoseOrder, TreatmentCourse
-from ketaclinic.medicine.courses import CourseRules, course_recommendation
+from ketaclinic.medicine.courses import course_recommendation
 from ketaclinic.medicine.outcomes import early_non_improvement
 from ketaclinic.patients.models import Patient
 
@@ -68,13 +68,7 @@ def course_review(*, course: TreatmentCourse) -> CourseReview:
         .order_by("completed_at")
         .values_list("total", flat=True)
     )
-    rules = CourseRules(
-        target_infusions=min(course.target_infusions, course.maximum_infusions),
-        maximum_infusions=course.maximum_infusions,
-        minimum_interval=datetime.timedelta(hours=course.minimum_interval_hours),
-        maximum_per_week=course.maximum_per_week,
-        review_checkpoints=tuple(checkpoints),
-    )
+    rules = course.rules()
     if baseline is None or baseline.total == 0:
         return CourseReview(
             given,

@@ -18,6 +18,7 @@ from ketaclinic.accounts.permissions import has_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.clinics.models import Chair
 from ketaclinic.core.errors import DomainError, PermissionRefused, PreconditionFailed
+from ketaclinic.core.forms import form_add_domain_error
 from ketaclinic.courses.forms import (
     CourseForm,
     CourseStatusForm,
@@ -49,17 +50,6 @@ DEFAULT_BOOSTER = (
     "After induction, single boosters when symptoms return (PHQ-9 up 5 points from the best); "
     "typically every 4–6 weeks, lengthening as tolerated."
 )
-
-
-def _apply(form: forms.Form, error: DomainError) -> None:
-    placed = False
-    for name, field_errors in error.fields.items():
-        if name in form.fields:
-            for message in field_errors:
-                form.add_error(name, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 @login_required
@@ -106,7 +96,7 @@ def course_new(request: HttpRequest, patient_id: int) -> HttpResponse:
         except PermissionRefused:
             raise  # a refusal of who you are is a 403 page, not a form message
         except DomainError as error:
-            _apply(form, error)
+            form_add_domain_error(form, error)
         else:
             messages.success(request, "Course signed.")
             return redirect("courses:detail", course_id=course.pk)
@@ -289,7 +279,7 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
             elif target is None:
                 raise
             else:
-                _apply(target, error)
+                form_add_domain_error(target, error)
     now = datetime.datetime.now(tz=datetime.UTC)
     return render(
         request,

@@ -41,16 +41,6 @@ class ProposedSlot:
     chair: Chair
 
 
-def _course_rules(course: TreatmentCourse) -> CourseRules:
-    return CourseRules(
-        target_infusions=min(course.target_infusions, course.maximum_infusions),
-        maximum_infusions=course.maximum_infusions,
-        minimum_interval=datetime.timedelta(hours=course.minimum_interval_hours),
-        maximum_per_week=course.maximum_per_week,
-        review_checkpoints=tuple(course.review_checkpoints),
-    )
-
-
 def _overlaps(
     busy: list[tuple[datetime.datetime, datetime.datetime]],
     start: datetime.datetime,
@@ -88,7 +78,7 @@ def series_propose(
     kinds = treatment_kinds_for(protocol)
     kind = kind or (VisitKind.IV_INFUSION if VisitKind.IV_INFUSION in kinds else min(kinds))
     duration = clinic_rules_get(clinic=clinic).visits.duration(kind)
-    rules = _course_rules(course)
+    rules = course.rules()
 
     window_start = local_moment(clinic=clinic, day=first_day, time=datetime.time())
     window_end = window_start + datetime.timedelta(days=SEARCH_DAYS + 1)

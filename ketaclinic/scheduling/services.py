@@ -28,7 +28,7 @@ from ketaclinic.core.errors import Conflict, InvalidInput, PreconditionFailed
 from ketaclinic.courses.models import TreatmentCourse
 from ketaclinic.courses.selectors import dose_order_valid_at
 from ketaclinic.courses.services import treatment_for
-from ketaclinic.medicine.courses import CourseRules, booking_problems
+from ketaclinic.medicine.courses import booking_problems
 from ketaclinic.medicine.protocols import Route, protocol_get
 from ketaclinic.medicine.visits import VisitKind, is_treatment, treatment_kinds_for
 from ketaclinic.patients.models import Patient
@@ -152,13 +152,7 @@ def _check_treatment(
         .exclude(pk=exclude_id or 0)
         .values_list("starts_at", flat=True)
     ]
-    rules = CourseRules(
-        target_infusions=min(course.target_infusions, course.maximum_infusions),
-        maximum_infusions=course.maximum_infusions,
-        minimum_interval=datetime.timedelta(hours=course.minimum_interval_hours),
-        maximum_per_week=course.maximum_per_week,
-        review_checkpoints=tuple(course.review_checkpoints),
-    )
+    rules = course.rules()
     problems = booking_problems(
         proposed=starts_at.astimezone(clinic.zone), booked=booked, rules=rules
     )

@@ -4,7 +4,6 @@ an appointment missed. Thin: every rule is in services."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,13 +19,13 @@ from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action, Role
 from ketaclinic.clinics.models import Chair, Clinic
 from ketaclinic.core.errors import DomainError, PermissionRefused
+from ketaclinic.core.forms import form_add_domain_error
 from ketaclinic.courses.selectors import course_open_for_patient
 from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.patients.access import patient_get_for_staff
 from ketaclinic.reminders.selectors import escort_statuses_for_appointments
 from ketaclinic.scheduling.forms import (
     AppointmentBookForm,
-    AppointmentTimeForm,
     ClosureForm,
     MoveForm,
     ReasonForm,
@@ -89,17 +88,6 @@ def _clinicians(clinic: Clinic) -> QuerySet[User]:
         .distinct()
         .order_by("full_name")
     )
-
-
-def _add_errors(form: AppointmentTimeForm, error: DomainError) -> None:
-    placed = False
-    for name, field_errors in error.fields.items():
-        if name in form.fields:
-            for message in field_errors:
-                form.add_error(name, message)
-            placed = True
-    if not placed or not error.fields:
-        form.add_error(None, error.message)
 
 
 @login_required
@@ -165,7 +153,7 @@ def appointment_book_view(request: HttpRequest, patient_id: int) -> HttpResponse
         except PermissionRefused:
             raise
         except DomainError as error:
-            _add_errors_to(waitlist_form, error)
+            form_add_domain_error(waitlist_form, error)
         else:
             messages.success(request, "Added to the waitlist.")
             return redirect("scheduling:book", patient_id=patient.pk)
@@ -184,7 +172,7 @@ def appointment_book_view(request: HttpRequest, patient_id: int) -> HttpResponse
         except PermissionRefused:
             raise  # a refusal of who you are is a 403 page, not a form message
         except DomainError as error:
-            _add_errors(form, error)
+            form_add_domain_error(form, error)
         else:
             local = appointment.starts_at.astimezone(clinic.zone)
             messages.success(
@@ -273,11 +261,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
             if action == "offer":
                 messages.error(request, error.message)
                 return redirect("scheduling:detail", appointment_id=appointment.pk)
-            target = move_form if action == "move" else reason_form
-            if isinstance(target, AppointmentTimeForm):
-                _add_errors(target, error)
-            else:
-                target.add_error(None, error.message)
+            form_add_domain_error(move_form if action == "move" else reason_form, error)
     return render(
         request,
         "scheduling/detail.html",
@@ -352,9 +336,9 @@ def staffing(request: HttpRequest) -> HttpResponse:
             raise
         except DomainError as error:
             if action == "closure":
-                _add_errors_to(closure_form, error)
+                form_add_domain_error(closure_form, error)
             elif action == "shift":
-                _add_errors_to(shift_form, error)
+                form_add_domain_error(shift_form, error)
             else:
                 messages.error(request, error.message)
                 return redirect("scheduling:staffing")
@@ -378,17 +362,6 @@ def staffing(request: HttpRequest) -> HttpResponse:
 
 def _int(value: str | None) -> int:
     return int(value) if value and value.isdigit() else 0
-
-
-def _add_errors_to(form: Any, error: DomainError) -> None:
-    placed = False
-    for name, field_errors in error.fields.items():
-        if name in form.fields:
-            for message in field_errors:
-                form.add_error(name, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 @login_required
