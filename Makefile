@@ -90,7 +90,7 @@ totp: $(VENV)/.installed
 	@DEBUG=1 $(BIN)/ketaclinic totp $(EMAIL)
 
 jobs: $(VENV)/.installed var/secret_key
-	DEBUG=1 $(BIN)/python manage.py jobs work
+	DEBUG=1 SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py jobs work
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/pk_bench.py

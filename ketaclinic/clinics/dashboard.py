@@ -37,6 +37,10 @@ def dashboard_for(*, user: User, clinic: Clinic) -> dict[str, Any]:
             .select_related("patient")
             .order_by("created_at")[:20]
         )
+    if Action.APPOINTMENT_BOOK in actions:
+        from ketaclinic.scheduling.selectors import appointments_for_day
+
+        context["todays_visits"] = appointments_for_day(clinic=clinic, day=clinic.local_today())
     if Action.INQUIRY_MANAGE in actions:
         context["new_inquiry_count"] = Inquiry.objects.filter(
             clinic=clinic, status=InquiryStatus.NEW

@@ -295,9 +295,29 @@ def test_switching_to_a_clinic_you_do_not_work_at_is_refused(
 def test_the_home_page_query_count_is_fixed(
     client_for: Any, personas: Personas, django_assert_num_queries: Any
 ) -> None:
+    import datetime
+
+    from ketaclinic.scheduling.models import Appointment
+    from ketaclinic.testing.factories import PatientFactory
+
+    noon = datetime.datetime.combine(personas.clinic.local_today(), datetime.time(12)).replace(
+        tzinfo=personas.clinic.zone
+    )
+    for n in range(4):  # today's visits: listed with their drivers, not a query each
+        Appointment.objects.create(
+            clinic=personas.clinic,
+            patient=PatientFactory(clinic=personas.clinic),
+            kind="iv_infusion" if n % 2 else "consult",
+            starts_at=noon + datetime.timedelta(hours=n),
+            ends_at=noon + datetime.timedelta(hours=n, minutes=50),
+            booked_by=personas.fran,
+        )
     client = client_for(personas.ada)
     client.get(reverse("home"))
-    # session, user, memberships, MFA check, chairs, patients by stage, new inquiries, expiring
-    # credentials, my credentials, and the session save (savepoint, update, release)
-    with django_assert_num_queries(12):
-        assert client.get(reverse("home")).status_code == 200
+    # session, user, memberships, MFA check, chairs, patients by stage, today's visits and their
+    # drivers, new inquiries, expiring credentials, my credentials, and the session save
+    # (savepoint, update, release)
+    with django_assert_num_queries(14):
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert "Today's visits (4)" in response.content.decode()
