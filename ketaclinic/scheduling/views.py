@@ -272,6 +272,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
             "move_form": move_form,
             "reason_form": reason_form,
             "is_booked": appointment.status == AppointmentStatus.BOOKED,
+            "escort": escort_statuses_for_appointments([appointment])[appointment.pk],
             "offers": waitlist_matches(appointment=appointment)
             if appointment.status in {AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW}
             and appointment.starts_at > timezone.now()
