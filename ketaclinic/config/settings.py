@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "ketaclinic.intake",
     "ketaclinic.consent",
     "ketaclinic.courses",
+    "ketaclinic.inventory",
     "ketaclinic.scheduling",
     "ketaclinic.jobs",
     "ketaclinic.reminders",
@@ -351,6 +352,8 @@ INQUIRY_RATE_LIMIT_PER_HOUR = _env_int("INQUIRY_RATE_LIMIT_PER_HOUR", 5)
 MINIMUM_PATIENT_AGE = _env_int("MINIMUM_PATIENT_AGE", 18)
 # How long a signed dose order stands (clinic policy; the longest a physician may choose).
 DOSE_ORDER_VALID_DAYS = _env_int("DOSE_ORDER_VALID_DAYS", 30)
+# Days an opened multi-dose vial may be used (CLINICAL.md §2.4: 28 unless the maker says less).
+VIAL_BEYOND_USE_DAYS = _env_int("VIAL_BEYOND_USE_DAYS", 28)
 # Credentials expiring within this many days are listed for clinic admins.
 CREDENTIAL_EXPIRY_WARNING_DAYS = _env_int("CREDENTIAL_EXPIRY_WARNING_DAYS", 60)
 

@@ -26,6 +26,9 @@ VIAL_STRENGTHS_MG_PER_ML = (Decimal("10"), Decimal("50"), Decimal("100"))
 MAX_FINAL_CONCENTRATION_MG_PER_ML = Decimal("50")
 DEFAULT_PUMP_PRECISION_ML_PER_H = Decimal("0.1")
 ESKETAMINE_DEVICE_MG = Decimal("28")  # §2.8
+# §2.4: a multi-dose vial is used for 28 days after its first puncture unless the manufacturer
+# says otherwise (USP <797> / CDC injection safety).
+MULTI_DOSE_VIAL_BEYOND_USE_DAYS = 28
 ESKETAMINE_OLDER_ADULT_AGE = 65  # §2.8: TRD starts at 28 mg at 65 and over
 
 
