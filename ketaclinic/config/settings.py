@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from ketaclinic.medicine.dosing import MULTI_DOSE_VIAL_BEYOND_USE_DAYS
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("KETACLINIC_VAR_DIR", BASE_DIR / "var"))
 
@@ -353,7 +355,7 @@ MINIMUM_PATIENT_AGE = _env_int("MINIMUM_PATIENT_AGE", 18)
 # How long a signed dose order stands (clinic policy; the longest a physician may choose).
 DOSE_ORDER_VALID_DAYS = _env_int("DOSE_ORDER_VALID_DAYS", 30)
 # Days an opened multi-dose vial may be used (CLINICAL.md §2.4: 28 unless the maker says less).
-VIAL_BEYOND_USE_DAYS = _env_int("VIAL_BEYOND_USE_DAYS", 28)
+VIAL_BEYOND_USE_DAYS = _env_int("VIAL_BEYOND_USE_DAYS", MULTI_DOSE_VIAL_BEYOND_USE_DAYS)
 # Credentials expiring within this many days are listed for clinic admins.
 CREDENTIAL_EXPIRY_WARNING_DAYS = _env_int("CREDENTIAL_EXPIRY_WARNING_DAYS", 60)
 

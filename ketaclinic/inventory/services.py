@@ -104,6 +104,7 @@ def _record(
     container_delta: int = 0,
     draw: Draw | None = None,
     draw_delta: int = 0,
+    occurred_at: datetime.datetime | None = None,
     **fields: Any,
 ) -> Movement:
     """Write one movement and move the balances by it; the rows are already locked."""
@@ -121,7 +122,7 @@ def _record(
     movement = Movement.objects.create(
         clinic=container.clinic,
         kind=kind,
-        occurred_at=timezone.now(),
+        occurred_at=occurred_at or timezone.now(),
         recorded_by=acting_user,
         product=container.lot.product,
         lot=container.lot,
@@ -157,6 +158,30 @@ def _record(
         },
     )
     return movement
+
+
+def _when(occurred_at: datetime.datetime | None, container: Container) -> datetime.datetime:
+    """When it happened: now, or earlier for an entry made after the fact (a late entry keeps
+    its true time; the record's own creation time stays in `created_at`)."""
+    now = timezone.now()
+    if occurred_at is None:
+        return now
+    if timezone.is_naive(occurred_at) or occurred_at > now:
+        raise InvalidInput(
+            "When it happened must be a time that has passed.",
+            fields={"occurred_at": ["Not in the future."]},
+        )
+    received = (
+        Movement.objects.filter(container=container, kind=MovementKind.RECEIPT)
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    if received is not None and occurred_at < received:
+        raise InvalidInput(
+            f"{container.label} was received after that time.",
+            fields={"occurred_at": ["Before the container was received."]},
+        )
+    return occurred_at
 
 
 def _check_usable(container: Container, *, at: datetime.datetime) -> None:
@@ -244,6 +269,12 @@ def stock_receive(
         "received_on": received_on.isoformat(),
         "ndc": product.ndc,
     }
+    # Entered on the day: now. Entered later from the packing slip: noon of the day received.
+    received_at = (
+        timezone.now()
+        if received_on == today
+        else datetime.datetime.combine(received_on, datetime.time(12)).replace(tzinfo=clinic.zone)
+    )
     containers = []
     for offset in range(container_count):
         container = Container.objects.create(
@@ -260,6 +291,7 @@ def stock_receive(
             container_delta=product.units_per_container,
             to_location=location,
             detail=detail,
+            occurred_at=received_at,
         )
         containers.append(container)
     return containers
@@ -267,13 +299,18 @@ def stock_receive(
 
 @transaction.atomic
 def container_draw(
-    *, acting_user: User, container: Container, quantity: int, appointment: Appointment
+    *,
+    acting_user: User,
+    container: Container,
+    quantity: int,
+    appointment: Appointment,
+    occurred_at: datetime.datetime | None = None,
 ) -> Draw:
     """Draw for one session's treatment; opening a sealed vial starts its beyond-use clock."""
     require_permission(user=acting_user, action=Action.SESSION_CHART, clinic=container.clinic)
     locked = _lock_container(container)
     product = locked.lot.product
-    now = timezone.now()
+    now = _when(occurred_at, locked)
     if appointment.clinic_id != locked.clinic_id or not is_treatment(appointment.kind):
         raise InvalidInput("Draw only for a treatment booked at this clinic.")
     if appointment.status != AppointmentStatus.BOOKED:
@@ -311,16 +348,24 @@ def container_draw(
         draw_delta=quantity,
         patient_id=appointment.patient_id,
         appointment=appointment,
+        occurred_at=now,
     )
     return draw
 
 
 @transaction.atomic
-def draw_administer(*, acting_user: User, draw: Draw, quantity: int) -> Movement:
+def draw_administer(
+    *,
+    acting_user: User,
+    draw: Draw,
+    quantity: int,
+    occurred_at: datetime.datetime | None = None,
+) -> Movement:
     """What the patient received (21 CFR 1304.22(c): amount, patient, date, who)."""
     require_permission(user=acting_user, action=Action.MEDICATION_ADMINISTER, clinic=draw.clinic)
     locked_container = _lock_container(draw.container)
     locked = _lock_draw(draw)
+    when = _when(occurred_at, locked_container)
     if quantity <= 0:
         raise InvalidInput("Record an amount above zero.", fields={"quantity": ["Above zero."]})
     return _record(
@@ -331,12 +376,19 @@ def draw_administer(*, acting_user: User, draw: Draw, quantity: int) -> Movement
         draw_delta=-quantity,
         patient_id=locked.patient_id,
         appointment_id=locked.appointment_id,
+        occurred_at=when,
     )
 
 
 @transaction.atomic
 def draw_waste(
-    *, acting_user: User, draw: Draw, quantity: int, reason: str, witness: User | None
+    *,
+    acting_user: User,
+    draw: Draw,
+    quantity: int,
+    reason: str,
+    witness: User | None,
+    occurred_at: datetime.datetime | None = None,
 ) -> Movement:
     """Pharmaceutical wastage of what was drawn and not given, with a second person as
     witness (CLINICAL.md §11: not Form 41, but recorded and witnessed)."""
@@ -348,6 +400,7 @@ def draw_waste(
         raise InvalidInput("Record an amount above zero.", fields={"quantity": ["Above zero."]})
     locked_container = _lock_container(draw.container)
     locked = _lock_draw(draw)
+    when = _when(occurred_at, locked_container)
     return _record(
         acting_user=acting_user,
         kind=MovementKind.WASTE,
@@ -358,6 +411,7 @@ def draw_waste(
         appointment_id=locked.appointment_id,
         witness=witness,
         reason=reason.strip()[:500],
+        occurred_at=when,
     )
 
 

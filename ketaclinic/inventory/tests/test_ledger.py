@@ -323,3 +323,47 @@ def test_movements_cannot_be_changed_or_deleted_in_the_database(personas: Person
         Movement.objects.update(reason="tampered")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         Movement.objects.all().delete()
+
+
+def test_a_late_entry_keeps_when_it_happened(personas: Personas) -> None:
+    product = ketamine_50(personas.clinic)
+    today = personas.clinic.local_today()
+    vial = stock_receive(
+        acting_user=personas.nina,
+        product=product,
+        lot_number="L9",
+        expires_on=today + datetime.timedelta(days=300),
+        container_count=1,
+        location=safe(personas.clinic),
+        received_on=today - datetime.timedelta(days=3),
+        **SUPPLIER,
+    )[0]
+    appointment = infusion(personas)
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    draw = container_draw(
+        acting_user=personas.nina,
+        container=vial,
+        quantity=500,
+        appointment=appointment,
+        occurred_at=yesterday,
+    )
+    given = draw_administer(
+        acting_user=personas.nina, draw=draw, quantity=500, occurred_at=yesterday
+    )
+    assert given.occurred_at == yesterday
+    assert given.created_at > yesterday
+    with pytest.raises(InvalidInput, match="has passed"):
+        draw_administer(
+            acting_user=personas.nina,
+            draw=draw,
+            quantity=1,
+            occurred_at=timezone.now() + datetime.timedelta(hours=1),
+        )
+    with pytest.raises(InvalidInput, match="received after that time"):
+        container_draw(
+            acting_user=personas.nina,
+            container=vial,
+            quantity=100,
+            appointment=appointment,
+            occurred_at=timezone.now() - datetime.timedelta(days=10),
+        )
