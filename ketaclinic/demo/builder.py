@@ -325,6 +325,15 @@ def build_demo(*, today: datetime.date, extra_patients: int = 0) -> DemoSummary:
         physician=users["dr.rivera@catalyst.example"],
         front_desk=users["frontdesk.patel@catalyst.example"],
     )
+    from ketaclinic.demo.inventory import build_inventory
+
+    build_inventory(
+        denver,
+        today=today,
+        nurse=users["nurse.chen@catalyst.example"],
+        physician=users["dr.rivera@catalyst.example"],
+        front_desk=users["frontdesk.patel@catalyst.example"],
+    )
     return summary
 
 

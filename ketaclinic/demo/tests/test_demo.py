@@ -112,7 +112,9 @@ def test_the_demo_books_the_coming_days_consultations_once() -> None:
 
     run_demo()
     run_demo()
-    appointments = Appointment.objects.filter(clinic__slug="catalyst-denver", course=None)
+    appointments = Appointment.objects.filter(
+        clinic__slug="catalyst-denver", course=None, status="booked"
+    )
     assert appointments.count() == 5
     assert {a.kind for a in appointments} == {"consult", "telehealth", "therapy", "follow_up"}
     for appointment in appointments:
@@ -134,4 +136,27 @@ def test_the_demo_week_has_infusions_under_signed_courses() -> None:
     ]
     treatments = Appointment.objects.exclude(course=None)
     assert treatments.count() == 12  # 6 + 5 induction infusions and one booster
+    # and the past month's eight sessions, completed, from before the courses were entered
+    assert Appointment.objects.filter(status="completed").count() == 8
     assert all(t.chair_id and t.kind == "iv_infusion" for t in treatments)
+
+
+def test_the_demo_month_of_controlled_substances_adds_up() -> None:
+    from django.db.models import Sum
+
+    from ketaclinic.inventory.models import Container, Draw, Movement, MovementKind
+
+    run_demo()
+    run_demo()
+    counts = {kind: Movement.objects.filter(kind=kind).count() for kind in MovementKind.values}
+    assert counts["receipt"] == 13
+    assert counts["administration"] == counts["waste"] == counts["draw"] == 8
+    for waste in Movement.objects.filter(kind=MovementKind.WASTE):
+        assert waste.witness_id is not None
+        assert waste.witness_id != waste.recorded_by_id
+    for container in Container.objects.all():
+        total = Movement.objects.filter(container=container).aggregate(t=Sum("container_delta"))[
+            "t"
+        ]
+        assert container.balance == total >= 0
+    assert all(draw.balance == 0 for draw in Draw.objects.all())
