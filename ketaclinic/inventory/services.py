@@ -75,16 +75,17 @@ def _lock_draw(draw: Draw) -> Draw:
 
 
 def _check_witnesses(*, acting_user: User, clinic: Clinic, witnesses: list[User | None]) -> None:
-    """Each witness is someone else, distinct, and allowed to witness (a current licence)."""
+    """Each witness is someone else, distinct, and allowed to witness (a current licence).
+    Refusals name the form field: `witness`, then `second_witness`."""
     seen = {acting_user.pk}
-    for witness in witnesses:
+    for field, witness in zip(("witness", "second_witness"), witnesses, strict=False):
         if witness is None:
-            raise InvalidInput("A witness is required.", fields={"witness": ["Required."]})
+            raise InvalidInput("A witness is required.", fields={field: ["Required."]})
         if witness.pk in seen:
             raise InvalidInput(
                 "Each witness must be a different person from the one recording and from "
                 "each other.",
-                fields={"witness": ["Choose someone else."]},
+                fields={field: ["Choose someone else."]},
             )
         seen.add(witness.pk)
         try:
@@ -92,7 +93,7 @@ def _check_witnesses(*, acting_user: User, clinic: Clinic, witnesses: list[User 
         except PermissionRefused as error:
             name = witness.full_name or witness.email
             raise PermissionRefused(
-                f"{name} cannot witness: {error.message}", fields={"witness": [error.message]}
+                f"{name} cannot witness: {error.message}", fields={field: [error.message]}
             ) from error
 
 
@@ -571,12 +572,23 @@ def stock_adjust(
         raise InvalidInput(
             "An adjustment is signed off by a second person.", fields={"approver": ["Required."]}
         )
-    require_permission(user=approver, action=Action.INVENTORY_RECORD, clinic=container.clinic)
+    try:
+        require_permission(user=approver, action=Action.INVENTORY_RECORD, clinic=container.clinic)
+    except PermissionRefused as error:
+        name = approver.full_name or approver.email
+        raise PermissionRefused(
+            f"{name} cannot sign off: {error.message}", fields={"approver": [error.message]}
+        ) from error
     if not reason.strip():
         raise InvalidInput("Give the reason.", fields={"reason": ["Required."]})
     if delta == 0:
         raise InvalidInput("An adjustment changes the balance.", fields={"delta": ["Not zero."]})
     locked = _lock_container(container)
+    if locked.status == ContainerStatus.REMOVED:
+        raise PreconditionFailed(f"{locked.label} has left the stock; it cannot be adjusted.")
+    if locked.status == ContainerStatus.EMPTY and delta > 0:
+        locked.status = ContainerStatus.OPEN
+        Container.objects.filter(pk=locked.pk).update(status=ContainerStatus.OPEN)
     return _record(
         acting_user=acting_user,
         kind=MovementKind.ADJUSTMENT,

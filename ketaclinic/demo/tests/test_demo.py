@@ -160,3 +160,7 @@ def test_the_demo_month_of_controlled_substances_adds_up() -> None:
         ]
         assert container.balance == total >= 0
     assert all(draw.balance == 0 for draw in Draw.objects.all())
+    from ketaclinic.inventory.models import Discrepancy
+
+    open_one = Discrepancy.objects.get(status="open")
+    assert open_one.count_line.difference == -200  # 0.2 mL short in the opened vial

@@ -367,3 +367,22 @@ def test_a_late_entry_keeps_when_it_happened(personas: Personas) -> None:
             appointment=appointment,
             occurred_at=timezone.now() - datetime.timedelta(days=10),
         )
+
+
+def test_a_container_that_left_the_stock_is_not_adjusted(personas: Personas) -> None:
+    vial = receive(personas, ketamine_50(personas.clinic), safe(personas.clinic), count=1)[0]
+    container_return(
+        acting_user=personas.ada,
+        container=vial,
+        distributor_name="Return Solutions Inc.",
+        distributor_dea_number="BR1234563",
+        reason="Expired",
+    )
+    with pytest.raises(PreconditionFailed, match="has left the stock"):
+        stock_adjust(
+            acting_user=personas.nina,
+            container=vial,
+            delta=500,
+            reason="Found",
+            approver=personas.bob,
+        )
