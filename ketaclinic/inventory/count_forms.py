@@ -75,6 +75,14 @@ class CountSheetForm(StyledForm):
         required=False,
     )
     witness = forms.ChoiceField(label="Witness", required=False)
+    witness_password = forms.CharField(
+        label="Witness's password",
+        required=False,
+        strip=False,
+        max_length=200,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
+        help_text="Typed by the witness, to sign.",
+    )
     note = forms.CharField(
         label="Note", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )

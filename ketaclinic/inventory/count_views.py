@@ -49,6 +49,7 @@ from ketaclinic.inventory.counts import (
 )
 from ketaclinic.inventory.models import CountKind, DiscrepancyStatus
 from ketaclinic.inventory.reports import REPORTS, Cell, Report, report_build
+from ketaclinic.inventory.stock_forms import witness_signature_check
 
 REPORT_PAGE_SIZE = 100
 # WeasyPrint lays out every row; beyond this a PDF takes too long for a request. The CSV has all.
@@ -114,6 +115,15 @@ def count_record(request: HttpRequest) -> HttpResponse:
         form = CountSheetForm(request.POST, **sheet_arguments)
         if form.is_valid():
             try:
+                witness = form.cleaned_data["witness"]
+                if witness is not None:
+                    # The witness signs: their own password, as for a waste.
+                    witness_signature_check(
+                        request=request,
+                        witness=witness,
+                        password=form.cleaned_data["witness_password"],
+                        field="witness_password",
+                    )
                 count = stock_count_record(
                     acting_user=user,
                     clinic=clinic,

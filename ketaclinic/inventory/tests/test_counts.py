@@ -56,6 +56,7 @@ from ketaclinic.inventory.models import (
 )
 from ketaclinic.inventory.services import container_draw, units_from_amount
 from ketaclinic.inventory.tests.support import infusion, ketamine_50, receive, safe
+from ketaclinic.testing.factories import TEST_PASSWORD
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db
@@ -772,9 +773,12 @@ def test_an_inventory_is_recorded_from_its_page(
     assert "opening or the close of business" in page
     missing = client.post(url, _sheet_post(stock))
     assert missing.status_code == 400
-    response = client.post(
-        url, _sheet_post(stock, witness=str(personas.bob.pk), timing=BusinessTiming.CLOSE)
-    )
+    signed = {"witness": str(personas.bob.pk), "timing": BusinessTiming.CLOSE}
+    wrong = client.post(url, _sheet_post(stock, **signed, witness_password="guess"))
+    assert wrong.status_code == 400
+    assert "That is not Bob Physician&#x27;s password" in wrong.content.decode()
+    assert not StockCount.objects.exists()
+    response = client.post(url, _sheet_post(stock, **signed, witness_password=TEST_PASSWORD))
     assert response.status_code == 302
     count = StockCount.objects.get()
     assert (count.kind, count.timing, count.witness) == (
