@@ -23,6 +23,8 @@ from ketaclinic.consent.services import MAX_SIGNATURE_BYTES
 from ketaclinic.courses.models import CourseStatus
 from ketaclinic.intake.forms import HISTORY_CHOICES
 from ketaclinic.intake.models import INDICATION_CHOICES, TRIAL_OUTCOME_CHOICES, EligibilityOutcome
+from ketaclinic.inventory.models import BusinessTiming, CountKind, MovementKind
+from ketaclinic.inventory.services import MAX_CONTAINERS_PER_RECEIPT
 from ketaclinic.patients.models import SexAtBirth
 from ketaclinic.scheduling.models import VISIT_KIND_CHOICES, AppointmentStatus
 
@@ -411,3 +413,198 @@ class SeriesInputSerializer(InputSerializer):
     slots = serializers.ListField(
         child=SeriesSlotInputSerializer(), min_length=1, max_length=MAX_SERIES_ROWS
     )
+
+
+# --- controlled-substance stock (issue 6) ------------------------------------------------------
+
+
+class MovementKindField(serializers.ChoiceField):
+    """A ledger movement's kind, as the `MovementKindEnum` component (api/inventory.py)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=MovementKind.choices, **kwargs)
+
+
+def _stock_amount(help_text: str) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=10,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+        help_text=help_text
+        + " In mL for a vial (to 0.001 mL), in whole devices for a kit; a number or a numeric "
+        'string ("0.8").',
+    )
+
+
+class ReceiptInputSerializer(InputSerializer):
+    """Containers received into a location, as on the invoice (21 CFR 1304.22(c))."""
+
+    product_id = _id("The product (of the acting clinic).")
+    location_id = _id("Where the stock is put (a location in service at the acting clinic).")
+    lot_number = serializers.CharField(max_length=40)
+    expires_on = serializers.DateField(help_text="The lot's expiry, YYYY-MM-DD.")
+    container_count = serializers.IntegerField(
+        min_value=1, max_value=MAX_CONTAINERS_PER_RECEIPT, help_text="How many vials or kits."
+    )
+    received_on = serializers.DateField(
+        help_text="The date the stock actually arrived, YYYY-MM-DD (not in the future)."
+    )
+    supplier_name = serializers.CharField(max_length=200)
+    supplier_address = serializers.CharField(max_length=500)
+    supplier_dea_number = serializers.CharField(max_length=9, help_text="E.g. BR1234563.")
+    invoice_number = serializers.CharField(max_length=100)
+
+
+class DrawInputSerializer(InputSerializer):
+    """A draw from a container for one treatment session."""
+
+    container_id = _id("The vial or kit drawn from.")
+    appointment_id = _id("The treatment session (a booked appointment) it is drawn for.")
+    quantity = _stock_amount("How much is drawn.")
+
+
+class AdministrationInputSerializer(InputSerializer):
+    """What the patient received from a draw."""
+
+    quantity = _stock_amount("How much was administered.")
+
+
+class WasteInputSerializer(InputSerializer):
+    """What is left of a draw, wasted before a witness who signs with their own password."""
+
+    quantity = _stock_amount("How much is wasted.")
+    reason = serializers.CharField(max_length=500)
+    witness_id = _id(
+        "The witness: another member of staff at the clinic with a current licence to witness."
+    )
+    witness_password = serializers.CharField(
+        max_length=200,
+        trim_whitespace=False,
+        write_only=True,
+        help_text=(
+            "The witness's own password, typed by the witness: their signature. Checked like a "
+            "sign-in (failures count towards the witness's lockout); never stored or echoed."
+        ),
+    )
+
+
+# --- counts and discrepancies (issue 6) --------------------------------------------------------
+
+# Entries per count: every container on hand at the location (or, for an inventory, the clinic).
+MAX_COUNT_ENTRIES = 2000
+
+
+class CountKindField(serializers.ChoiceField):
+    """A count's kind, as the `CountKindEnum` component (api/inventory_counts.py)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=CountKind.choices, **kwargs)
+
+
+class BusinessTimingField(serializers.ChoiceField):
+    """Opening or close of business, as the `BusinessTimingEnum` component."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=BusinessTiming.choices, **kwargs)
+
+
+def _signature(whose: str) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=200,
+        trim_whitespace=False,
+        write_only=True,
+        required=False,
+        help_text=(
+            f"The {whose}'s own password, typed by the {whose}: their signature. Checked like a "
+            f"sign-in (failures count towards the {whose}'s lockout); never stored or echoed."
+        ),
+    )
+
+
+class CountEntryInputSerializer(InputSerializer):
+    """What was found of one container on the sheet."""
+
+    container_id = _id("A container on hand (`GET /inventory/containers?status=…`).")
+    is_found = StrictBooleanField(
+        help_text="false: not found (counted as zero). A sealed container found counts whole."
+    )
+    amount = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=3,
+        min_value=Decimal("0"),
+        required=False,
+        allow_null=True,
+        help_text="For an opened container: what is left, in mL for a vial (an estimated "
+        "measure, to 0.001 mL) or whole devices for a kit. Ignored for a sealed one.",
+    )
+
+
+class CountInputSerializer(InputSerializer):
+    """A count: every container on hand, each found or not, opened ones with what is left."""
+
+    kind = CountKindField()
+    location_id = _id(
+        "The location counted (a shift or daily count); left out or null for an initial or "
+        "biennial inventory, which covers every location.",
+        required=False,
+        allow_null=True,
+    )
+    timing = BusinessTimingField(
+        required=False,
+        help_text="Opening or close of business: required for an initial or biennial inventory.",
+    )
+    witness_id = _id(
+        "Who witnesses the count (required for an inventory): another member of staff with a "
+        "current licence to witness.",
+        required=False,
+        allow_null=True,
+    )
+    witness_password = _signature("witness")
+    note = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+    entries = serializers.ListField(
+        child=CountEntryInputSerializer(),
+        max_length=MAX_COUNT_ENTRIES,
+        help_text="One entry for each container on hand, none twice.",
+    )
+
+
+class DiscrepancyFindingsInputSerializer(InputSerializer):
+    """What the investigation found, and the judgement the DEA's deadlines hang on."""
+
+    is_theft_or_significant_loss = StrictBooleanField(
+        help_text="true: the DEA notice is due one business day after discovery and Form 106 "
+        "within 45 days."
+    )
+    findings = serializers.CharField(max_length=4000)
+
+
+class DeaNoticeInputSerializer(InputSerializer):
+    """The written notice to the DEA Field Division Office."""
+
+    sent_on = _day("The day the notice was sent, YYYY-MM-DD (not in the future).")
+    note = serializers.CharField(max_length=4000, allow_blank=True, required=False, default="")
+
+
+class Form106InputSerializer(InputSerializer):
+    """DEA Form 106, filed electronically."""
+
+    filed_on = _day("The day Form 106 was filed, YYYY-MM-DD (not in the future).")
+    reference = serializers.CharField(max_length=100, help_text="The confirmation number.")
+
+
+class DiscrepancyResolveInputSerializer(InputSerializer):
+    """The findings that close the discrepancy, and whether the ledger is corrected."""
+
+    findings = serializers.CharField(max_length=4000)
+    adjust_balance = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="true: correct the container by the counted difference (an adjustment), "
+        "signed off by a second person who signs with their own password.",
+    )
+    approver_id = _id(
+        "Who signs off the adjustment: another member of staff who records stock.",
+        required=False,
+        allow_null=True,
+    )
+    approver_password = _signature("approver")

@@ -1,7 +1,14 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from ketaclinic.api import appointments, clinical, courses, endpoints
+from ketaclinic.api import (
+    appointments,
+    clinical,
+    courses,
+    endpoints,
+    inventory,
+    inventory_counts,
+)
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
@@ -98,6 +105,99 @@ urlpatterns = [
         "inquiries/<int:inquiry_id>/register",
         endpoints.InquiryRegisterView.as_view(),
         name="api_inquiry_register",
+    ),
+    path("inventory/products", inventory.ProductListView.as_view(), name="api_inventory_products"),
+    path(
+        "inventory/locations",
+        inventory.LocationListView.as_view(),
+        name="api_inventory_locations",
+    ),
+    path("inventory/lots", inventory.LotListView.as_view(), name="api_inventory_lots"),
+    path(
+        "inventory/containers",
+        inventory.ContainerListView.as_view(),
+        name="api_inventory_containers",
+    ),
+    path(
+        "inventory/containers/<int:container_id>",
+        inventory.ContainerDetailView.as_view(),
+        name="api_inventory_container",
+    ),
+    path(
+        "inventory/movements",
+        inventory.MovementListView.as_view(),
+        name="api_inventory_movements",
+    ),
+    path(
+        "inventory/movements/<int:movement_id>",
+        inventory.MovementDetailView.as_view(),
+        name="api_inventory_movement",
+    ),
+    path(
+        "inventory/receipts",
+        inventory.ReceiptCreateView.as_view(),
+        name="api_inventory_receipts",
+    ),
+    path("inventory/draws", inventory.DrawCreateView.as_view(), name="api_inventory_draws"),
+    path(
+        "inventory/draws/<int:draw_id>",
+        inventory.DrawDetailView.as_view(),
+        name="api_inventory_draw",
+    ),
+    path(
+        "inventory/draws/<int:draw_id>/administrations",
+        inventory.DrawAdministrationView.as_view(),
+        name="api_inventory_draw_administrations",
+    ),
+    path(
+        "inventory/draws/<int:draw_id>/waste",
+        inventory.DrawWasteView.as_view(),
+        name="api_inventory_draw_waste",
+    ),
+    path(
+        "inventory/counts",
+        inventory_counts.CountListView.as_view(),
+        name="api_inventory_counts",
+    ),
+    path(
+        "inventory/counts/<int:count_id>",
+        inventory_counts.CountDetailView.as_view(),
+        name="api_inventory_count",
+    ),
+    path(
+        "inventory/discrepancies",
+        inventory_counts.DiscrepancyListView.as_view(),
+        name="api_inventory_discrepancies",
+    ),
+    path(
+        "inventory/discrepancies/<int:discrepancy_id>",
+        inventory_counts.DiscrepancyDetailView.as_view(),
+        name="api_inventory_discrepancy",
+    ),
+    path(
+        "inventory/discrepancies/<int:discrepancy_id>/findings",
+        inventory_counts.DiscrepancyFindingsView.as_view(),
+        name="api_inventory_discrepancy_findings",
+    ),
+    path(
+        "inventory/discrepancies/<int:discrepancy_id>/dea-notice",
+        inventory_counts.DiscrepancyDeaNoticeView.as_view(),
+        name="api_inventory_discrepancy_dea_notice",
+    ),
+    path(
+        "inventory/discrepancies/<int:discrepancy_id>/form-106",
+        inventory_counts.DiscrepancyForm106View.as_view(),
+        name="api_inventory_discrepancy_form_106",
+    ),
+    path(
+        "inventory/discrepancies/<int:discrepancy_id>/resolve",
+        inventory_counts.DiscrepancyResolveView.as_view(),
+        name="api_inventory_discrepancy_resolve",
+    ),
+    path(
+        "inventory/reports/<str:report>",
+        inventory_counts.ReportView.as_view(),
+        name="api_inventory_report",
     ),
     # Last: anything else under /api/v1/ answers in the error shape (a plain view, so it is not
     # part of the OpenAPI document).
