@@ -14,7 +14,6 @@ records it.
 
 from __future__ import annotations
 
-import csv
 import datetime
 from collections.abc import Iterable
 from typing import Any
@@ -80,6 +79,7 @@ from ketaclinic.inventory.counts import (
     stock_count_get,
     stock_count_record,
 )
+from ketaclinic.inventory.exports import report_csv_response
 from ketaclinic.inventory.models import (
     BusinessTiming,
     CountKind,
@@ -90,7 +90,6 @@ from ketaclinic.inventory.models import (
 from ketaclinic.inventory.reports import (
     REPORTS,
     Cell,
-    Report,
     ReportFilters,
     ReportKind,
     report_build,
@@ -807,34 +806,6 @@ class _JsonOnly(DefaultContentNegotiation):
         return renderer, renderer.media_type
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula, and names, reasons and
-# supplier details are typed by people: such cells are opened with a quote, as on the staff page.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: Cell) -> Cell:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _report_csv(built: Report) -> HttpResponse:
-    filters = built.filters
-    if filters.start and filters.end:
-        span = f"{filters.start:%Y%m%d}-{filters.end:%Y%m%d}"
-    else:
-        span = built.generated_at.astimezone(built.clinic.zone).strftime("%Y%m%d")
-    filename = f"{built.kind.slug}-{built.clinic.slug}-{span}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    table = built.data.primary
-    writer = csv.writer(response)
-    writer.writerow(table.columns)
-    for row in table.rows:
-        writer.writerow([_csv_cell(value) for value in row])
-    return response
-
-
 def _takes(kind: ReportKind, name: str) -> bool:
     """Whether the report takes this filter (as the staff report form decides)."""
     if name in ("start", "end"):
@@ -938,5 +909,5 @@ class ReportView(StaffEndpoint):
                 },
             )
         if fmt == "csv":
-            return _report_csv(built)
+            return report_csv_response(built)
         return Response(ReportSerializer(built, context=_context(clinic)).data)

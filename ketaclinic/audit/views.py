@@ -28,6 +28,7 @@ from ketaclinic.audit.selectors import (
 )
 from ketaclinic.audit.services import audit_chain_check_newest, audit_record
 from ketaclinic.clinics.models import Clinic
+from ketaclinic.core.spreadsheets import spreadsheet_safe
 
 PAGE_SIZE = 50
 
@@ -49,11 +50,6 @@ CSV_COLUMNS = [
     "detail",
     "sealed_sequence",
 ]
-
-# A spreadsheet runs a cell that starts with one of these as a formula, and some text here is
-# typed by strangers (the email on a failed sign-in), so such cells are opened with a quote
-# (OWASP, "CSV Injection").
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -138,12 +134,6 @@ class _Echo:
         return value
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _csv_rows(events: Iterable[AuditEvent]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
@@ -167,7 +157,7 @@ def _csv_rows(events: Iterable[AuditEvent]) -> Iterator[str]:
             json.dumps(event.detail, sort_keys=True, ensure_ascii=False) if event.detail else "",
             seal.sequence if seal else "",
         ]
-        yield writer.writerow([_cell(value) for value in row])
+        yield writer.writerow([spreadsheet_safe(value) for value in row])
 
 
 @require_GET

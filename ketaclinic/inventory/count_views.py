@@ -4,7 +4,6 @@ typed kept; nothing here writes a row itself, and there is no page that deletes.
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -47,18 +46,14 @@ from ketaclinic.inventory.counts import (
     stock_count_list_for_clinic,
     stock_count_record,
 )
+from ketaclinic.inventory.exports import report_csv_response, report_filename
 from ketaclinic.inventory.models import CountKind, DiscrepancyStatus
-from ketaclinic.inventory.reports import REPORTS, Cell, Report, report_build
+from ketaclinic.inventory.reports import REPORTS, Report, report_build
 from ketaclinic.inventory.stock_forms import witness_signature_check
 
 REPORT_PAGE_SIZE = 100
 # WeasyPrint lays out every row; beyond this a PDF takes too long for a request. The CSV has all.
 PDF_MAX_ROWS = 3000
-
-# A spreadsheet runs a cell that starts with one of these as a formula, and names, reasons and
-# supplier details here are typed by people, so such cells are opened with a quote (OWASP,
-# "CSV Injection"), as in the audit export.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- Counts --------------------------------------------------------------------------------------
@@ -390,7 +385,7 @@ def report_view(request: HttpRequest, report: str, fmt: str) -> HttpResponse:
             detail={"report": f"inventory.{kind.slug}", "format": fmt, **built.filters.as_detail()},
         )
     if fmt == "csv":
-        return _report_csv(built)
+        return report_csv_response(built)
     if fmt == "pdf":
         return _report_pdf(built)
     return _report_page(request, kind=kind, form=form, built=built, status=200)
@@ -421,32 +416,6 @@ def _report_page(
     )
 
 
-def _cell(value: Cell) -> Cell:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _filename(built: Report, extension: str) -> str:
-    filters = built.filters
-    if filters.start and filters.end:
-        span = f"{filters.start:%Y%m%d}-{filters.end:%Y%m%d}"
-    else:
-        span = built.generated_at.astimezone(built.clinic.zone).strftime("%Y%m%d")
-    return f"{built.kind.slug}-{built.clinic.slug}-{span}.{extension}"
-
-
-def _report_csv(built: Report) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(built, "csv")}"'
-    table = built.data.primary
-    writer = csv.writer(response)
-    writer.writerow(table.columns)
-    for row in table.rows:
-        writer.writerow([_cell(value) for value in row])
-    return response
-
-
 def _report_pdf(built: Report) -> HttpResponse:
     clinic = built.clinic
     html = render_to_string(
@@ -460,5 +429,5 @@ def _report_pdf(built: Report) -> HttpResponse:
     )
     pdf = HTML(string=html).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(built, "pdf")}"'
+    response["Content-Disposition"] = f'attachment; filename="{report_filename(built, "pdf")}"'
     return response
