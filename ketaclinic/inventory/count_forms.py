@@ -252,6 +252,14 @@ class ResolveForm(StyledForm):
         required=False,
     )
     approver = forms.ChoiceField(label="Signed off by", required=False)
+    approver_password = forms.CharField(
+        label="Their password",
+        required=False,
+        strip=False,
+        max_length=200,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
+        help_text="Typed by the person signing off the adjustment.",
+    )
 
     def __init__(self, *args: Any, approvers: Sequence[User], **kwargs: Any) -> None:
         self.approvers = list(approvers)

@@ -256,6 +256,14 @@ def discrepancy_detail(request: HttpRequest, discrepancy_id: int) -> HttpRespons
         form = forms[action]
         if form.is_valid():
             try:
+                if action == "resolve" and form.cleaned_data["adjust_balance"]:
+                    # The second person signs the adjustment: their own password, as elsewhere.
+                    witness_signature_check(
+                        request=request,
+                        witness=form.cleaned_data["approver"],
+                        password=form.cleaned_data["approver_password"],
+                        field="approver_password",
+                    )
                 done = _discrepancy_act(action, form, user=user, row_discrepancy=row.discrepancy)
             except DomainError as error:
                 form_add_domain_error(form, error)

@@ -820,15 +820,16 @@ def test_the_discrepancy_page_works_the_task_through(
         url, {"action": "resolve", "resolve-findings": "Stolen.", "resolve-adjust_balance": "on"}
     )
     assert no_approver.status_code == 400
-    done = client.post(
-        url,
-        {
-            "action": "resolve",
-            "resolve-findings": "Stolen.",
-            "resolve-adjust_balance": "on",
-            "resolve-approver": str(personas.bob.pk),
-        },
-    )
+    resolving = {
+        "action": "resolve",
+        "resolve-findings": "Stolen.",
+        "resolve-adjust_balance": "on",
+        "resolve-approver": str(personas.bob.pk),
+    }
+    unsigned = client.post(url, {**resolving, "resolve-approver_password": "guess"})
+    assert unsigned.status_code == 400
+    assert "password" in unsigned.content.decode()
+    done = client.post(url, {**resolving, "resolve-approver_password": TEST_PASSWORD})
     assert done.status_code == 302
     discrepancy.refresh_from_db()
     assert discrepancy.status == DiscrepancyStatus.RESOLVED
