@@ -529,6 +529,11 @@ def _demo_patients(clinic: Clinic, *, today: datetime.date, rng: random.Random) 
             phone=f"(720) 555-{1000 + index:04d}",
             journey_stage=stage,
             portal_user=portal_user,
+            # The dispensing record names the patient's address (21 CFR 1304.22(c)).
+            address_line1=f"{100 + 17 * index} {_STREETS[index % len(_STREETS)]}",
+            city="Denver",
+            state="CO",
+            postal_code=f"802{index + 2:02d}",
             # Everyone past approval has named who drives them home (CLINICAL.md §4, §7.2).
             escort_name=_ESCORTS.get(index, ("", ""))[0],
             escort_phone=_ESCORTS.get(index, ("", ""))[1],
@@ -536,6 +541,8 @@ def _demo_patients(clinic: Clinic, *, today: datetime.date, rng: random.Random) 
         created += 1
     return created
 
+
+_STREETS = ["Gaylord Street", "Race Street", "Vine Street", "York Street", "Pearl Street"]
 
 _ESCORTS = {
     1: ("Sam Ellis (partner)", "(720) 555-2001"),
