@@ -14,6 +14,7 @@ records it.
 
 from __future__ import annotations
 
+import abc
 import datetime
 from collections.abc import Iterable
 from typing import Any
@@ -584,7 +585,9 @@ class DiscrepancyDetailView(StaffEndpoint):
         return _discrepancy_response(discrepancy_id, clinic, user)
 
 
-class DiscrepancyWriteEndpoint(StaffEndpoint):
+class DiscrepancyWriteEndpoint(StaffEndpoint, abc.ABC):
+    """One discrepancy step: permission, the row, the body, then the step's service (`act`)."""
+
     input_serializer: type[serializers.Serializer]
 
     def post(self, request: Request, discrepancy_id: int) -> Response:
@@ -596,10 +599,10 @@ class DiscrepancyWriteEndpoint(StaffEndpoint):
         self.act(request, user=user, clinic=clinic, row=row, data=data)
         return _discrepancy_response(discrepancy_id, clinic, user)
 
+    @abc.abstractmethod
     def act(
         self, request: Request, *, user: User, clinic: Clinic, row: DiscrepancyRow, data: Any
-    ) -> None:
-        raise NotImplementedError
+    ) -> None: ...
 
 
 class DiscrepancyFindingsView(DiscrepancyWriteEndpoint):
