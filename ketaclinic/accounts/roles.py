@@ -148,7 +148,7 @@ PERMISSIONS: dict[Action, Rule] = {
         "independently verify a prepared dose", _CLINICAL, (_ADMINISTERING_LICENSE,)
     ),
     Action.CHECKLIST_OVERRIDE: Rule(
-        "override a failed pre-infusion check",
+        "override a session rule with a reason (failed check, dose, rate, discharge)",
         _PHYSICIANS,
         (frozenset({CredentialKind.MEDICAL_LICENSE}),),
     ),

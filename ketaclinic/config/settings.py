@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "ketaclinic.scheduling",
     "ketaclinic.jobs",
     "ketaclinic.reminders",
+    "ketaclinic.charting",
     "ketaclinic.website",
     "ketaclinic.portal",
     "ketaclinic.api",

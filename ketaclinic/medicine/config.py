@@ -19,6 +19,7 @@ from ketaclinic.medicine.eligibility import EligibilityRules
 from ketaclinic.medicine.errors import InvalidConfiguration
 from ketaclinic.medicine.questionnaires.screening import ScreeningRules
 from ketaclinic.medicine.recovery import RecoveryRules
+from ketaclinic.medicine.session import MonitoringRules
 from ketaclinic.medicine.visits import VisitRules
 from ketaclinic.medicine.vital_signs import AlarmLimits, PreInfusionLimits
 
@@ -32,6 +33,7 @@ class ClinicRules:
     eligibility: EligibilityRules = field(default_factory=EligibilityRules)
     screening: ScreeningRules = field(default_factory=ScreeningRules)
     visits: VisitRules = field(default_factory=VisitRules)
+    monitoring: MonitoringRules = field(default_factory=MonitoringRules)
 
 
 def _convert(section: str, name: str, current: Any, value: Any) -> Any:

@@ -119,3 +119,11 @@ def test_esketamine_protocols_use_whole_devices() -> None:
         validate_protocol(
             replace(INTRANASAL_ESKETAMINE, titration_steps=(Decimal("30"), Decimal("56")))
         )
+
+
+def test_monitoring_intervals_are_configurable_within_clinical_md_bounds() -> None:
+    rules = load_clinic_rules({"monitoring": {"recovery_interval_min": 10}})
+    assert rules.monitoring.recovery_interval_min == 10
+    assert rules.monitoring.infusion_interval_min == 10  # the rest keep their §5.1 defaults
+    with pytest.raises(InvalidConfiguration, match="monitoring: Monitoring cannot be less often"):
+        load_clinic_rules({"monitoring": {"recovery_interval_min": 45}})
