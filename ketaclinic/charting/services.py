@@ -304,7 +304,10 @@ def checklist_answer(
         )
     detail = detail.strip()[:500]
     if status == ItemStatus.FAIL and not detail:
-        raise InvalidInput("Say what is wrong.", fields={"detail": ["Required for a failed item."]})
+        raise InvalidInput(
+            "Say what is wrong.",
+            fields={"detail": ["Say what is wrong: a failed item needs a detail."]},
+        )
     answer, created = ChecklistAnswer.objects.update_or_create(
         session=locked,
         item=item,
@@ -447,7 +450,15 @@ def checklist_override(
 
 
 def _can_start(session: TreatmentSession) -> bool:
-    return session.checklist_passed_at is not None or bool(session.checklist_override_reason)
+    """Judged on the checklist as it stands now, not on `checklist_passed_at`: the items read
+    from the record (consent, today's answers, an open suicide-risk task) change without a
+    checklist answer. An override covers only blockers a physician may override."""
+    from ketaclinic.charting.selectors import checklist_for_session
+
+    outcome = checklist_for_session(session=session).outcome
+    if outcome.can_start:
+        return True
+    return bool(session.checklist_override_reason) and outcome.needs_physician
 
 
 # --- dose -------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ urlpatterns = [
     path("staff/schedule/", include("ketaclinic.scheduling.urls")),
     path("staff/courses/", include("ketaclinic.courses.urls")),
     path("staff/inventory/", include("ketaclinic.inventory.urls")),
+    path("staff/sessions/", include("ketaclinic.charting.urls")),
     path("q/<str:token>/", questionnaire_link_page, name="questionnaire_link"),
     path("r/<str:token>/", attendance_link_page, name="attendance_link"),
     path("", include("ketaclinic.reminders.urls")),  # staff/calendar-feed/, calendar/<token>.ics
