@@ -126,7 +126,7 @@ def usable_containers(session: TreatmentSession) -> QuerySet[Container]:
     )
 
 
-class ContainerChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class ContainerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Container) -> str:
         product = obj.lot.product
         state = "opened" if obj.status == ContainerStatus.OPEN else "sealed"
@@ -253,7 +253,7 @@ class PrnForm(IdempotentForm):
         super().__init__(*args, **kwargs)
         self.fields["side_effect"].queryset = SideEffect.objects.filter(session=session)  # type: ignore[attr-defined]
         self.fields["suggestion"].choices = [("", "— type it below —")] + [  # type: ignore[attr-defined]
-            (str(index), f"{s.drug} {s.dose.normalize()} {s.unit} {s.route}")
+            (str(index), f"{s.drug.capitalize()} {s.dose.normalize()} {s.unit} {s.route}")
             for index, s in enumerate(PRN_SUGGESTIONS)
         ]
 
@@ -262,7 +262,7 @@ class PrnForm(IdempotentForm):
         chosen = data.get("suggestion")
         if chosen:
             suggestion = PRN_SUGGESTIONS[int(chosen)]
-            data["drug"], data["dose"] = suggestion.drug, suggestion.dose
+            data["drug"], data["dose"] = suggestion.drug.capitalize(), suggestion.dose
             data["unit"], data["route"] = suggestion.unit, suggestion.route
         elif not data.get("drug") or data.get("dose") is None:
             raise forms.ValidationError("Choose a common PRN or give the drug and dose.")

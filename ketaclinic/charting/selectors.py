@@ -75,7 +75,9 @@ def _age(born: datetime.date, on: datetime.date) -> int:
 
 def pregnancy_test_applies(session: TreatmentSession) -> bool:
     patient = session.patient
-    age = _age(patient.date_of_birth, timezone.localdate(session.checked_in_at))
+    age = _age(
+        patient.date_of_birth, timezone.localdate(session.checked_in_at, session.clinic.zone)
+    )
     low, high = PREGNANCY_TEST_AGES
     return patient.sex_at_birth == "female" and low <= age <= high
 
@@ -126,7 +128,7 @@ def checklist_for_session(*, session: TreatmentSession) -> SessionChecklist:
     )
     decision = PreInfusionDecision(baseline.pre_infusion_decision) if baseline else None
     day_start, day_end = day_bounds(
-        clinic=session.clinic, day=timezone.localdate(session.checked_in_at)
+        clinic=session.clinic, day=timezone.localdate(session.checked_in_at, session.clinic.zone)
     )
     responses = list(
         QuestionnaireResponse.objects.filter(
@@ -263,7 +265,9 @@ def discharge_readiness_for_session(
 ) -> DischargeAssessment:
     at = at or timezone.now()
     readings = list(session.readings.order_by("measured_at", "id"))
-    baseline = next((r for r in readings if r.phase == VitalsPhase.BASELINE), None)
+    # The baseline the start was decided on: the last one before the start (an earlier hold
+    # reading re-measured after rest is not the patient's baseline).
+    baseline = next((r for r in reversed(readings) if r.phase == VitalsPhase.BASELINE), None)
     latest = next((r for r in reversed(readings) if r.phase == VitalsPhase.RECOVERY), None)
     score = (
         SessionScore.objects.filter(session=session, instrument__in=DISCHARGE_SCORES)
@@ -411,7 +415,9 @@ def session_timeline(*, session: TreatmentSession) -> list[TimelineEntry]:
 
 
 def open_alarms(*, session: TreatmentSession) -> QuerySet[SessionAlarm]:
-    return session.alarms.filter(acknowledged_at__isnull=True).order_by("-level", "raised_at")
+    return session.alarms.filter(acknowledged_at__isnull=True).order_by(
+        "-level", "-raised_at", "-id"
+    )
 
 
 def vitals_due_at(
@@ -537,7 +543,7 @@ def chart_data_for_session(
             concentration = tuple(
                 (time, round(float(value), 1)) for time, value in zip(times, curve, strict=True)
             )
-        label = f"Predicted plasma ketamine ({DEFAULT_MODEL.name}, {DEFAULT_MODEL.output_site})"
+        label = f"Predicted plasma ketamine — {DEFAULT_MODEL.name}"
     planned_end = 0.0
     if preparation is not None and preparation.duration_min:
         planned_end = float(preparation.duration_min)
@@ -654,7 +660,7 @@ def day_board(
             Prefetch(
                 "alarms",
                 queryset=SessionAlarm.objects.filter(acknowledged_at__isnull=True).order_by(
-                    "-level", "raised_at"
+                    "-level", "-raised_at", "-id"
                 ),
                 to_attr="open_alarm_list",
             ),
@@ -955,7 +961,7 @@ def rems_form_fields(*, form: RemsMonitoringForm) -> RemsFormFields:
         first_treatment=first,
         enrolled=bool(session.course.rems_patient_enrollment),
         enrolment_number=session.course.rems_patient_enrollment,
-        treatment_date=timezone.localdate(session.checked_in_at),
+        treatment_date=timezone.localdate(session.checked_in_at, session.clinic.zone),
         dose_mg=preparation.dose_mg if preparation else None,
         lot_number=preparation.draw.container.lot.lot_number if preparation else "",
         total_monitoring_minutes=total_minutes,

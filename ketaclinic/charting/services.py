@@ -142,7 +142,7 @@ def charted_time(
             fields={field: ["In the future."]},
         )
     if when < session.checked_in_at:
-        local = timezone.localtime(session.checked_in_at)
+        local = timezone.localtime(session.checked_in_at, session.clinic.zone)
         raise InvalidInput(
             f"That time is before the patient checked in ({local:%H:%M}).",
             fields={field: ["Before check-in."]},
@@ -240,9 +240,10 @@ def session_check_in(
         raise InvalidInput(
             "Check-in cannot be in the future.", fields={"checked_in_at": ["Future."]}
         )
-    if timezone.localdate(moment) != timezone.localdate(locked.starts_at):
+    zone = locked.clinic.zone  # the clinic's day, whatever the request's time zone (API tokens)
+    if timezone.localdate(moment, zone) != timezone.localdate(locked.starts_at, zone):
         raise PreconditionFailed(
-            f"This visit is on {timezone.localtime(locked.starts_at):%a %d %b}; check in on "
+            f"This visit is on {timezone.localtime(locked.starts_at, zone):%a %d %b}; check in on "
             "the day."
         )
     course = locked.course
@@ -332,6 +333,8 @@ def checklist_answer(
 
 def _after_checklist_change(session: TreatmentSession) -> None:
     """Any change re-opens the question: a passed checklist is passed only as it stands now."""
+    if session.started_at is not None:
+        return  # the checklist closed at the start; a late entry does not reopen it
     from ketaclinic.charting.selectors import checklist_for_session
 
     checklist = checklist_for_session(session=session)
@@ -513,6 +516,12 @@ def dose_prepare(
             "waste) to prepare another."
         )
     when = charted_time(locked, prepared_at, field="prepared_at")
+    if diluent_expires_on is not None and diluent_expires_on < timezone.localdate(
+        when, locked.clinic.zone
+    ):
+        raise InvalidInput(
+            "That diluent bag has expired.", fields={"diluent_expires_on": ["Expired."]}
+        )
     order = dose_order_valid_at(course=locked.course, moment=when)
     if order is None:
         raise PreconditionFailed(
@@ -648,10 +657,6 @@ def dose_prepare(
             prepared_by=acting_user,
             prepared_at=when,
         )
-    if diluent_expires_on is not None and diluent_expires_on < timezone.localdate(when):
-        raise InvalidInput(
-            "That diluent bag has expired.", fields={"diluent_expires_on": ["Expired."]}
-        )
     _audit(
         acting_user=acting_user,
         action=AuditAction.SESSION_DOSE_PREPARED,
@@ -670,7 +675,7 @@ def dose_prepare(
 
 def _age_years(session: TreatmentSession, when: datetime.datetime) -> int:
     born = session.patient.date_of_birth
-    today = timezone.localdate(when)
+    today = timezone.localdate(when, session.clinic.zone)
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
@@ -841,7 +846,10 @@ def pump_event_record(
     reason = reason.strip()[:500]
 
     def same(event: PumpEvent) -> bool:
-        return event.kind == kind and event.rate_ml_per_h == rate_ml_per_h
+        # A retried start sent without a rate was stored at the computed rate: the same event.
+        return event.kind == kind and (
+            rate_ml_per_h is None or event.rate_ml_per_h == rate_ml_per_h
+        )
 
     key = idempotency_key.strip()[:64]
     if key:
@@ -917,8 +925,13 @@ def pump_event_record(
         assert preparation.concentration_mg_per_ml is not None
         locked.stopped_at = when
         locked.status = SessionStatus.RECOVERY
-        locked.delivered_mg = delivered_mg(
-            [*events, proposed], concentration_mg_per_ml=preparation.concentration_mg_per_ml
+        # Running time × rate, but never more than the bag or syringe held: a pump left running
+        # past the end has nothing more to give.
+        locked.delivered_mg = min(
+            delivered_mg(
+                [*events, proposed], concentration_mg_per_ml=preparation.concentration_mg_per_ml
+            ),
+            preparation.dose_mg,
         )
         fields += ["stopped_at", "status", "delivered_mg"]
     locked.save(update_fields=fields)
@@ -1040,9 +1053,11 @@ def controlled_substance_reconcile(
     session: TreatmentSession,
     witness: User | None,
     waste_reason: str = "Remainder after the infusion",
+    recorded_at: datetime.datetime | None = None,
 ) -> ControlledSubstanceRecord:
     """After the stop: post what the patient received (from the pump events) and waste the rest
-    of the draw with a witness — both in this transaction with the dose record."""
+    of the draw with a witness — both in this transaction with the dose record. `recorded_at`
+    keeps a late entry's true time (not before the stop)."""
     require_permission(user=acting_user, action=Action.MEDICATION_ADMINISTER, clinic=session.clinic)
     locked = _lock(session)
     if locked.route != SessionRoute.INTRAVENOUS:
@@ -1051,6 +1066,12 @@ def controlled_substance_reconcile(
         raise PreconditionFailed("Stop the infusion first; the amount given comes from the pump.")
     if locked.substance_records.exists():
         raise Conflict("The controlled substance for this session is already recorded.")
+    when = charted_time(locked, recorded_at, field="recorded_at")
+    if when < locked.stopped_at:
+        raise InvalidInput(
+            "The waste is recorded after the infusion stopped.",
+            fields={"recorded_at": ["Before the stop."]},
+        )
     preparation = active_preparation(locked)
     assert preparation is not None
     assert preparation.vial_mg_per_ml is not None
@@ -1078,6 +1099,7 @@ def controlled_substance_reconcile(
             quantity=wasted_units,
             reason=waste_reason.strip() or "Remainder after the infusion",
             witness=witness,
+            occurred_at=when if recorded_at is not None else None,
         )
     record = ControlledSubstanceRecord.objects.create(
         clinic=locked.clinic,
@@ -1089,7 +1111,7 @@ def controlled_substance_reconcile(
         waste_reason=waste_reason.strip()[:500] if wasted_units else "",
         witness=witness if wasted_units else None,
         recorded_by=acting_user,
-        recorded_at=timezone.now(),
+        recorded_at=when,
     )
     _audit(
         acting_user=acting_user,
@@ -1173,7 +1195,11 @@ def vitals_record(
     key = idempotency_key.strip()[:64]
 
     def same(reading: VitalSignReading) -> bool:
-        return all(getattr(reading, name) == value for name, value in values.items())
+        return (
+            all(getattr(reading, name) == value for name, value in values.items())
+            and reading.has_symptoms == has_symptoms
+            and reading.rhythm == rhythm.strip()[:64]
+        )
 
     if key:
         existing = VitalSignReading.objects.filter(session=locked, idempotency_key=key).first()
@@ -1356,7 +1382,8 @@ def alarms_escalate_overdue(*, session_id: int, now: datetime.datetime | None = 
                 f"{session.patient.display_name}"
                 f"{f', {chair.name}' if chair else ''}: {alarm.message} Suggested: "
                 f"{alarm.suggested_action} Not acknowledged by "
-                f"{timezone.localtime(alarm.acknowledge_by):%H:%M}; go to the chair."
+                f"{timezone.localtime(alarm.acknowledge_by, session.clinic.zone):%H:%M}; go to the "
+                "chair."
             ),
         )
         audit_record(

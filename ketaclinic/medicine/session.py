@@ -404,13 +404,16 @@ class ChecklistItemSpec:
 
 
 # A physician may not override these (§4 hard stops: consent, REMS enrolment, the escort; and
-# the patient's identity). Pending items are never overridable either: they must be answered.
+# the patient's identity; and a positive suicide-risk answer, which is handled by the
+# physician's urgent review (§9.3), not waved through). Pending items are never overridable
+# either: they must be answered.
 NON_OVERRIDABLE: frozenset[ChecklistItem] = frozenset(
     {
         ChecklistItem.IDENTITY,
         ChecklistItem.CONSENT,
         ChecklistItem.REMS_ENROLMENT,
         ChecklistItem.ESCORT,
+        ChecklistItem.SUICIDE_RISK,
     }
 )
 
