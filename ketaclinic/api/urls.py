@@ -8,6 +8,7 @@ from ketaclinic.api import (
     endpoints,
     inventory,
     inventory_counts,
+    sessions,
 )
 
 urlpatterns = [
@@ -198,6 +199,112 @@ urlpatterns = [
         "inventory/reports/<str:report>",
         inventory_counts.ReportView.as_view(),
         name="api_inventory_report",
+    ),
+    # The session day (ketaclinic/api/sessions.py).
+    path(
+        "sessions",
+        sessions.SessionDayView.as_view(),
+        name="api_sessions",
+    ),
+    path(
+        "sessions/<int:session_id>",
+        sessions.SessionDetailView.as_view(),
+        name="api_session",
+    ),
+    path(
+        "appointments/<int:appointment_id>/check-in",
+        sessions.CheckInView.as_view(),
+        name="api_appointment_check_in",
+    ),
+    path(
+        "sessions/<int:session_id>/checklist",
+        sessions.ChecklistAnswerView.as_view(),
+        name="api_session_checklist",
+    ),
+    path(
+        "sessions/<int:session_id>/measurements",
+        sessions.MeasurementsView.as_view(),
+        name="api_session_measurements",
+    ),
+    path(
+        "sessions/<int:session_id>/escort",
+        sessions.EscortView.as_view(),
+        name="api_session_escort",
+    ),
+    path(
+        "sessions/<int:session_id>/checklist-override",
+        sessions.ChecklistOverrideView.as_view(),
+        name="api_session_checklist_override",
+    ),
+    path(
+        "sessions/<int:session_id>/dose",
+        sessions.DosePrepareView.as_view(),
+        name="api_session_dose",
+    ),
+    path(
+        "sessions/<int:session_id>/dose/verify",
+        sessions.DoseVerifyView.as_view(),
+        name="api_session_dose_verify",
+    ),
+    path(
+        "sessions/<int:session_id>/events",
+        sessions.SessionEventsView.as_view(),
+        name="api_session_events",
+    ),
+    path(
+        "sessions/<int:session_id>/devices",
+        sessions.DeviceView.as_view(),
+        name="api_session_devices",
+    ),
+    path(
+        "sessions/<int:session_id>/vitals",
+        sessions.SessionVitalsView.as_view(),
+        name="api_session_vitals",
+    ),
+    path(
+        "alarms/<int:alarm_id>/acknowledge",
+        sessions.AlarmAcknowledgeView.as_view(),
+        name="api_alarm_acknowledge",
+    ),
+    path(
+        "sessions/<int:session_id>/side-effects",
+        sessions.SideEffectView.as_view(),
+        name="api_session_side_effects",
+    ),
+    path(
+        "side-effects/<int:side_effect_id>/resolve",
+        sessions.SideEffectResolveView.as_view(),
+        name="api_side_effect_resolve",
+    ),
+    path(
+        "sessions/<int:session_id>/prns",
+        sessions.PrnView.as_view(),
+        name="api_session_prns",
+    ),
+    path(
+        "sessions/<int:session_id>/scores",
+        sessions.ScoreView.as_view(),
+        name="api_session_scores",
+    ),
+    path(
+        "sessions/<int:session_id>/controlled-substance",
+        sessions.ControlledSubstanceView.as_view(),
+        name="api_session_controlled_substance",
+    ),
+    path(
+        "sessions/<int:session_id>/discharge",
+        sessions.DischargeView.as_view(),
+        name="api_session_discharge",
+    ),
+    path(
+        "sessions/<int:session_id>/note/sign",
+        sessions.NoteSignView.as_view(),
+        name="api_session_note_sign",
+    ),
+    path(
+        "sessions/<int:session_id>/note/addenda",
+        sessions.NoteAddendumView.as_view(),
+        name="api_session_note_addenda",
     ),
     # Last: anything else under /api/v1/ answers in the error shape (a plain view, so it is not
     # part of the OpenAPI document).

@@ -55,9 +55,11 @@ def test_the_served_document_is_the_committed_one(client: Client, db: None) -> N
 
 def test_only_api_endpoints_are_described(schema: Any) -> None:
     assert sorted(schema["paths"]) == [
+        "/api/v1/alarms/{alarm_id}/acknowledge",
         "/api/v1/appointments",
         "/api/v1/appointments/{appointment_id}",
         "/api/v1/appointments/{appointment_id}/cancel",
+        "/api/v1/appointments/{appointment_id}/check-in",
         "/api/v1/appointments/{appointment_id}/no-show",
         "/api/v1/appointments/{appointment_id}/reschedule",
         "/api/v1/availability",
@@ -102,6 +104,25 @@ def test_only_api_endpoints_are_described(schema: Any) -> None:
         "/api/v1/patients/{patient_id}/eligibility-decisions",
         "/api/v1/patients/{patient_id}/intake",
         "/api/v1/patients/{patient_id}/questionnaire-responses",
+        "/api/v1/sessions",
+        "/api/v1/sessions/{session_id}",
+        "/api/v1/sessions/{session_id}/checklist",
+        "/api/v1/sessions/{session_id}/checklist-override",
+        "/api/v1/sessions/{session_id}/controlled-substance",
+        "/api/v1/sessions/{session_id}/devices",
+        "/api/v1/sessions/{session_id}/discharge",
+        "/api/v1/sessions/{session_id}/dose",
+        "/api/v1/sessions/{session_id}/dose/verify",
+        "/api/v1/sessions/{session_id}/escort",
+        "/api/v1/sessions/{session_id}/events",
+        "/api/v1/sessions/{session_id}/measurements",
+        "/api/v1/sessions/{session_id}/note/addenda",
+        "/api/v1/sessions/{session_id}/note/sign",
+        "/api/v1/sessions/{session_id}/prns",
+        "/api/v1/sessions/{session_id}/scores",
+        "/api/v1/sessions/{session_id}/side-effects",
+        "/api/v1/sessions/{session_id}/vitals",
+        "/api/v1/side-effects/{side_effect_id}/resolve",
     ]
 
 
