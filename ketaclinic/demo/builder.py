@@ -326,7 +326,9 @@ def build_demo(*, today: datetime.date, extra_patients: int = 0) -> DemoSummary:
         front_desk=users["frontdesk.patel@catalyst.example"],
     )
     from ketaclinic.demo.inventory import build_inventory
+    from ketaclinic.demo.sessions import build_today, build_treatment_patients
 
+    summary.created_patients += build_treatment_patients(denver, today=today)
     build_inventory(
         denver,
         today=today,
@@ -334,6 +336,7 @@ def build_demo(*, today: datetime.date, extra_patients: int = 0) -> DemoSummary:
         physician=users["dr.rivera@catalyst.example"],
         front_desk=users["frontdesk.patel@catalyst.example"],
     )
+    build_today(denver)
     return summary
 
 

@@ -1,10 +1,7 @@
 """The demo clinic's controlled-substance month: products in the safe, two receipts, and the
-past month's sessions with their draws, administrations and witnessed waste, all recorded
-through the ledger services (as late entries, at the times they happened).
-
-The sessions themselves are history: the booking service refuses times that have passed, so the
-past visits are written directly, booked while their draws are recorded and then completed, the
-way a clinic importing its paper records would.
+past month's sessions (charted in `demo/sessions.py`: each draw comes from a dose preparation,
+each administration and witnessed waste from the session's reconciliation), then this morning's
+count of the safe with its open discrepancy.
 """
 
 from __future__ import annotations
@@ -13,37 +10,15 @@ import datetime
 from decimal import Decimal
 
 from ketaclinic.accounts.models import User
-from ketaclinic.clinics.models import Chair, Clinic
+from ketaclinic.clinics.models import Clinic
 from ketaclinic.inventory.models import Container, Product, ProductForm, StorageLocation
-from ketaclinic.inventory.services import (
-    container_draw,
-    draw_administer,
-    draw_waste,
-    stock_receive,
-    units_from_amount,
-)
-from ketaclinic.patients.models import Patient
-from ketaclinic.scheduling.models import Appointment, AppointmentStatus
+from ketaclinic.inventory.services import stock_receive
 
 SUPPLIER = {
     "supplier_name": "Henry Schein Medical",
     "supplier_address": "135 Duryea Road, Melville, NY 11747",
     "supplier_dea_number": "BR1234563",
 }
-
-# (MRN, days ago, kind) — Luis finishing his induction, Aisha's boosters, Wei's first infusion.
-PAST_SESSIONS = [
-    ("CC-00008", 27, "iv_infusion"),
-    ("CC-00008", 25, "iv_infusion"),
-    ("CC-00008", 22, "iv_infusion"),
-    ("CC-00005", 20, "booster"),
-    ("CC-00008", 20, "iv_infusion"),
-    ("CC-00008", 18, "iv_infusion"),
-    ("CC-00005", 6, "booster"),
-    ("CC-00006", 3, "iv_infusion"),
-]
-WEIGHT_KG = Decimal("74.5")  # the demo intakes' weight
-DOSE_MG_PER_KG = Decimal("0.5")  # CLINICAL.md §2.1
 
 
 def build_inventory(
@@ -111,9 +86,9 @@ def build_inventory(
         received_on=today - datetime.timedelta(days=9),
         **SUPPLIER,
     )
-    _past_sessions(
-        clinic, today=today, vial=first[0], nurse=nurse, physician=physician, desk=front_desk
-    )
+    from ketaclinic.demo.sessions import build_past_sessions
+
+    build_past_sessions(clinic, today=today)
     _open_discrepancy(clinic, safe=safe, nurse=nurse, opened=first[0])
 
 
@@ -145,63 +120,3 @@ def _open_discrepancy(
         entries=entries,
         note="Morning count of the safe.",
     )
-
-
-def _past_sessions(
-    clinic: Clinic,
-    *,
-    today: datetime.date,
-    vial: Container,
-    nurse: User,
-    physician: User,
-    desk: User,
-) -> None:
-    """Each session: draw a little over the dose, give the dose, waste the rest witnessed."""
-    product = vial.lot.product
-    chair = Chair.objects.filter(clinic=clinic, is_active=True).order_by("name").first()
-    dose_mg = DOSE_MG_PER_KG * WEIGHT_KG  # 37.25 mg
-    assert product.strength_mg_per_ml is not None
-    dose_units = units_from_amount(
-        product, (dose_mg / product.strength_mg_per_ml).quantize(Decimal("0.001"))
-    )
-    drawn_units = units_from_amount(product, "0.8")
-    for mrn, days_ago, kind in PAST_SESSIONS:
-        patient = Patient.objects.filter(clinic=clinic, medical_record_number=mrn).first()
-        if patient is None:
-            continue
-        starts_at = datetime.datetime.combine(
-            today - datetime.timedelta(days=days_ago), datetime.time(9)
-        ).replace(tzinfo=clinic.zone)
-        appointment = Appointment.objects.create(
-            clinic=clinic,
-            patient=patient,
-            kind=kind,
-            starts_at=starts_at,
-            ends_at=starts_at + datetime.timedelta(minutes=100),
-            chair=chair,
-            booked_by=desk,
-            note="Before the clinic moved to ketaclinic (from the paper log).",
-        )
-        drawn_at = starts_at + datetime.timedelta(minutes=10)
-        draw = container_draw(
-            acting_user=nurse,
-            container=vial,
-            quantity=drawn_units,
-            appointment=appointment,
-            occurred_at=drawn_at,
-        )
-        draw_administer(
-            acting_user=nurse,
-            draw=draw,
-            quantity=dose_units,
-            occurred_at=drawn_at + datetime.timedelta(minutes=45),
-        )
-        draw_waste(
-            acting_user=nurse,
-            draw=draw,
-            quantity=drawn_units - dose_units,
-            reason="Remainder in the syringe after the infusion",
-            witness=physician,
-            occurred_at=drawn_at + datetime.timedelta(minutes=50),
-        )
-        Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.COMPLETED)

@@ -97,10 +97,11 @@ def test_the_demo_shows_each_step_of_the_journey() -> None:
     run_demo()
     run_demo()  # and again: nothing is added twice
     assert Intake.objects.filter(status=IntakeStatus.DRAFT).count() == 1
-    assert Intake.objects.filter(status=IntakeStatus.SUBMITTED).count() == 6
+    # six story patients past screening, and the nine in treatment on today's board
+    assert Intake.objects.filter(status=IntakeStatus.SUBMITTED).count() == 6 + 9
     outcomes = sorted(EligibilityDecision.objects.values_list("outcome", flat=True))
-    assert outcomes == ["approved", "approved", "approved", "approved", "declined"]
-    assert ConsentSignature.objects.count() == 3
+    assert outcomes == ["approved"] * (4 + 9) + ["declined"]
+    assert ConsentSignature.objects.count() == 3 + 9
     assert (
         Patient.objects.get(medical_record_number="CC-00001").journey_stage
         == JourneyStage.IN_INDUCTION
@@ -123,34 +124,40 @@ def test_the_demo_books_the_coming_days_consultations_once() -> None:
 
 
 def test_the_demo_week_has_infusions_under_signed_courses() -> None:
+    from django.utils import timezone
+
     from ketaclinic.courses.models import CourseStatus, TreatmentCourse
     from ketaclinic.scheduling.models import Appointment
 
     run_demo()
     run_demo()
     courses = TreatmentCourse.objects.all()
-    assert sorted(c.status for c in courses) == [
-        CourseStatus.INDUCTION,
-        CourseStatus.INDUCTION,
-        CourseStatus.MAINTENANCE,
+    assert sorted(c.status for c in courses) == [CourseStatus.INDUCTION] * 11 + [
+        CourseStatus.MAINTENANCE
     ]
-    treatments = Appointment.objects.exclude(course=None)
-    assert treatments.count() == 12  # 6 + 5 induction infusions and one booster
-    # and the past month's eight sessions, completed, from before the courses were entered
-    assert Appointment.objects.filter(status="completed").count() == 8
-    assert all(t.chair_id and t.kind == "iv_infusion" for t in treatments)
+    booked = Appointment.objects.filter(
+        patient__medical_record_number__in=["CC-00001", "CC-00005", "CC-00006"],
+        starts_at__gt=timezone.now(),
+    ).exclude(course=None)
+    assert booked.count() == 12  # 6 + 5 induction infusions and one booster
+    assert all(t.chair_id and t.kind == "iv_infusion" for t in booked)
+    # the past month's nine sessions and today's discharged one, completed by the discharge
+    assert Appointment.objects.filter(status="completed").count() == 9 + 1
+    assert all(a.course_id for a in Appointment.objects.filter(status="completed"))
 
 
 def test_the_demo_month_of_controlled_substances_adds_up() -> None:
     from django.db.models import Sum
 
+    from ketaclinic.charting.models import DosePreparation
     from ketaclinic.inventory.models import Container, Draw, Movement, MovementKind
 
     run_demo()
     run_demo()
     counts = {kind: Movement.objects.filter(kind=kind).count() for kind in MovementKind.values}
     assert counts["receipt"] == 13
-    assert counts["administration"] == counts["waste"] == counts["draw"] == 8
+    # every draw is a session's dose preparation: the month's nine and today's five
+    assert counts["draw"] == DosePreparation.objects.count() == 9 + 5
     for waste in Movement.objects.filter(kind=MovementKind.WASTE):
         assert waste.witness_id is not None
         assert waste.witness_id != waste.recorded_by_id
@@ -159,7 +166,8 @@ def test_the_demo_month_of_controlled_substances_adds_up() -> None:
             "t"
         ]
         assert container.balance == total >= 0
-    assert all(draw.balance == 0 for draw in Draw.objects.all())
+    # all accounted for but the dose still running in the infusing chair
+    assert [d.preparation.session.status for d in Draw.objects.exclude(balance=0)] == ["infusing"]
     from ketaclinic.inventory.models import Discrepancy
 
     open_one = Discrepancy.objects.get(status="open")
