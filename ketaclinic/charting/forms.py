@@ -44,10 +44,10 @@ class IdempotentForm(StyledForm):
 class VitalsForm(IdempotentForm):
     systolic_mmhg = forms.IntegerField(label="Systolic", min_value=0, max_value=999)
     diastolic_mmhg = forms.IntegerField(label="Diastolic", min_value=0, max_value=999)
-    heart_rate_bpm = forms.IntegerField(label="Heart rate", min_value=0, max_value=999)
+    heart_rate_bpm = forms.IntegerField(label="HR", min_value=0, max_value=999)
     spo2_percent = forms.IntegerField(label="SpO2 %", min_value=0, max_value=999)
     respiratory_rate_per_min = forms.IntegerField(
-        label="Resp. rate", min_value=0, max_value=999, required=False
+        label="RR", min_value=0, max_value=999, required=False
     )
     moaa_s = forms.TypedChoiceField(
         label="MOAA/S",
@@ -55,7 +55,6 @@ class VitalsForm(IdempotentForm):
         coerce=int,
         empty_value=None,
         choices=[("", "—"), *[(score, str(score)) for score in range(5, -1, -1)]],
-        help_text="5 responds readily to name … 0 no response.",
     )
     temperature_c = forms.DecimalField(
         label="Temp °C", max_digits=4, decimal_places=1, required=False

@@ -388,6 +388,14 @@ class PrnDose(ClinicScopedModel):
         return f"{self.drug} {self.dose.normalize()} {self.unit} {self.route}"
 
 
+INSTRUMENT_LABELS = {
+    "cadss6": "CADSS-6",
+    "modified_aldrete": "Modified Aldrete",
+    "padss": "PADSS",
+    "post_session_effects": "Post-session side-effect check",
+}
+
+
 class SessionScore(ClinicScopedModel):
     """A score charted in the session: CADSS-6 at the end of the infusion, modified Aldrete or
     PADSS in recovery, and the post-session side-effect form."""
@@ -407,7 +415,11 @@ class SessionScore(ClinicScopedModel):
         ordering = ["recorded_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.instrument} {self.total}"
+        return f"{self.instrument_label} {self.total}"
+
+    @property
+    def instrument_label(self) -> str:
+        return INSTRUMENT_LABELS.get(self.instrument, self.instrument)
 
 
 class ControlledSubstanceRecord(ClinicScopedModel):

@@ -388,7 +388,7 @@ def session_timeline(*, session: TreatmentSession) -> list[TimelineEntry]:
             TimelineEntry(
                 score.recorded_at,
                 "score",
-                f"{score.instrument.replace('_', ' ')}: {score.total} ({score.band})",
+                f"{score.instrument_label}: {score.total} ({score.band})",
                 _name(score.recorded_by),
             )
         )
@@ -528,15 +528,16 @@ def chart_data_for_session(
             )
             for segment in pump_segments(plan_events)
         )
-        horizon = max(end, 60.0) + 30
+        # Predicted for what was delivered up to now (or to discharge), never projected ahead.
+        horizon = now_minute if is_live and now_minute is not None else max(until, end)
         infusions = pk_infusions(
             plan_events,
             concentration_mg_per_ml=preparation.concentration_mg_per_ml,
             until_minute=end,
         )
-        weight = float(preparation.dosing_weight_kg or preparation.weight_kg or 70)
-        times = [step / 2 for step in range(int(horizon * 2) + 1)]
-        if infusions:
+        times = [step / 2 for step in range(int(max(horizon, 0) * 2) + 1)]
+        if infusions and preparation.dosing_weight_kg is not None:
+            weight = float(preparation.dosing_weight_kg)  # the weight dosed on; no default
             curve = predict_concentrations(
                 weights_kg=[weight], times_min=times, infusions=infusions, model=DEFAULT_MODEL
             )[0]
@@ -671,6 +672,8 @@ def day_board(
             ),
         )
     }
+    for open_session in sessions.values():
+        open_session.clinic = clinic  # the same clinic: no query per row for its rules
     last_readings: dict[int, datetime.datetime] = {}
     for session_id, measured_at in (
         VitalSignReading.objects.filter(session__in=list(sessions.values()))
@@ -691,11 +694,11 @@ def day_board(
         for chair in Chair.objects.filter(clinic=clinic, is_active=True).order_by("name")
     }
     for appointment in appointments:
-        session = sessions.get(appointment.pk)
-        row = _board_row(appointment, session, now, last_readings, recovery_readiness)
+        found = sessions.get(appointment.pk)
+        row = _board_row(appointment, found, now, last_readings, recovery_readiness)
         escort = escorts[appointment.pk]
         row.escort_confirmed = escort.is_confirmed or bool(
-            session and session.escort_name and session.escort_phone
+            found and found.escort_name and found.escort_phone
         )
         name = appointment.chair.name if appointment.chair else "No chair"
         chairs.setdefault(name, BoardChair(name, [])).rows.append(row)
@@ -816,7 +819,8 @@ def session_note_text(*, session: TreatmentSession) -> str:
         lines.append(
             f"Controlled substance: {record.administered_mg} mg administered"
             + (
-                f"; {record.wasted_units} units wasted, witnessed by {_name(record.witness)}."
+                f"; {Decimal(record.wasted_units) / 1000} mL wasted, witnessed by "
+                f"{_name(record.witness)}."
                 if record.wasted_units
                 else "."
             )
@@ -855,12 +859,12 @@ def session_note_text(*, session: TreatmentSession) -> str:
             + (f"; response: {prn.response}" if prn.response else "")
         )
     for score in session.scores.all():
-        lines.append(f"{score.instrument.replace('_', ' ').upper()}: {score.total} ({score.band}).")
+        lines.append(f"{score.instrument_label}: {score.total} ({score.band}).")
     if session.discharged_at:
         lines.append(
             f"Discharged {local(session.discharged_at):%H:%M} to {session.discharge_escort_name} "
-            f"by {_name(session.discharged_by)}; instructions given: "
-            + "; ".join(session.discharge_instructions)
+            f"by {_name(session.discharged_by)}. Instructions given: "
+            + " ".join(session.discharge_instructions)
         )
         if session.discharge_override_reason:
             lines.append(
@@ -995,3 +999,22 @@ def rems_form_fields(*, form: RemsMonitoringForm) -> RemsFormFields:
         setting_name=clinic.name,
         setting_address=address,
     )
+
+
+def notes_to_sign(*, clinic: Clinic, limit: int = 20) -> dict[str, list[TreatmentSession]]:
+    """Finished sessions whose note the nurse has not signed, and signed notes awaiting a
+    physician's co-signature: the board's to-do list (oldest first)."""
+    finished = [SessionStatus.DISCHARGED, SessionStatus.NOT_GIVEN]
+    unsigned = list(
+        TreatmentSession.objects.filter(clinic=clinic, status__in=finished, note__isnull=True)
+        .select_related("patient")
+        .order_by("checked_in_at")[:limit]
+    )
+    awaiting = list(
+        TreatmentSession.objects.filter(
+            clinic=clinic, note__isnull=False, note__physician_signed_at__isnull=True
+        )
+        .select_related("patient", "note")
+        .order_by("checked_in_at")[:limit]
+    )
+    return {"unsigned": unsigned, "awaiting_cosignature": awaiting}

@@ -39,6 +39,7 @@ from ketaclinic.charting.selectors import (
     checklist_for_session,
     day_board,
     discharge_readiness_for_session,
+    notes_to_sign,
     observation_ends_at,
     observation_minutes,
     open_alarms,
@@ -116,7 +117,11 @@ def _board_context(request: HttpRequest) -> dict[str, Any]:
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     """Today's patients by chair with their live status; the page refreshes its body itself."""
-    return render(request, "charting/board.html", _board_context(request))
+    context = _board_context(request)
+    clinic = acting_clinic(request)
+    if has_permission(user=acting_user(request), action=Action.SESSION_CHART, clinic=clinic):
+        context["to_sign"] = notes_to_sign(clinic=clinic)
+    return render(request, "charting/board.html", context)
 
 
 @login_required
@@ -723,6 +728,8 @@ def _session_context(
         "may": can,
         "witnesses": witnesses,
         "prn_suggestions": PRN_SUGGESTIONS,
+        # Scales before the dose (CLINICAL.md §4): depression, anxiety and the suicide screen.
+        "pre_session_instruments": ("phq9", "gad7", "cssrs_screener"),
         "forms": {
             "checklist": bound.get("checklist"),
             "vitals": form("vitals", lambda: session_forms.VitalsForm(prefix="vitals")),

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -81,6 +82,11 @@ def questionnaire_enter(
             messages.success(
                 request, f"{instrument.name} recorded: {response.total} ({response.band})."
             )
+            back = request.GET.get("next", "")
+            if back.startswith("/staff/") and url_has_allowed_host_and_scheme(
+                back, allowed_hosts={request.get_host()}
+            ):
+                return redirect(back)  # e.g. back to the session's checklist at the chair
             return redirect("patients:detail", patient_id=patient.pk)
     return render(
         request,

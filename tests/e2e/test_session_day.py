@@ -29,13 +29,15 @@ from tests.e2e.helpers import sign_in_staff
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def _vitals(page: Any, systolic: int, diastolic: int, heart_rate: int, spo2: int, **extra: Any) -> None:
+def _vitals(
+    page: Any, systolic: int, diastolic: int, heart_rate: int, spo2: int, **extra: Any
+) -> None:
     form = page.locator("#vitals-form")
     form.get_by_label("Systolic").fill(str(systolic))
     form.get_by_label("Diastolic").fill(str(diastolic))
-    form.get_by_label("Heart rate").fill(str(heart_rate))
+    form.locator("#id_vitals-heart_rate_bpm").fill(str(heart_rate))
     form.get_by_label("SpO2 %").fill(str(spo2))
-    form.get_by_label("Resp. rate").fill(str(extra.get("rate", 14)))
+    form.locator("#id_vitals-respiratory_rate_per_min").fill(str(extra.get("rate", 14)))
     if "moaa_s" in extra:
         form.get_by_label("MOAA/S").select_option(str(extra["moaa_s"]))
     with page.expect_navigation():
@@ -86,7 +88,7 @@ def test_a_whole_infusion_at_the_chair(page: Any, browser: Any, live_server: Any
         form = page.locator("#vitals-form")
         form.get_by_label("Systolic").fill("400")
         form.get_by_label("Diastolic").fill("80")
-        form.get_by_label("Heart rate").fill("72")
+        form.locator("#id_vitals-heart_rate_bpm").fill("72")
         form.get_by_label("SpO2 %").fill("98")
         form.get_by_role("button", name="Save reading").click()
         page.get_by_text("not a possible reading").first.wait_for()
@@ -168,8 +170,8 @@ def test_a_whole_infusion_at_the_chair(page: Any, browser: Any, live_server: Any
             page.reload()
             _vitals(page, 126, 80, 74, 98, moaa_s=5)
         page.locator("#modified_aldrete summary").click()
-        for item in range(1, 6):
-            page.locator(f"label[for='id_modified_aldrete-aldrete.{item}_0']").click()
+        for number in range(1, 6):
+            page.locator(f"label[for='id_modified_aldrete-aldrete.{number}_0']").click()
         page.get_by_role("button", name="Record Aldrete").click()
         page.get_by_text("Ready for discharge to the escort.").wait_for()
         page.get_by_label("Instructions given and understood").check()
@@ -191,3 +193,31 @@ def test_a_whole_infusion_at_the_chair(page: Any, browser: Any, live_server: Any
     assert session.note.physician_signed_at is not None
     assert session.alarms.filter(acknowledged_at__isnull=False).exists()
     assert not page.outside_requests
+
+
+def test_a_reading_typed_while_offline_is_kept_and_stored_once(page: Any) -> None:
+    from ketaclinic.charting.services import pump_event_record
+    from ketaclinic.charting.tests.support import prepared_and_verified, ready_session
+
+    personas = make_personas()
+    appointment = booked_infusion(personas)
+    with time_machine.travel(appointment.starts_at - datetime.timedelta(minutes=10)):
+        session = ready_session(personas, appointment)
+        prepared_and_verified(personas, session)
+        pump_event_record(acting_user=personas.nina, session=session, kind="start")
+        sign_in_staff(page, personas.nina.email)
+        page.goto(f"/staff/sessions/{session.pk}/")
+        form = page.locator("#vitals-form")
+        form.get_by_label("Systolic").fill("131")
+        form.get_by_label("Diastolic").fill("82")
+        form.locator("#id_vitals-heart_rate_bpm").fill("77")
+        form.get_by_label("SpO2 %").fill("98")
+        page.context.set_offline(True)
+        form.get_by_role("button", name="Save reading").click()
+        page.get_by_text("Not sent: no connection").wait_for()
+        assert form.get_by_label("Systolic").input_value() == "131"  # nothing typed is lost
+        assert session.readings.filter(systolic_mmhg=131).count() == 0
+        with page.expect_navigation(timeout=20_000):
+            page.context.set_offline(False)  # the form sends itself again, with the same key
+        assert session.readings.filter(systolic_mmhg=131).count() == 1
+        page.locator(".timeline").get_by_text("BP 131/82").wait_for()

@@ -11,6 +11,7 @@ from ketaclinic.charting.selectors import (
     chart_data_for_session,
     checklist_for_session,
     day_board,
+    notes_to_sign,
     session_note_text,
 )
 from ketaclinic.charting.services import (
@@ -119,10 +120,13 @@ def test_a_whole_infusion_from_check_in_to_the_signed_note(personas: Personas) -
         )
         appointment.refresh_from_db()
         assert appointment.status == AppointmentStatus.COMPLETED
+        assert notes_to_sign(clinic=personas.clinic)["unsigned"] == [session]
         note = session_note_sign(acting_user=nina, session=session)
+        assert notes_to_sign(clinic=personas.clinic)["awaiting_cosignature"] == [session]
         assert "35.00 mg" in note.body
         assert "Sam Driver" in note.body
         session_note_sign(acting_user=bob, session=session)
+        assert notes_to_sign(clinic=personas.clinic) == {"unsigned": [], "awaiting_cosignature": []}
         assert "Ondansetron" in session_note_text(session=session)
 
 

@@ -230,3 +230,98 @@ def test_the_auditor_cannot_open_a_session(personas: Personas) -> None:
         assert _client(personas.charlie).get(
             reverse("charting:session", args=[session.pk])
         ).status_code in (403, 404)
+
+
+def test_the_board_takes_the_same_queries_for_one_chair_and_twelve(personas: Personas) -> None:
+    """Twelve chairs in use (rows made directly: booking would refuse one patient twelve
+    times) cost the board no more queries than one."""
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ketaclinic.charting.models import SessionAlarm
+    from ketaclinic.charting.tests.support import ready_session
+    from ketaclinic.scheduling.models import Appointment
+    from ketaclinic.testing.factories import ChairFactory
+
+    appointment = booked_infusion(personas)
+    with at_appointment(appointment):
+        session = ready_session(personas, appointment)
+        desk = _client(personas.fran)
+        url = reverse("charting:board_body")
+        desk.get(url)
+        with CaptureQueriesContext(connection) as one:
+            assert desk.get(url).status_code == 200
+        reading = session.readings.get()
+        for number in range(11):
+            chair = ChairFactory(room__clinic=personas.clinic)
+            other = Appointment.objects.create(
+                clinic=personas.clinic,
+                patient=appointment.patient,
+                kind=appointment.kind,
+                starts_at=appointment.starts_at + datetime.timedelta(minutes=number),
+                ends_at=appointment.ends_at,
+                chair=chair,
+                course=appointment.course,
+                booked_by=personas.fran,
+            )
+            copy = TreatmentSession.objects.get(pk=session.pk)
+            copy.pk = None
+            copy.appointment = other
+            copy.save()
+            reading.pk = None
+            reading.session = copy
+            reading.idempotency_key = ""
+            reading.save()
+            SessionAlarm.objects.create(
+                clinic=personas.clinic,
+                session=copy,
+                reading=reading,
+                level=1,
+                parameter="spo2",
+                message="SpO2 93% is below 94%.",
+                suggested_action="Check the probe.",
+                raised_at=reading.measured_at,
+                acknowledge_by=reading.measured_at + datetime.timedelta(minutes=5),
+            )
+        with CaptureQueriesContext(connection) as twelve:
+            response = desk.get(url)
+        assert response.content.decode().count("Open session") == 12
+    assert len(twelve) == len(one)
+
+
+def test_the_rems_form_is_filled_in_recovery_and_downloads_as_a_pdf(personas: Personas) -> None:
+    """Esketamine: the REMS card appears once the devices are given; the PDF has the fields."""
+    from ketaclinic.charting.models import RemsMonitoringForm
+    from ketaclinic.charting.tests.test_esketamine import (
+        _both_devices,
+        _verified,
+        booked_esketamine,
+    )
+
+    appointment = booked_esketamine(personas)
+    with at_appointment(appointment) as clock:
+        session = _verified(personas, appointment)
+        _both_devices(personas, session, clock)
+        nurse = _client(personas.nina)
+        page = nurse.get(reverse("charting:session", args=[session.pk]))
+        assert b"REMS Patient Monitoring Form" in page.content
+        saved = _post(
+            nurse,
+            session,
+            {
+                "step": "rems",
+                "rems-takes_benzodiazepines": "on",
+                "rems-ready_to_leave_minutes": "95",
+            },
+        )
+        assert saved.status_code == 302
+        form = RemsMonitoringForm.objects.get(session=session)
+        assert form.takes_benzodiazepines
+        assert form.ready_to_leave_minutes == 95
+        pdf = nurse.get(reverse("charting:rems_pdf", args=[session.pk]))
+        assert pdf["Content-Type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF")
+        tracker = nurse.get(reverse("charting:rems_tracker"))
+        assert session.patient.display_name.encode() in tracker.content

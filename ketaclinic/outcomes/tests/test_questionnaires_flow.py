@@ -283,3 +283,15 @@ def test_the_link_page_for_staff_shows_the_link_once(client_for: Any, personas: 
         "/q/"
         not in client.get(reverse("outcomes:link_create", args=[personas.pat.pk])).content.decode()
     )
+
+
+def test_entered_at_the_chair_it_returns_to_the_session_and_never_off_site(
+    client_for: Any, personas: Personas
+) -> None:
+    client = client_for(personas.nina)
+    form = {"context": "pre_session"} | {f"phq9.{n}": "0" for n in range(1, 10)}
+    url = reverse("outcomes:enter", args=[personas.pat.pk, "phq9"])
+    back = client.post(f"{url}?next=/staff/sessions/7/%23checklist", form)
+    assert back["Location"] == "/staff/sessions/7/#checklist"
+    away = client.post(f"{url}?next=https://evil.example/staff/", form)
+    assert away["Location"] == reverse("patients:detail", args=[personas.pat.pk])
