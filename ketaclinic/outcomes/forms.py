@@ -68,3 +68,11 @@ class TaskCompleteForm(StyledForm):
     note = forms.CharField(
         label="What was done", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class TaskAcknowledgeForm(StyledForm):
+    note = forms.CharField(
+        label="I have it — what I am doing",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -3,6 +3,8 @@ the urgent tasks a positive suicide-risk answer raises."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -110,6 +112,31 @@ class ClinicalTask(ClinicScopedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     completion_note = models.TextField(blank=True)
+    # Suicide-safety workflow (CLINICAL.md §9.3; timings medicine/safety.py). A task with a
+    # deadline is acknowledged ("I have it") by a physician before it, or escalated once.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The patient's physician; empty = any physician at the clinic.",
+    )
+    acknowledge_by = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledgement_note = models.TextField(blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The medical director it went to when the deadline passed unacknowledged.",
+    )
 
     class Meta:
         ordering = ["completed_at", "-priority", "created_at"]
@@ -117,8 +144,36 @@ class ClinicalTask(ClinicScopedModel):
             models.CheckConstraint(
                 condition=Q(completed_at__isnull=True) | Q(completed_by__isnull=False),
                 name="task_completed_by_someone",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_by__isnull=False),
+                name="task_acknowledged_by_someone",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["clinic", "priority"],
+                condition=Q(completed_at__isnull=True),
+                name="task_open_by_clinic",
             )
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_at is None
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+    def is_overdue(self, now: datetime.datetime) -> bool:
+        """Open, unacknowledged, and past its acknowledgement deadline."""
+        return (
+            self.completed_at is None
+            and self.acknowledged_at is None
+            and self.acknowledge_by is not None
+            and self.acknowledge_by <= now
+        )

@@ -1,15 +1,18 @@
-"""Reads of a patient's questionnaires and open tasks (the caller has passed the access door)."""
+"""Reads of a patient's questionnaires and open tasks, and the clinic's urgent tasks (the caller
+has passed the access door)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 
+from ketaclinic.accounts.models import User
+from ketaclinic.clinics.models import Clinic
 from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.intake.models import INDICATION_CHOICES
 from ketaclinic.medicine.questionnaires import Instrument, instrument_get
-from ketaclinic.outcomes.models import ClinicalTask, QuestionnaireResponse
+from ketaclinic.outcomes.models import ClinicalTask, QuestionnaireResponse, TaskPriority
 from ketaclinic.patients.models import Patient
 
 
@@ -26,6 +29,24 @@ def questionnaire_response_list_for_patient(
 def open_task_list_for_patient(*, patient: Patient) -> QuerySet[ClinicalTask]:
     return ClinicalTask.objects.filter(patient=patient, completed_at__isnull=True).order_by(
         "created_at"
+    )
+
+
+def urgent_task_list(*, clinic: Clinic, user: User, mine: bool) -> list[ClinicalTask]:
+    """Open urgent tasks at the clinic in one query, soonest deadline first (tasks without a
+    deadline, e.g. an escalated alarm, by age). Mine: assigned to me, escalated to me, or to no
+    one in particular (any physician)."""
+    tasks = ClinicalTask.objects.filter(
+        clinic=clinic, priority=TaskPriority.URGENT, completed_at__isnull=True
+    )
+    if mine:
+        tasks = tasks.filter(
+            Q(assigned_to=user) | Q(escalated_to=user) | Q(assigned_to__isnull=True)
+        )
+    return list(
+        tasks.select_related(
+            "patient", "assigned_to", "acknowledged_by", "escalated_to", "source_response"
+        ).order_by(F("acknowledge_by").asc(nulls_last=True), "created_at")
     )
 
 

@@ -8,17 +8,21 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
-from ketaclinic.accounts.models import User
+from ketaclinic.accounts.models import StaffMembership, User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action, Role
 from ketaclinic.audit.models import AuditAction, AuditOutcome
 from ketaclinic.audit.services import audit_record
+from ketaclinic.clinics.models import Clinic, OpeningHours
+from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.core.errors import Conflict, InvalidInput, NotFound
 from ketaclinic.medicine.errors import ClinicalRuleError
 from ketaclinic.medicine.questionnaires import instrument_get
+from ketaclinic.medicine.safety import OpeningPeriod, acknowledge_deadline
 from ketaclinic.outcomes.models import (
     ClinicalTask,
     QuestionnaireLink,
@@ -30,6 +34,9 @@ from ketaclinic.outcomes.models import (
 from ketaclinic.patients.models import Patient
 
 SUICIDE_RISK_FLAG = "suicide_risk"
+ESCALATE_JOB = "outcomes.escalate_safety_task"
+NOTIFY_JOB = "outcomes.notify_safety_task"
+URGENT_TASK_EMAIL = "You have an urgent task in ketaclinic"
 LINK_NOT_VALID = (
     "This link is not valid: it may have been used already or have expired. "
     "Please contact the clinic."
@@ -83,28 +90,218 @@ def _record(
         detail={"instrument": instrument_code, "total": total, "flags": flags},
     )
     if SUICIDE_RISK_FLAG in flags:
-        task = ClinicalTask.objects.create(
-            clinic=patient.clinic,
-            patient=patient,
-            priority=TaskPriority.URGENT,
-            for_role=Role.PHYSICIAN,
-            title=f"Suicide-risk answer on {instrument_get(instrument_code).name}: review now",
-            detail=(
-                f"{patient.display_name} ({patient.medical_record_number}) gave a positive "
-                f"suicide-risk answer ({instrument_code}, total {total}). Contact the patient and "
-                "follow the clinic's safety protocol."
-            ),
-            source_response=response,
-        )
-        audit_record(
-            actor=entered_by,
-            action=AuditAction.TASK_CREATED,
-            clinic=patient.clinic,
-            patient_id=patient.pk,
-            subject=task,
-            detail={"priority": TaskPriority.URGENT, "reason": SUICIDE_RISK_FLAG},
-        )
+        _safety_task_raise(patient=patient, response=response, entered_by=entered_by)
     return response
+
+
+# --- the suicide-safety workflow (CLINICAL.md §9.3; deadlines medicine/safety.py) --------------
+
+_PHYSICIAN_ROLES = (Role.PHYSICIAN, Role.MEDICAL_DIRECTOR)
+
+
+def _physicians_at(clinic: Clinic, *, roles: tuple[str, ...] = _PHYSICIAN_ROLES) -> list[User]:
+    memberships = StaffMembership.objects.filter(
+        clinic=clinic, role__in=roles, is_active=True, user__is_active=True
+    ).select_related("user")
+    return [membership.user for membership in memberships.order_by("user__full_name", "user_id")]
+
+
+def patient_physician_get(*, patient: Patient) -> User | None:
+    """The patient's physician: who signed the open course, else the latest eligibility decision,
+    while they still work at the clinic as a physician; None = any physician there."""
+    from ketaclinic.courses.models import OPEN_STATUSES, TreatmentCourse
+    from ketaclinic.intake.models import EligibilityDecision
+
+    signers = [
+        TreatmentCourse.objects.filter(patient=patient, status__in=OPEN_STATUSES)
+        .order_by("-signed_at")
+        .values_list("signed_by_id", flat=True)
+        .first(),
+        EligibilityDecision.objects.filter(patient=patient)
+        .order_by("-signed_at")
+        .values_list("signed_by_id", flat=True)
+        .first(),
+    ]
+    physicians = {user.pk: user for user in _physicians_at(patient.clinic)}
+    for user_id in signers:
+        if user_id in physicians:
+            return physicians[user_id]
+    return None
+
+
+def _opening_hours(clinic: Clinic) -> list[OpeningPeriod]:
+    return [
+        (period.weekday, period.opens_at, period.closes_at)
+        for period in OpeningHours.objects.filter(clinic=clinic)
+    ]
+
+
+def _safety_task_raise(
+    *, patient: Patient, response: QuestionnaireResponse, entered_by: User | None
+) -> ClinicalTask:
+    clinic = patient.clinic
+    rules = clinic_rules_get(clinic=clinic).safety
+    raised_at = timezone.now()
+    deadline = acknowledge_deadline(
+        raised_at=raised_at.astimezone(clinic.zone),
+        opening_hours=_opening_hours(clinic),
+        rules=rules,
+    )
+    assignee = patient_physician_get(patient=patient)
+    task = ClinicalTask.objects.create(
+        clinic=clinic,
+        patient=patient,
+        priority=TaskPriority.URGENT,
+        for_role=Role.PHYSICIAN,
+        title=f"Suicide-risk answer on {instrument_get(response.instrument).name}: review now",
+        detail=(
+            f"{patient.display_name} ({patient.medical_record_number}) gave a positive "
+            f"suicide-risk answer ({response.instrument}, total {response.total}). Contact the "
+            "patient and follow the clinic's safety protocol."
+        ),
+        source_response=response,
+        assigned_to=assignee,
+        acknowledge_by=deadline,
+    )
+    audit_record(
+        actor=entered_by,
+        action=AuditAction.TASK_CREATED,
+        clinic=clinic,
+        patient_id=patient.pk,
+        subject=task,
+        actor_label="" if entered_by else "patient (questionnaire)",
+        detail={
+            "priority": TaskPriority.URGENT,
+            "reason": SUICIDE_RISK_FLAG,
+            "response": response.pk,
+            "source": response.source,
+            "assigned_to": assignee.pk if assignee else None,
+            "acknowledge_by": deadline.isoformat(),
+        },
+    )
+    task_id = task.pk
+    transaction.on_commit(lambda: _schedule_safety_jobs(task_id, deadline))
+    return task
+
+
+def _schedule_safety_jobs(task_id: int, deadline: datetime.datetime) -> None:
+    from ketaclinic.jobs.services import enqueue
+
+    enqueue(
+        NOTIFY_JOB, {"task_id": task_id, "stage": "raised"}, key=f"{NOTIFY_JOB}:{task_id}:raised"
+    )
+    enqueue(ESCALATE_JOB, {"task_id": task_id}, run_at=deadline, key=f"{ESCALATE_JOB}:{task_id}")
+
+
+@transaction.atomic
+def clinical_task_acknowledge(*, acting_user: User, task: ClinicalTask, note: str) -> ClinicalTask:
+    """A physician says "I have it" (with a note); this stops the escalation clock. Completing
+    the task is separate (`clinical_task_complete`)."""
+    require_permission(user=acting_user, action=Action.SAFETY_TASK_RESOLVE, clinic=task.clinic)
+    note = note.strip()
+    if not note:
+        raise InvalidInput(
+            "Say what you are doing (e.g. 'calling the patient now').",
+            fields={"note": ["Required."]},
+        )
+    locked = ClinicalTask.objects.select_for_update().get(pk=task.pk)
+    if locked.completed_at is not None:
+        raise Conflict("This task was already completed.")
+    if locked.acknowledged_at is not None:
+        raise Conflict("This task was already acknowledged.")
+    now = timezone.now()
+    locked.acknowledged_at = now
+    locked.acknowledged_by = acting_user
+    locked.acknowledgement_note = note[:2000]
+    locked.save(
+        update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement_note", "updated_at"]
+    )
+    audit_record(
+        actor=acting_user,
+        action=AuditAction.TASK_ACKNOWLEDGED,
+        clinic=locked.clinic,
+        patient_id=locked.patient_id,
+        subject=locked,
+        detail={
+            "late": bool(locked.acknowledge_by and now > locked.acknowledge_by),
+            "after_escalation": locked.escalated_at is not None,
+            "minutes_after_raised": int((now - locked.created_at).total_seconds() // 60),
+        },
+    )
+    return locked
+
+
+@transaction.atomic
+def clinical_task_escalate_if_missed(*, task_id: int, now: datetime.datetime | None = None) -> bool:
+    """Run by the job at the deadline (idempotent): an urgent task still unacknowledged and open
+    goes to the medical director, once. Returns whether it was escalated now."""
+    now = now or timezone.now()
+    task = (
+        ClinicalTask.objects.select_for_update().select_related("clinic").filter(pk=task_id).first()
+    )
+    if (
+        task is None
+        or task.acknowledge_by is None
+        or task.acknowledge_by > now
+        or task.acknowledged_at is not None
+        or task.completed_at is not None
+        or task.escalated_at is not None
+    ):
+        return False
+    directors = _physicians_at(task.clinic, roles=(Role.MEDICAL_DIRECTOR,))
+    task.escalated_at = now
+    task.escalated_to = directors[0] if directors else None
+    task.save(update_fields=["escalated_at", "escalated_to", "updated_at"])
+    audit_record(
+        actor=None,
+        action=AuditAction.TASK_ESCALATED,
+        clinic=task.clinic,
+        patient_id=task.patient_id,
+        subject=task,
+        actor_label="safety escalation job",
+        detail={
+            "escalated_to": task.escalated_to_id,
+            "assigned_to": task.assigned_to_id,
+            "acknowledge_by": task.acknowledge_by.isoformat(),
+        },
+    )
+    transaction.on_commit(
+        lambda: _enqueue_notify(task_id, "escalated"),
+    )
+    return True
+
+
+def _enqueue_notify(task_id: int, stage: str) -> None:
+    from ketaclinic.jobs.services import enqueue
+
+    enqueue(NOTIFY_JOB, {"task_id": task_id, "stage": stage}, key=f"{NOTIFY_JOB}:{task_id}:{stage}")
+
+
+def safety_task_notify(*, task_id: int, stage: str) -> int:
+    """Email who must act: "You have an urgent task in ketaclinic" and nothing else (no personal
+    health information in email). Raised: the assignee (else every physician at the clinic);
+    escalated: the medical director (else every physician). Returns how many were emailed."""
+    task = ClinicalTask.objects.select_related("clinic", "assigned_to", "escalated_to").get(
+        pk=task_id
+    )
+    if task.completed_at is not None or (stage == "raised" and task.acknowledged_at is not None):
+        return 0
+    chosen = task.escalated_to if stage == "escalated" else task.assigned_to
+    recipients = [chosen] if chosen is not None else _physicians_at(task.clinic)
+    addresses = [user.email for user in recipients if user.email]
+    for address in addresses:
+        EmailMessage(subject=URGENT_TASK_EMAIL, body=f"{URGENT_TASK_EMAIL}.", to=[address]).send()
+    with transaction.atomic():
+        audit_record(
+            actor=None,
+            action=AuditAction.TASK_NOTIFIED,
+            clinic=task.clinic,
+            patient_id=task.patient_id,
+            subject=task,
+            actor_label="safety notification job",
+            detail={"stage": stage, "recipients": [user.pk for user in recipients]},
+        )
+    return len(addresses)
 
 
 @transaction.atomic
@@ -252,12 +449,17 @@ def clinical_task_complete(*, acting_user: User, task: ClinicalTask, note: str) 
     locked.completed_at = timezone.now()
     locked.completed_by = acting_user
     locked.completion_note = note
-    locked.save(update_fields=["completed_at", "completed_by", "completion_note", "updated_at"])
+    fields = ["completed_at", "completed_by", "completion_note", "updated_at"]
+    if locked.acknowledged_at is None:  # completing it is also having it in hand
+        locked.acknowledged_at, locked.acknowledged_by = locked.completed_at, acting_user
+        fields += ["acknowledged_at", "acknowledged_by"]
+    locked.save(update_fields=fields)
     audit_record(
         actor=acting_user,
         action=AuditAction.TASK_COMPLETED,
         clinic=locked.clinic,
         patient_id=locked.patient_id,
         subject=locked,
+        detail={"escalated": locked.escalated_at is not None},
     )
     return locked

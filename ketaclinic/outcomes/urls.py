@@ -10,5 +10,7 @@ urlpatterns = [
         name="enter",
     ),
     path("patients/<int:patient_id>/link/", views.questionnaire_link_create, name="link_create"),
+    path("tasks/", views.task_list, name="task_list"),
+    path("tasks/<int:task_id>/acknowledge/", views.task_acknowledge, name="task_acknowledge"),
     path("tasks/<int:task_id>/complete/", views.task_complete, name="task_complete"),
 ]

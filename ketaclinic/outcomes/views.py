@@ -8,11 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.core.errors import DomainError, NotFound
 from ketaclinic.core.forms import StyledForm
@@ -22,13 +24,19 @@ from ketaclinic.medicine.questionnaires import INSTRUMENTS, instrument_get
 from ketaclinic.outcomes.forms import (
     LinkIssueForm,
     QuestionnaireEntryForm,
+    TaskAcknowledgeForm,
     TaskCompleteForm,
     instrument_fields,
 )
 from ketaclinic.outcomes.models import ClinicalTask, ResponseContext
-from ketaclinic.outcomes.selectors import instrument_is_sendable, screening_status_for_patient
+from ketaclinic.outcomes.selectors import (
+    instrument_is_sendable,
+    screening_status_for_patient,
+    urgent_task_list,
+)
 from ketaclinic.outcomes.services import (
     SUICIDE_RISK_FLAG,
+    clinical_task_acknowledge,
     clinical_task_complete,
     questionnaire_link_get,
     questionnaire_link_issue,
@@ -142,12 +150,70 @@ def questionnaire_link_create(request: HttpRequest, patient_id: int) -> HttpResp
 
 
 @login_required
-def task_complete(request: HttpRequest, task_id: int) -> HttpResponse:
+def task_list(request: HttpRequest) -> HttpResponse:
+    """The clinic's open urgent tasks: mine (or all), overdue highlighted, acknowledge and
+    complete in place. Clinical roles see it; only physicians act (the services decide)."""
     clinic = acting_clinic(request)
     user = acting_user(request)
-    task = get_object_or_404(
-        ClinicalTask.objects.select_related("patient"), pk=task_id, clinic=clinic
+    require_permission(user=user, action=Action.PATIENT_CHART_VIEW, clinic=clinic)
+    mine = request.GET.get("scope", "mine") != "all"
+    now = timezone.now()
+    rows = [
+        (task, task.is_overdue(now))
+        for task in urgent_task_list(clinic=clinic, user=user, mine=mine)
+    ]
+    return render(
+        request,
+        "outcomes/task_list.html",
+        {
+            "rows": rows,
+            "mine": mine,
+            "can_act": has_permission(user=user, action=Action.SAFETY_TASK_RESOLVE, clinic=clinic),
+            "acknowledge_form": TaskAcknowledgeForm(),
+            "complete_form": TaskCompleteForm(),
+            "nav": "tasks",
+        },
     )
+
+
+def _back_to(request: HttpRequest, task: ClinicalTask) -> HttpResponse:
+    if request.POST.get("back") == "tasks":
+        return redirect("outcomes:task_list")
+    return redirect("patients:detail", patient_id=task.patient_id)
+
+
+def _task(request: HttpRequest, task_id: int) -> ClinicalTask:
+    return get_object_or_404(
+        ClinicalTask.objects.select_related("patient"), pk=task_id, clinic=acting_clinic(request)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_acknowledge(request: HttpRequest, task_id: int) -> HttpResponse:
+    user = acting_user(request)
+    task = _task(request, task_id)
+    form = TaskAcknowledgeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            clinical_task_acknowledge(acting_user=user, task=task, note=form.cleaned_data["note"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Acknowledged: the task is yours. Complete it when done.")
+            return _back_to(request, task)
+    return render(
+        request,
+        "outcomes/task_complete.html",
+        {"form": form, "task": task, "nav": "tasks", "acknowledging": True},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_complete(request: HttpRequest, task_id: int) -> HttpResponse:
+    user = acting_user(request)
+    task = _task(request, task_id)
     form = TaskCompleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -156,7 +222,7 @@ def task_complete(request: HttpRequest, task_id: int) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             messages.success(request, "Task completed.")
-            return redirect("patients:detail", patient_id=task.patient_id)
+            return _back_to(request, task)
     return render(
         request, "outcomes/task_complete.html", {"form": form, "task": task, "nav": "patients"}
     )

@@ -167,7 +167,7 @@ def test_a_risk_answer_by_link_shows_crisis_resources(personas: Personas) -> Non
         reverse("questionnaire_link", args=[token]), page_answers({"phq9": PHQ9_RISK})
     )
     html = done.content.decode()
-    assert "Please reach out for support now" in html
+    assert 'id="crisis-resources-heading"' in html
     assert "988" in html
     assert ClinicalTask.objects.filter(patient=personas.pat, priority="urgent").exists()
 
