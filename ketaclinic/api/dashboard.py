@@ -1,0 +1,155 @@
+"""REST endpoint for the clinic dashboard's figures (issue 8), at the acting clinic.
+
+Same figures, definitions and permission (REPORTS_VIEW) as the staff page `/staff/dashboard/`
+(analytics/selectors.py); every rate comes with its numerator and denominator.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ketaclinic.accounts.permissions import require_permission
+from ketaclinic.accounts.roles import Action
+from ketaclinic.analytics.forms import DEFAULT_DAYS, MAX_DAYS
+from ketaclinic.analytics.selectors import (
+    DashboardFigures,
+    DashboardFilters,
+    Rate,
+    dashboard_figures,
+)
+from ketaclinic.api.endpoints import ERRORS, StaffEndpoint, _user
+from ketaclinic.api.permissions import api_clinic
+from ketaclinic.core.errors import InvalidInput
+
+
+class RateSerializer(serializers.Serializer):
+    numerator = serializers.IntegerField(min_value=0)
+    denominator = serializers.IntegerField(min_value=0)
+    value = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=1,
+        allow_null=True,
+        help_text="numerator / denominator × 100, one decimal; null when the denominator is 0.",
+    )
+
+
+class StageSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    name = serializers.CharField(source="label")
+    patients = serializers.IntegerField(min_value=0)
+
+
+class OutcomeGroupSerializer(serializers.Serializer):
+    indication = serializers.CharField(help_text="Empty in the overall row.")
+    protocol_key = serializers.CharField(help_text="Empty in the overall row.")
+    courses = serializers.IntegerField(min_value=0, help_text="Cohort courses in the group.")
+    responded = RateSerializer(help_text="PHQ-9 response or remission, of courses measured.")
+    remitted = RateSerializer(help_text="PHQ-9 remission, of courses measured.")
+
+
+class DashboardSerializer(serializers.Serializer):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField(help_text="Inclusive, in the clinic's calendar.")
+    active_by_stage = StageSerializer(many=True, help_text="Patients with an open course, today.")
+    cohort_courses = serializers.IntegerField(
+        min_value=0, help_text="Courses whose first infusion fell in the period."
+    )
+    induction_completion = RateSerializer()
+    outcomes = OutcomeGroupSerializer(many=True)
+    outcomes_overall = OutcomeGroupSerializer()
+    median_infusions_to_response = serializers.DecimalField(
+        max_digits=5, decimal_places=1, allow_null=True
+    )
+    responders_with_infusion_count = serializers.IntegerField(min_value=0)
+    infusions_given = serializers.IntegerField(min_value=0)
+    side_effects = RateSerializer(help_text="Per 100 infusions given.")
+    alarms = RateSerializer(help_text="Per 100 infusions given.")
+    no_shows = RateSerializer(help_text="Percent of attended or missed appointments.")
+    chair_utilisation = RateSerializer(
+        help_text="Booked chair minutes over open chair minutes, percent."
+    )
+
+
+class DashboardQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+
+def _rate(rate: Rate) -> dict[str, Any]:
+    return {"numerator": rate.numerator, "denominator": rate.denominator, "value": rate.value}
+
+
+def _payload(figures: DashboardFigures) -> dict[str, Any]:
+    def group(value: Any) -> dict[str, Any]:
+        return {
+            "indication": value.indication,
+            "protocol_key": value.protocol_key,
+            "courses": value.courses,
+            "responded": _rate(value.responded),
+            "remitted": _rate(value.remitted),
+        }
+
+    return {
+        "date_from": figures.filters.first_day,
+        "date_to": figures.filters.last_day,
+        "active_by_stage": [vars(stage) for stage in figures.active_by_stage],
+        "cohort_courses": figures.cohort_courses,
+        "induction_completion": _rate(figures.induction_completion),
+        "outcomes": [group(value) for value in figures.outcomes],
+        "outcomes_overall": group(figures.outcomes_overall),
+        "median_infusions_to_response": figures.median_infusions_to_response,
+        "responders_with_infusion_count": figures.responders_with_infusion_count,
+        "infusions_given": figures.infusions_given,
+        "side_effects": _rate(figures.side_effects),
+        "alarms": _rate(figures.alarms),
+        "no_shows": _rate(figures.no_shows),
+        "chair_utilisation": _rate(figures.chair_utilisation),
+    }
+
+
+class DashboardView(StaffEndpoint):
+    @extend_schema(
+        operation_id="dashboard_figures",
+        summary="The clinic dashboard's figures for a period",
+        description=(
+            "Active patients by course stage, induction completion, PHQ-9 response and remission "
+            "by indication and protocol (with counts), median infusions to response, side "
+            "effects and alarms per 100 infusions, no-show rate and chair utilisation, at the "
+            "acting clinic. Needs the reports permission (physicians, medical directors, clinic "
+            f"admins, auditors). The period defaults to the last {DEFAULT_DAYS} days."
+        ),
+        parameters=[
+            OpenApiParameter("date_from", datetime.date, required=False),
+            OpenApiParameter("date_to", datetime.date, required=False),
+        ],
+        responses={200: DashboardSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        user = _user(request)
+        clinic = api_clinic(request)
+        require_permission(user=user, action=Action.REPORTS_VIEW, clinic=clinic)
+        query = DashboardQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        last = query.validated_data.get("date_to") or clinic.local_today()
+        first = query.validated_data.get("date_from") or last - datetime.timedelta(
+            days=DEFAULT_DAYS - 1
+        )
+        if first > last:
+            raise InvalidInput(
+                "The end is before the start.", fields={"date_to": ["Before date_from."]}
+            )
+        if (last - first).days > MAX_DAYS:
+            raise InvalidInput(
+                "Choose a period of five years or less.",
+                fields={"date_from": ["More than five years before date_to."]},
+            )
+        figures = dashboard_figures(
+            filters=DashboardFilters(clinic=clinic, first_day=first, last_day=last)
+        )
+        return Response(DashboardSerializer(_payload(figures)).data)
