@@ -96,6 +96,10 @@ INSTALLED_APPS = [
     "ketaclinic.jobs",
     "ketaclinic.reminders",
     "ketaclinic.charting",
+    "ketaclinic.measures",
+    "ketaclinic.care",
+    "ketaclinic.analytics",
+    "ketaclinic.messaging",
     "ketaclinic.website",
     "ketaclinic.portal",
     "ketaclinic.api",
@@ -219,7 +223,14 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
-ACCOUNT_ADAPTER = "ketaclinic.accounts.adapters.ClinicAccountAdapter"
+ACCOUNT_ADAPTER = "ketaclinic.portal.signin.SignInAdapter"
+# Patients confirm a password sign-in with their authenticator app if they set one up, otherwise
+# with a one-time code sent by email: 6 digits, single use, valid 5 minutes, 3 tries (the adapter
+# asks for it from patients only; staff always use their app).
+ACCOUNT_LOGIN_BY_CODE_REQUIRED = {"password"}
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 300
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True

@@ -8,4 +8,6 @@ urlpatterns = [
     path("intake/", views.portal_intake, name="intake"),
     path("consent/<str:treatment>/", views.portal_consent_sign, name="consent_sign"),
     path("consents/<int:signature_id>.pdf", views.portal_consent_pdf, name="consent_pdf"),
+    path("questionnaires/<int:due_id>/", views.portal_questionnaire, name="questionnaire"),
+    path("messages/", views.portal_messages, name="messages"),
 ]

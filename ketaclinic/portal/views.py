@@ -28,6 +28,7 @@ from ketaclinic.consent.services import (
     consent_treatments_open_to_patient,
 )
 from ketaclinic.core.errors import DomainError, NotFound
+from ketaclinic.core.forms import StyledForm, form_add_domain_error
 from ketaclinic.intake.forms import (
     PatientDiagnosisFormSet,
     PatientIntakeForm,
@@ -39,9 +40,22 @@ from ketaclinic.intake.forms import (
 from ketaclinic.intake.icd10 import CODES
 from ketaclinic.intake.selectors import intake_get_for_patient
 from ketaclinic.intake.services import INTAKE_SENT_TO_CLINIC, intake_save
+from ketaclinic.measures.selectors import due_measures_for_patient
+from ketaclinic.medicine.questionnaires import instrument_get
+from ketaclinic.medicine.questionnaires.base import Instrument
+from ketaclinic.messaging.forms import MessageForm
+from ketaclinic.messaging.selectors import thread_messages, unread_for_patient
+from ketaclinic.messaging.services import message_send_from_patient, messages_read_by_patient
+from ketaclinic.outcomes.forms import instrument_fields
+from ketaclinic.outcomes.services import SUICIDE_RISK_FLAG
 from ketaclinic.patients.access import patient_get_for_portal_user
 from ketaclinic.patients.models import JourneyStage, Patient
-from ketaclinic.portal.selectors import portal_steps_for_patient
+from ketaclinic.portal.selectors import (
+    portal_steps_for_patient,
+    score_history_for_patient,
+    upcoming_visits_for_patient,
+)
+from ketaclinic.portal.services import portal_due_get, portal_questionnaire_submit
 
 # The portal's own audit mark: a patient is not a staff role, so their events say "patient".
 PATIENT_ROLE = "patient"
@@ -115,6 +129,94 @@ def portal_home(request: HttpRequest, patient: Patient) -> HttpResponse:
             "clinic": patient.clinic,
             "next_step": NEXT_STEP_BY_STAGE[JourneyStage(patient.journey_stage)],
             "steps": portal_steps_for_patient(patient=patient),
+            "visits": upcoming_visits_for_patient(patient=patient),
+            "due_measures": due_measures_for_patient(patient=patient),
+            "histories": score_history_for_patient(patient=patient),
+            "unread_messages": unread_for_patient(patient=patient),
+        },
+    )
+
+
+class PortalQuestionnaireForm(StyledForm):
+    def __init__(self, *args: Any, instrument: Instrument, **kwargs: Any) -> None:
+        self.instrument = instrument
+        super().__init__(*args, **kwargs)
+        self.fields.update(instrument_fields(instrument))
+        self._apply_styles()
+
+    def answers(self) -> dict[str, int]:
+        return {code: self.cleaned_data[code] for code in self.instrument.item_codes}
+
+
+@portal_page
+def portal_questionnaire(request: HttpRequest, patient: Patient, due_id: int) -> HttpResponse:
+    """One of the patient's due questionnaires. The URL names only the measure's id; a
+    suicide-risk answer shows crisis resources at once (the clinic's urgent task is raised by
+    the outcomes rules)."""
+    due = portal_due_get(patient=patient, due_id=due_id)
+    instrument = instrument_get(due.instrument)
+    if instrument.is_wording_licensed and not all(item.text for item in instrument.items):
+        raise NotFound("This questionnaire is filled in with the clinic. Please ask at your visit.")
+    form = PortalQuestionnaireForm(request.POST or None, instrument=instrument)
+    if request.method == "POST" and form.is_valid():
+        try:
+            response = portal_questionnaire_submit(
+                patient_user=acting_user(request),
+                patient=patient,
+                due_id=due.pk,
+                answers=form.answers(),
+            )
+        except DomainError as error:
+            form_add_domain_error(form, error)
+        else:
+            at_risk = SUICIDE_RISK_FLAG in response.flags
+            return render(
+                request,
+                "portal/questionnaire_done.html",
+                {
+                    "patient": patient,
+                    "clinic": patient.clinic,
+                    "instrument": instrument,
+                    "at_risk": at_risk,
+                },
+            )
+    return render(
+        request,
+        "portal/questionnaire.html",
+        {
+            "patient": patient,
+            "clinic": patient.clinic,
+            "instrument": instrument,
+            "reason": due.reason_text,
+            "form": form,
+        },
+    )
+
+
+@portal_page
+def portal_messages(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """The patient's conversation with the clinic, and a box to write."""
+    form = MessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message_send_from_patient(
+                patient_user=acting_user(request), patient=patient, body=form.cleaned_data["body"]
+            )
+        except DomainError as error:
+            form_add_domain_error(form, error)
+        else:
+            messages.success(request, "Your message was sent. The clinic will reply here.")
+            return redirect("portal:messages")
+    if request.method == "GET":
+        messages_read_by_patient(patient_user=acting_user(request), patient=patient)
+    return render(
+        request,
+        "portal/messages.html",
+        {
+            "patient": patient,
+            "clinic": patient.clinic,
+            "thread": thread_messages(patient=patient),
+            "form": form,
         },
     )
 

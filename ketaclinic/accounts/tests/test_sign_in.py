@@ -89,11 +89,13 @@ def test_staff_without_an_authenticator_must_enrol_before_anything_else(
     ).exists()
 
 
-def test_patients_sign_in_with_a_password_alone(client: Client, personas: Personas) -> None:
+def test_a_password_alone_does_not_open_the_portal(client: Client, personas: Personas) -> None:
+    """Patients confirm with an emailed one-time code (or their authenticator app) after the
+    password (issue 8); the portal stays closed until then."""
     response = sign_in_with_password(client, personas.pat_user.email)
     assert response.status_code == 302
-    assert response["Location"] != reverse("mfa_authenticate")
-    assert client.get(reverse("portal:home")).status_code == 200
+    assert response["Location"] == reverse("account_confirm_login_code")
+    assert client.get(reverse("portal:home")).status_code == 302
 
 
 def test_wrong_password_and_unknown_account_get_the_same_answer(

@@ -17,8 +17,10 @@ pytestmark = pytest.mark.django_db
 # The home page of a patient with an intake, questionnaire links, a consent to sign and signed
 # consents: session, user and memberships (3), patient (1), intake (1), links (1), eligibility
 # decision (1), latest consent version (2: once more inside consent_current), current consent
-# (1), awaiting witness (1), signed consents (1), and the session's last-seen time (3).
-QUERIES = 15
+# (1), awaiting witness (1), signed consents (1), the session's last-seen time (3), upcoming
+# visits (1; their medications only when there is one), measures due (1), score history (1) and
+# unread messages (1).
+QUERIES = 19
 
 
 def test_a_patient_sees_their_own_record_and_next_step(client_for, personas: Personas) -> None:
