@@ -68,6 +68,7 @@ class Action(StrEnum):
     CHECKLIST_OVERRIDE = "checklist.override"
     SAFETY_TASK_RESOLVE = "safety_task.resolve"
     THERAPY_NOTE_RECORD = "therapy_note.record"
+    MEDICATION_CHANGE_RECORD = "medication_change.record"
     INVENTORY_VIEW = "inventory.view"
     INVENTORY_RECORD = "inventory.record"
     INVENTORY_WITNESS = "inventory.witness"
@@ -78,6 +79,7 @@ class Action(StrEnum):
     CLINIC_MANAGE = "clinic.manage"
     AUDIT_VIEW = "audit.view"
     AUDIT_EXPORT = "audit.export"
+    PATIENT_MESSAGE = "patient.message"
     API_TOKEN_MANAGE = "api_token.manage"  # noqa: S105  (an action name, not a secret)
 
 
@@ -170,6 +172,11 @@ PERMISSIONS: dict[Action, Rule] = {
             ),
         ),
     ),
+    Action.MEDICATION_CHANGE_RECORD: Rule(
+        "record a change to the patient's other medications",
+        _CLINICAL,
+        (_ADMINISTERING_LICENSE,),
+    ),
     Action.INVENTORY_VIEW: Rule(
         "see controlled-substance stock", _CLINICAL | {Role.CLINIC_ADMIN, Role.AUDITOR}
     ),
@@ -201,6 +208,10 @@ PERMISSIONS: dict[Action, Rule] = {
     Action.AUDIT_VIEW: Rule("read the audit trail", frozenset({Role.CLINIC_ADMIN, Role.AUDITOR})),
     Action.AUDIT_EXPORT: Rule(
         "export the audit trail", frozenset({Role.CLINIC_ADMIN, Role.AUDITOR})
+    ),
+    Action.PATIENT_MESSAGE: Rule(
+        "read and answer patients' portal messages",
+        _CLINICAL | {Role.FRONT_DESK, Role.CLINIC_ADMIN},
     ),
     Action.API_TOKEN_MANAGE: Rule("issue and revoke API tokens", frozenset({Role.CLINIC_ADMIN})),
 }

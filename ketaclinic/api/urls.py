@@ -5,9 +5,13 @@ from ketaclinic.api import (
     appointments,
     clinical,
     courses,
+    dashboard,
     endpoints,
     inventory,
     inventory_counts,
+    measures,
+    outcomes_status,
+    safety_tasks,
     sessions,
 )
 
@@ -26,6 +30,17 @@ urlpatterns = [
         "patients/<int:patient_id>/questionnaire-responses",
         clinical.PatientQuestionnaireResponsesView.as_view(),
         name="api_patient_responses",
+    ),
+    # Outcomes per course and measure (ketaclinic/api/outcomes_status.py).
+    path(
+        "patients/<int:patient_id>/outcomes",
+        outcomes_status.PatientOutcomeStatusView.as_view(),
+        name="api_patient_outcomes",
+    ),
+    path(
+        "patients/<int:patient_id>/outcomes/responses",
+        outcomes_status.PatientOutcomeResponsesView.as_view(),
+        name="api_patient_outcome_responses",
     ),
     path(
         "patients/<int:patient_id>/eligibility-decisions",
@@ -305,6 +320,24 @@ urlpatterns = [
         "sessions/<int:session_id>/note/addenda",
         sessions.NoteAddendumView.as_view(),
         name="api_session_note_addenda",
+    ),
+    path("measures", measures.MeasureListView.as_view(), name="api_measures"),
+    path(
+        "patients/<int:patient_id>/measures",
+        measures.PatientMeasuresView.as_view(),
+        name="api_patient_measures",
+    ),
+    path("dashboard", dashboard.DashboardView.as_view(), name="api_dashboard"),
+    path("safety-tasks", safety_tasks.SafetyTaskListView.as_view(), name="api_safety_tasks"),
+    path(
+        "safety-tasks/<int:task_id>/acknowledge",
+        safety_tasks.SafetyTaskAcknowledgeView.as_view(),
+        name="api_safety_task_acknowledge",
+    ),
+    path(
+        "safety-tasks/<int:task_id>/complete",
+        safety_tasks.SafetyTaskCompleteView.as_view(),
+        name="api_safety_task_complete",
     ),
     # Last: anything else under /api/v1/ answers in the error shape (a plain view, so it is not
     # part of the OpenAPI document).

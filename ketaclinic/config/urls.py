@@ -21,6 +21,10 @@ urlpatterns = [
     path("staff/courses/", include("ketaclinic.courses.urls")),
     path("staff/inventory/", include("ketaclinic.inventory.urls")),
     path("staff/sessions/", include("ketaclinic.charting.urls")),
+    path("staff/measures/", include("ketaclinic.measures.urls")),
+    path("staff/care/", include("ketaclinic.care.urls")),
+    path("staff/dashboard/", include("ketaclinic.analytics.urls")),
+    path("staff/messages/", include("ketaclinic.messaging.urls")),
     path("q/<str:token>/", questionnaire_link_page, name="questionnaire_link"),
     path("r/<str:token>/", attendance_link_page, name="attendance_link"),
     path("", include("ketaclinic.reminders.urls")),  # staff/calendar-feed/, calendar/<token>.ics

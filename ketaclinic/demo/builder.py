@@ -27,7 +27,7 @@ from ketaclinic.inquiries.models import (
     InquiryNote,
     InquiryStatus,
 )
-from ketaclinic.patients.models import JourneyStage, Patient, SexAtBirth, digits_only
+from ketaclinic.patients.models import JourneyStage, Patient, SexAtBirth
 
 DEMO_PASSWORD = "catalyst-demo-2026"  # noqa: S105  (published demo sign-in, DEBUG only)
 DEMO_SEED = 20261124
@@ -337,7 +337,47 @@ def build_demo(*, today: datetime.date, extra_patients: int = 0) -> DemoSummary:
         front_desk=users["frontdesk.patel@catalyst.example"],
     )
     build_today(denver)
+    from ketaclinic.demo.outcomes import build_outcome_trajectories
+
+    summary.created_patients += build_outcome_trajectories(denver, today=today)
+    _demo_measures_and_messages(denver, today=today, nurse=users["nurse.chen@catalyst.example"])
     return summary
+
+
+def _demo_measures_and_messages(clinic: Clinic, *, today: datetime.date, nurse: User) -> None:
+    """Each course's measurement schedule (planned as the daily round would, without sending the
+    reminder emails), and a message from the portal patient answered by a nurse."""
+    from ketaclinic.courses.models import TreatmentCourse
+    from ketaclinic.measures.services import (
+        measures_mark_missed,
+        measures_match_responses,
+        measures_plan_for_course,
+    )
+    from ketaclinic.messaging.models import Message
+    from ketaclinic.messaging.services import message_reply, message_send_from_patient
+
+    for course in TreatmentCourse.objects.filter(clinic=clinic).select_related("clinic"):
+        measures_plan_for_course(course=course, today=today)
+    measures_match_responses(clinic=clinic, today=today)
+    measures_mark_missed(clinic=clinic, today=today)
+    patient = Patient.objects.filter(clinic=clinic, portal_user__email=DEMO_PATIENT_EMAIL).first()
+    if patient is None or patient.portal_user is None:
+        return
+    if Message.objects.filter(patient=patient).exists():
+        return
+    message_send_from_patient(
+        patient_user=patient.portal_user,
+        patient=patient,
+        body="Should I still take my lamotrigine the evening before my next infusion?",
+    )
+    message_reply(
+        acting_user=nurse,
+        patient=patient,
+        body=(
+            "Yes, take it as usual the evening before; skip the morning dose on the day, as your "
+            "preparation list says. Dr Rivera will review it with you at the chair."
+        ),
+    )
 
 
 def _demo_baseline_scores(patient: Patient, *, nurse: User, severe: bool) -> None:
@@ -559,36 +599,10 @@ _ESCORTS = {
 def _scaled_patients(
     clinic: Clinic, *, today: datetime.date, rng: random.Random, count: int
 ) -> int:
-    existing = set(
-        Patient.objects.filter(clinic=clinic, medical_record_number__startswith="CCX-").values_list(
-            "medical_record_number", flat=True
-        )
-    )
-    stages = list(JourneyStage)
-    rows = []
-    for index in range(1, count + 1):
-        mrn = f"CCX-{index:07d}"
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        stage = rng.choice(stages)
-        birth = _birth_date(today, rng.randint(18, 85), rng)
-        if mrn in existing:
-            continue
-        rows.append(
-            Patient(
-                clinic=clinic,
-                medical_record_number=mrn,
-                legal_first_name=first,
-                legal_last_name=last,
-                date_of_birth=birth,
-                sex_at_birth=rng.choice([SexAtBirth.FEMALE, SexAtBirth.MALE]),
-                email=f"{first.lower()}.{last.lower()}.{index}@mail.example",
-                phone=f"(720) 555-{index % 10000:04d}",
-                phone_digits=digits_only(f"(720) 555-{index % 10000:04d}"),
-                journey_stage=stage,
-            )
-        )
-    Patient.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
+    """Generated patients with courses, sessions and scores for benchmarks (demo/scale.py)."""
+    from ketaclinic.demo.scale import scaled_patients
+
+    return scaled_patients(clinic, today=today, rng=rng, count=count)
 
 
 _DEMO_INQUIRIES = [

@@ -17,8 +17,10 @@ from typing import Any
 from ketaclinic.medicine.courses import CourseRules
 from ketaclinic.medicine.eligibility import EligibilityRules
 from ketaclinic.medicine.errors import InvalidConfiguration
+from ketaclinic.medicine.measurement import MeasurementRules
 from ketaclinic.medicine.questionnaires.screening import ScreeningRules
 from ketaclinic.medicine.recovery import RecoveryRules
+from ketaclinic.medicine.safety import SafetyRules
 from ketaclinic.medicine.session import MonitoringRules
 from ketaclinic.medicine.visits import VisitRules
 from ketaclinic.medicine.vital_signs import AlarmLimits, PreInfusionLimits
@@ -34,6 +36,8 @@ class ClinicRules:
     screening: ScreeningRules = field(default_factory=ScreeningRules)
     visits: VisitRules = field(default_factory=VisitRules)
     monitoring: MonitoringRules = field(default_factory=MonitoringRules)
+    safety: SafetyRules = field(default_factory=SafetyRules)
+    measurement: MeasurementRules = field(default_factory=MeasurementRules)
 
 
 def _convert(section: str, name: str, current: Any, value: Any) -> Any:

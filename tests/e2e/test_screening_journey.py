@@ -52,7 +52,7 @@ def test_registration_screening_link_and_the_urgent_task(
     for number in range(1, 4):
         patient_page.locator(f'input[name="audit_c__audit_c.{number}"][value="0"]').check()
     patient_page.get_by_role("button", name="Send my answers").click()
-    assert patient_page.get_by_role("heading", name="Please reach out for support now").is_visible()
+    patient_page.locator("#crisis-resources-heading").wait_for()  # the crisis resources panel
     assert patient_page.get_by_text("988").first.is_visible()
     assert ClinicalTask.objects.filter(patient=patient, priority="urgent").exists()
     patient_context.close()

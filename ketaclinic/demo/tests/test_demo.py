@@ -97,11 +97,12 @@ def test_the_demo_shows_each_step_of_the_journey() -> None:
     run_demo()
     run_demo()  # and again: nothing is added twice
     assert Intake.objects.filter(status=IntakeStatus.DRAFT).count() == 1
-    # six story patients past screening, and the nine in treatment on today's board
-    assert Intake.objects.filter(status=IntakeStatus.SUBMITTED).count() == 6 + 9
+    # six story patients past screening, the nine in treatment on today's board and the five
+    # outcome stories
+    assert Intake.objects.filter(status=IntakeStatus.SUBMITTED).count() == 6 + 9 + 5
     outcomes = sorted(EligibilityDecision.objects.values_list("outcome", flat=True))
-    assert outcomes == ["approved"] * (4 + 9) + ["declined"]
-    assert ConsentSignature.objects.count() == 3 + 9
+    assert outcomes == ["approved"] * (4 + 9 + 5) + ["declined"]
+    assert ConsentSignature.objects.count() == 3 + 9 + 5
     assert (
         Patient.objects.get(medical_record_number="CC-00001").journey_stage
         == JourneyStage.IN_INDUCTION
@@ -127,22 +128,29 @@ def test_the_demo_week_has_infusions_under_signed_courses() -> None:
     from django.utils import timezone
 
     from ketaclinic.courses.models import CourseStatus, TreatmentCourse
+    from ketaclinic.demo.outcomes import STORIES
     from ketaclinic.scheduling.models import Appointment
 
     run_demo()
     run_demo()
     courses = TreatmentCourse.objects.all()
-    assert sorted(c.status for c in courses) == [CourseStatus.INDUCTION] * 11 + [
-        CourseStatus.MAINTENANCE
-    ]
+    # eleven on the board and in the week, and the five outcome stories (two in induction, a
+    # remitter done, a non-responder stopped, a relapse back on boosters)
+    assert sorted(c.status for c in courses) == sorted(
+        [CourseStatus.INDUCTION] * (11 + 2)
+        + [CourseStatus.MAINTENANCE] * 2
+        + [CourseStatus.COMPLETED, CourseStatus.STOPPED]
+    )
     booked = Appointment.objects.filter(
         patient__medical_record_number__in=["CC-00001", "CC-00005", "CC-00006"],
         starts_at__gt=timezone.now(),
     ).exclude(course=None)
     assert booked.count() == 12  # 6 + 5 induction infusions and one booster
     assert all(t.chair_id and t.kind == "iv_infusion" for t in booked)
-    # the past month's nine sessions and today's discharged one, completed by the discharge
-    assert Appointment.objects.filter(status="completed").count() == 9 + 1
+    # the past month's nine sessions and today's discharged one, completed by the discharge, and
+    # the outcome stories' infusions (imported history)
+    stories = sum(len(s.induction) + len(s.boosters) for s in STORIES)
+    assert Appointment.objects.filter(status="completed").count() == 9 + 1 + stories
     assert all(a.course_id for a in Appointment.objects.filter(status="completed"))
 
 
