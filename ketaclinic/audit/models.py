@@ -95,6 +95,14 @@ class AuditAction(models.TextChoices):
     ATTENDANCE_LINK_REFUSED = "reminder.link_refused", "Attendance link refused"
     CALENDAR_FEED_ISSUED = "calendar_feed.issued", "Calendar feed link issued"
     CALENDAR_FEED_REVOKED = "calendar_feed.revoked", "Calendar feed link revoked"
+    MFA_FAILED = "auth.mfa_failed", "Second-step code refused"
+    MFA_LOCKED = "auth.mfa_locked", "Second step paused after repeated wrong codes"
+    WITNESS_SIGNATURE_FAILED = "auth.witness_signature_failed", "Witness signature refused"
+    WITNESS_SIGNATURE_LOCKED = "auth.witness_signature_locked", "Witness signing paused"
+    SESSION_BOARD_VIEWED = "session.board_viewed", "Session board viewed"
+    ARRIVALS_VIEWED = "session.arrivals_viewed", "Arrivals list viewed"
+    INTAKE_AMENDED = "intake.amended", "Submitted intake amended (earlier version kept)"
+    AUDIT_CHECKPOINT_WRITTEN = "audit.checkpoint_written", "Audit chain checkpoint written"
 
 
 # Sign-in, sign-out, lockout and MFA events: recorded before a clinic is chosen, so without one.
