@@ -1,9 +1,11 @@
 """The audit trail: append-only events, linked into a hash chain after they commit.
 
 Events are inserted freely inside each request's own transaction (no shared lock, so fifty nurses
-charting at once never wait on each other). A sealer then links committed events into one chain,
-in id order of what it finds, by inserting one AuditSeal per event. Neither table is ever updated
-or deleted: the app has no such path, and on PostgreSQL a trigger refuses both.
+charting at once never wait on each other), each carrying a MAC of its own content made with the
+audit key (which is never in the database). A sealer then links committed events into one chain,
+in id order of what it finds, by inserting one AuditSeal per event, keyed too; an event without a
+valid MAC is sealed marked as forged. Neither table is ever updated, deleted or truncated: the app
+has no such path, and triggers refuse them (chain.py and keys.py say how the hashes are made).
 """
 
 from __future__ import annotations
@@ -103,6 +105,10 @@ class AuditAction(models.TextChoices):
     ARRIVALS_VIEWED = "session.arrivals_viewed", "Arrivals list viewed"
     INTAKE_AMENDED = "intake.amended", "Submitted intake amended (earlier version kept)"
     AUDIT_CHECKPOINT_WRITTEN = "audit.checkpoint_written", "Audit chain checkpoint written"
+    SIGN_IN_ADDRESS_PAUSED = (
+        "auth.sign_in_address_paused",
+        "Sign-in paused for a network after repeated failures",
+    )
 
 
 # Sign-in, sign-out, lockout and MFA events: recorded before a clinic is chosen, so without one.
@@ -133,12 +139,24 @@ class AuditEvent(models.Model):
     source_ip = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    # The event's MAC (chain.event_mac), made by audit_record before the insert with the audit
+    # key `key_id`, over everything above but the id, and a random nonce (unique, so a genuine
+    # row cannot be inserted twice). Empty on events written before keyed hashes (legacy); the
+    # database fills them with '' for a row inserted without them, which then has no valid MAC.
+    nonce = models.CharField(max_length=32, blank=True, default="", db_default="")
+    key_id = models.CharField(max_length=16, blank=True, default="", db_default="")
+    mac = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["clinic_id", "-occurred_at"], name="audit_clinic_time"),
             models.Index(fields=["patient_id", "-occurred_at"], name="audit_patient_time"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nonce"], condition=~models.Q(nonce=""), name="audit_event_nonce_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -152,14 +170,33 @@ class AuditEvent(models.Model):
         return self.actor_role
 
 
+class AuditHashAlgorithm(models.TextChoices):
+    SHA256 = "sha256", "SHA-256, unkeyed (links sealed before keyed hashes)"
+    HMAC_SHA256 = "hmac-sha256", "HMAC-SHA256 with the audit key"
+
+
+class AuditEventOrigin(models.TextChoices):
+    APPLICATION = "application", "Written by the application (its MAC verified)"
+    LEGACY = "legacy", "Written before events carried a MAC"
+    FORGED = "forged", "Not written by the application (no valid MAC)"
+
+
 class AuditSeal(models.Model):
-    """One link of the hash chain. `sequence` is the chain order; one seal per event."""
+    """One link of the hash chain. `sequence` is the chain order; one seal per event.
+
+    `entry_hash` is an HMAC with the audit key `key_id` over the link before it, this link's
+    place and verdict on its event (`event_origin`), and the whole event; links sealed before
+    keyed hashes (`algorithm` SHA256, only ever at the start of the chain) are plain SHA-256.
+    """
 
     sequence = models.BigIntegerField(unique=True)
     event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="seal")
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
     sealed_at = models.DateTimeField()
+    algorithm = models.CharField(max_length=16, choices=AuditHashAlgorithm.choices)
+    key_id = models.CharField(max_length=16, blank=True)
+    event_origin = models.CharField(max_length=16, choices=AuditEventOrigin.choices)
 
     class Meta:
         ordering = ["sequence"]

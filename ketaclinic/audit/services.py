@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import hmac
 import ipaddress
 import json
 import logging
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,8 +18,22 @@ from django.db.models import Count, Min, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from ketaclinic.audit.chain import GENESIS_HASH, entry_hash
-from ketaclinic.audit.models import AuditAction, AuditEvent, AuditOutcome, AuditSeal
+from ketaclinic.audit.chain import (
+    GENESIS_HASH,
+    event_mac,
+    event_mac_matches,
+    legacy_entry_hash,
+    link_hash,
+)
+from ketaclinic.audit.keys import AuditKeyring, audit_keyring
+from ketaclinic.audit.models import (
+    AuditAction,
+    AuditEvent,
+    AuditEventOrigin,
+    AuditHashAlgorithm,
+    AuditOutcome,
+    AuditSeal,
+)
 from ketaclinic.core.request_context import current_request_context
 
 if TYPE_CHECKING:
@@ -42,6 +58,9 @@ SEAL_LOOKBACK_IDS = 10_000
 
 # The audit page recomputes this many of the newest links on every view; `verify` does them all.
 PAGE_CHECK_LINKS = 500
+
+# A report names at most this many forged events (and counts them all).
+FORGED_EVENTS_NAMED = 20
 
 
 def _max_length(name: str) -> int:
@@ -74,6 +93,8 @@ def audit_record(
     Whatever a caller passes (an attacker's typed sign-in name, a URL, a proxy's address), the
     event is stored: text is cut to its column and NUL removed, detail made plain JSON, and an
     address that is not one kept in detail instead. Recording must never be what fails a request.
+    The event carries a MAC made with the audit key before the insert (chain.event_mac), which
+    is how the sealer tells it from a row inserted into the table by anyone else.
     """
     context = current_request_context()
     is_known_user = actor is not None and actor.is_authenticated
@@ -83,7 +104,8 @@ def audit_record(
     source_ip = _ip_or_none(context.source_ip if context else None)
     if context and context.source_ip and source_ip is None:
         detail["unparsed_source_ip"] = _text(context.source_ip, 100)
-    event = AuditEvent.objects.create(
+    key = audit_keyring().current
+    event = AuditEvent(
         occurred_at=timezone.now(),
         actor_id=actor.pk if is_known_user else None,  # type: ignore[union-attr]  # not None here
         actor_label=_text(
@@ -99,7 +121,11 @@ def audit_record(
         source_ip=source_ip,
         request_id=_text(context.request_id if context else "", "request_id"),
         detail=detail,
+        nonce=secrets.token_hex(16),
+        key_id=key.key_id,
     )
+    event.mac = event_mac(event, key=key)
+    event.save(force_insert=True)
     if settings.AUDIT_SEAL_INLINE:
         transaction.on_commit(_seal_after_commit)
     return event
@@ -205,10 +231,19 @@ def _seal_batch(*, batch_size: int, whole_trail: bool) -> tuple[int, int | None]
             ).order_by("id")[:batch_size]
         )
         now = timezone.now()
+        keyring = audit_keyring()
+        key = keyring.current
         seals = []
         for event in pending:
             sequence += 1
-            current_hash = entry_hash(event=event, previous_hash=previous_hash)
+            origin = _origin(event, keyring=keyring, sequence=sequence)
+            current_hash = link_hash(
+                sequence=sequence,
+                previous_hash=previous_hash,
+                event_origin=origin,
+                event=event,
+                key=key,
+            )
             seals.append(
                 AuditSeal(
                     sequence=sequence,
@@ -216,12 +251,37 @@ def _seal_batch(*, batch_size: int, whole_trail: bool) -> tuple[int, int | None]
                     previous_hash=previous_hash,
                     entry_hash=current_hash,
                     sealed_at=now,
+                    algorithm=AuditHashAlgorithm.HMAC_SHA256,
+                    key_id=key.key_id,
+                    event_origin=origin,
                 )
             )
             previous_hash = current_hash
         AuditSeal.objects.bulk_create(seals)
         newest_event_id = seals[-1].event_id if seals else (last.event_id if last else None)
         return len(seals), newest_event_id
+
+
+def _origin(event: AuditEvent, *, keyring: AuditKeyring, sequence: int) -> AuditEventOrigin:
+    """Genuine, or forged: a forged row is sealed all the same (marked, and kept as evidence),
+    so that the chain goes on for everyone else and the row can never be quietly removed."""
+    if event_mac_matches(event, keyring=keyring):
+        return AuditEventOrigin.APPLICATION
+    logger.error(
+        "audit event %s was not written by the application (%s); sealed at link %s as forged",
+        event.pk,
+        _why_forged(event, keyring=keyring),
+        sequence,
+    )
+    return AuditEventOrigin.FORGED
+
+
+def _why_forged(event: AuditEvent, *, keyring: AuditKeyring) -> str:
+    if not event.mac:
+        return "it has no MAC"
+    if keyring.get(event.key_id) is None:
+        return f"its MAC names audit key {event.key_id!r}, which this server does not have"
+    return "its MAC does not match its content"
 
 
 def audit_seal_pending(
@@ -255,7 +315,11 @@ def audit_seal_pending(
 
 @dataclass(frozen=True)
 class ChainReport:
-    """What a check of the chain found. `checked_from_sequence` 1 means the whole chain."""
+    """What a check of the chain found. `checked_from_sequence` 1 means the whole chain.
+
+    A forged event (one the application did not write) does not break the links: it was sealed
+    marked as such, and is reported on its own (`forged_count`, the first few ids).
+    """
 
     last_sequence: int
     head_hash: str
@@ -266,6 +330,9 @@ class ChainReport:
     first_broken_sequence: int | None = None
     first_broken_event_id: int | None = None
     problem: str = ""
+    forged_count: int = 0
+    forged_event_ids: tuple[int, ...] = ()
+    head_algorithm: str = AuditHashAlgorithm.HMAC_SHA256
 
     @property
     def is_intact(self) -> bool:
@@ -282,62 +349,149 @@ class ChainReport:
         limit = datetime.timedelta(seconds=settings.AUDIT_UNSEALED_ALERT_SECONDS)
         return timezone.now() - self.oldest_unsealed_at > limit
 
+    @property
+    def forged_problem(self) -> str:
+        """A sentence naming the forged events, or "" when there are none."""
+        if not self.forged_count:
+            return ""
+        named = ", ".join(str(event_id) for event_id in self.forged_event_ids)
+        more = self.forged_count - len(self.forged_event_ids)
+        if self.forged_count == 1:
+            subject = f"event {named} was"
+        else:
+            subject = f"events {named}{f' and {more:,} more' if more else ''} were"
+        return (
+            f"{subject} not written by the application: without a valid MAC made with the "
+            "audit key, it was inserted straight into the database (or by a server with another "
+            "AUDIT_HMAC_KEY). It is sealed marked as forged and kept as evidence"
+        )
+
 
 @dataclass(frozen=True)
 class _Walk:
     checked: int
+    last_sequence: int
+    last_hash: str
     broken_sequence: int | None = None
     broken_event_id: int | None = None
     problem: str = ""
+    forged_count: int = 0
+    forged_event_ids: tuple[int, ...] = ()
 
 
-def _walk(seals: Iterable[AuditSeal], *, after_sequence: int, after_hash: str) -> _Walk:
+def _walk(
+    seals: Iterable[AuditSeal],
+    *,
+    after_sequence: int,
+    after_hash: str,
+    after_keyed: bool,
+    keyring: AuditKeyring,
+) -> _Walk:
     """Recompute links in sequence order, starting after a trusted link (or the genesis)."""
-    expected, previous_hash, checked = after_sequence + 1, after_hash, 0
+    expected, previous_hash, checked, keyed = after_sequence + 1, after_hash, 0, after_keyed
+    forged_count, forged_ids = 0, list[int]()
     before = f"link {after_sequence}" if after_sequence else "the start of the chain"
+
+    def broken(sequence: int, event_id: int | None, problem: str) -> _Walk:
+        return _Walk(
+            checked=checked,
+            last_sequence=expected - 1,
+            last_hash=previous_hash,
+            broken_sequence=sequence,
+            broken_event_id=event_id,
+            problem=problem,
+            forged_count=forged_count,
+            forged_event_ids=tuple(forged_ids),
+        )
+
     for seal in seals:
         if seal.sequence != expected:
-            return _Walk(
-                checked=checked,
-                broken_sequence=expected,
-                problem=f"link {expected} is missing: {before} is followed by link "
+            return broken(
+                expected,
+                None,
+                f"link {expected} is missing: {before} is followed by link "
                 f"{seal.sequence} (event {seal.event_id}); a seal row was deleted",
             )
         if seal.previous_hash != previous_hash:
-            return _Walk(
-                checked=checked,
-                broken_sequence=seal.sequence,
-                broken_event_id=seal.event_id,
-                problem=f"link {seal.sequence} (event {seal.event_id}) does not point at "
+            return broken(
+                seal.sequence,
+                seal.event_id,
+                f"link {seal.sequence} (event {seal.event_id}) does not point at "
                 f"{before}; a seal row was replaced",
             )
-        if entry_hash(event=seal.event, previous_hash=previous_hash) != seal.entry_hash:
-            return _Walk(
-                checked=checked,
-                broken_sequence=seal.sequence,
-                broken_event_id=seal.event_id,
-                problem=f"event {seal.event_id} no longer matches the hash sealed at link "
-                f"{seal.sequence}; it was altered after it was sealed",
-            )
+        problem = _link_problem(
+            seal, previous_hash=previous_hash, keyed_before=keyed, keyring=keyring
+        )
+        if problem:
+            return broken(seal.sequence, seal.event_id, problem)
+        keyed = keyed or seal.algorithm == AuditHashAlgorithm.HMAC_SHA256
+        if seal.event_origin == AuditEventOrigin.FORGED:
+            forged_count += 1
+            if len(forged_ids) < FORGED_EVENTS_NAMED:
+                forged_ids.append(seal.event_id)
         checked += 1
         previous_hash = seal.entry_hash
         before = f"link {seal.sequence} (event {seal.event_id})"
         expected += 1
-    return _Walk(checked=checked)
+    return _Walk(
+        checked=checked,
+        last_sequence=expected - 1,
+        last_hash=previous_hash,
+        forged_count=forged_count,
+        forged_event_ids=tuple(forged_ids),
+    )
+
+
+def _link_problem(
+    seal: AuditSeal, *, previous_hash: str, keyed_before: bool, keyring: AuditKeyring
+) -> str:
+    """Why this link does not hold, or "" when it does."""
+    where = f"link {seal.sequence} (event {seal.event_id})"
+    if seal.algorithm == AuditHashAlgorithm.SHA256:
+        # Unkeyed links were sealed before the upgrade to keyed hashes, so only at the start.
+        if keyed_before or seal.event_origin != AuditEventOrigin.LEGACY:
+            return (
+                f"{where} is an unkeyed SHA-256 link after keyed ones; only links sealed before "
+                "the upgrade to keyed hashes are unkeyed, so it was added from outside ketaclinic"
+            )
+        expected = legacy_entry_hash(event=seal.event, previous_hash=previous_hash)
+    elif seal.algorithm == AuditHashAlgorithm.HMAC_SHA256:
+        key = keyring.get(seal.key_id)
+        if key is None:
+            return (
+                f"{where} was sealed with audit key {seal.key_id}, which this server does not "
+                "have: add that key to AUDIT_HMAC_OLD_KEYS (or the link was not made by "
+                "ketaclinic)"
+            )
+        expected = link_hash(
+            sequence=seal.sequence,
+            previous_hash=previous_hash,
+            event_origin=seal.event_origin,
+            event=seal.event,
+            key=key,
+        )
+    else:
+        return f"{where} names no hash algorithm ketaclinic knows ({seal.algorithm!r})"
+    if not hmac.compare_digest(expected, seal.entry_hash):
+        return (
+            f"event {seal.event_id} no longer matches the hash sealed at link {seal.sequence}; "
+            "it (or its link) was altered after it was sealed"
+        )
+    return ""
 
 
 def _report(
     walk: _Walk,
     *,
     checked_from: int,
-    last_sequence: int,
-    head_hash: str,
+    head: AuditSeal | None,
     unsealed: QuerySet[AuditEvent],
 ) -> ChainReport:
     waiting = unsealed.aggregate(count=Count("id"), oldest=Min("occurred_at"))
     return ChainReport(
-        last_sequence=last_sequence,
-        head_hash=head_hash,
+        last_sequence=head.sequence if head else 0,
+        head_hash=head.entry_hash if head else GENESIS_HASH,
+        head_algorithm=head.algorithm if head else AuditHashAlgorithm.HMAC_SHA256,
         checked_links=walk.checked,
         checked_from_sequence=checked_from,
         unsealed_count=waiting["count"],
@@ -345,28 +499,18 @@ def _report(
         first_broken_sequence=walk.broken_sequence,
         first_broken_event_id=walk.broken_event_id,
         problem=walk.problem,
+        forged_count=walk.forged_count,
+        forged_event_ids=walk.forged_event_ids,
     )
 
 
-def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
-    """Recompute every link from the genesis; report the first one that does not hold.
-
-    Unsealed events are counted over the whole trail (not just the sealer's recent window).
-    """
-    seals = AuditSeal.objects.select_related("event").order_by("sequence")
-    walk = _walk(seals.iterator(chunk_size=chunk_size), after_sequence=0, after_hash=GENESIS_HASH)
-    head = _newest_seal()
-    report = _report(
-        walk,
-        checked_from=1,
-        last_sequence=head.sequence if head else 0,
-        head_hash=head.entry_hash if head else GENESIS_HASH,
-        unsealed=_unsealed(newest_sealed_event_id=None, whole_trail=True),
-    )
+def _log_alarms(report: ChainReport) -> None:
     if not report.is_intact:
         logger.error(
             "audit chain broken at link %s: %s", report.first_broken_sequence, report.problem
         )
+    if report.forged_count:
+        logger.error("audit chain: %s", report.forged_problem)
     if report.has_stale_unsealed:
         logger.error(
             "audit chain: %s events unsealed, oldest from %s (over %s s)",
@@ -374,7 +518,58 @@ def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
             report.oldest_unsealed_at,
             settings.AUDIT_UNSEALED_ALERT_SECONDS,
         )
+
+
+def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
+    """Recompute every link from the genesis; report the first one that does not hold, and
+    every event sealed as forged.
+
+    Unsealed events are counted over the whole trail (not just the sealer's recent window).
+    """
+    seals = AuditSeal.objects.select_related("event").order_by("sequence")
+    walk = _walk(
+        seals.iterator(chunk_size=chunk_size),
+        after_sequence=0,
+        after_hash=GENESIS_HASH,
+        after_keyed=False,
+        keyring=audit_keyring(),
+    )
+    report = _report(
+        walk,
+        checked_from=1,
+        head=_newest_seal(),
+        unsealed=_unsealed(newest_sealed_event_id=None, whole_trail=True),
+    )
+    _log_alarms(report)
     return report
+
+
+def audit_chain_verify_after(
+    *, anchor: AuditSeal | None, chunk_size: int = 5000
+) -> tuple[ChainReport, int, str]:
+    """Recompute the links after a trusted one (a checkpoint's; None: from the genesis).
+
+    Returns the report and the last link that holds (its sequence and hash): the head a
+    checkpoint may record.
+    """
+    seals = AuditSeal.objects.select_related("event").order_by("sequence")
+    if anchor is not None:
+        seals = seals.filter(sequence__gt=anchor.sequence)
+    walk = _walk(
+        seals.iterator(chunk_size=chunk_size),
+        after_sequence=anchor.sequence if anchor else 0,
+        after_hash=anchor.entry_hash if anchor else GENESIS_HASH,
+        after_keyed=anchor is not None and anchor.algorithm == AuditHashAlgorithm.HMAC_SHA256,
+        keyring=audit_keyring(),
+    )
+    report = _report(
+        walk,
+        checked_from=(anchor.sequence if anchor else 0) + 1,
+        head=_newest_seal(),
+        unsealed=_unsealed(newest_sealed_event_id=None, whole_trail=True),
+    )
+    _log_alarms(report)
+    return report, walk.last_sequence, walk.last_hash
 
 
 def audit_chain_check_newest(*, links: int = PAGE_CHECK_LINKS) -> ChainReport:
@@ -386,17 +581,23 @@ def audit_chain_check_newest(*, links: int = PAGE_CHECK_LINKS) -> ChainReport:
     newest = list(AuditSeal.objects.select_related("event").order_by("-sequence")[: links + 1])
     newest.reverse()
     if not newest or newest[0].sequence == 1:  # a short chain: check it all, from the genesis
-        anchor_sequence, anchor_hash, to_check = 0, GENESIS_HASH, newest
+        anchor_sequence, anchor_hash, anchor_keyed, to_check = 0, GENESIS_HASH, False, newest
     else:
         anchor, to_check = newest[0], newest[1:]
         anchor_sequence, anchor_hash = anchor.sequence, anchor.entry_hash
-    walk = _walk(to_check, after_sequence=anchor_sequence, after_hash=anchor_hash)
+        anchor_keyed = anchor.algorithm == AuditHashAlgorithm.HMAC_SHA256
+    walk = _walk(
+        to_check,
+        after_sequence=anchor_sequence,
+        after_hash=anchor_hash,
+        after_keyed=anchor_keyed,
+        keyring=audit_keyring(),
+    )
     head = newest[-1] if newest else None
     return _report(
         walk,
         checked_from=anchor_sequence + 1,
-        last_sequence=head.sequence if head else 0,
-        head_hash=head.entry_hash if head else GENESIS_HASH,
+        head=head,
         unsealed=_unsealed(
             newest_sealed_event_id=head.event_id if head else None, whole_trail=False
         ),

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import io
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
+from ketaclinic.audit.chain import event_mac
+from ketaclinic.audit.guards import audit_guards_suspended
+from ketaclinic.audit.keys import audit_keyring
 from ketaclinic.audit.models import AuditAction, AuditEvent
-
-# The append-only triggers of migration 0002, per table.
-TRIGGERS = {
-    "audit_auditevent": "audit_event_append_only",
-    "audit_auditseal": "audit_seal_append_only",
-}
 
 
 def record_events(count: int, **fields: Any) -> list[AuditEvent]:
@@ -29,24 +28,48 @@ def record_events(count: int, **fields: Any) -> list[AuditEvent]:
     ]
 
 
+def record_event_with_id(pk: int) -> AuditEvent:
+    """A genuine event (MAC and all, as audit_record makes it) that took the id `pk`."""
+    key = audit_keyring().current
+    event = AuditEvent(
+        pk=pk,
+        occurred_at=timezone.now(),
+        action=AuditAction.SIGN_IN_FAILED,
+        nonce=secrets.token_hex(16),
+        key_id=key.key_id,
+    )
+    event.mac = event_mac(event, key=key)
+    event.save(force_insert=True)
+    return event
+
+
 @contextmanager
 def tampering() -> Iterator[Any]:
     """A raw cursor that can change audit rows, as someone with a SQL prompt could.
 
-    On PostgreSQL that takes the table owner switching the append-only triggers off first (the
-    test database's owner can; the application's role in production cannot). The switch is
-    part of the test's transaction, so it is undone with it. (Django's foreign keys are checked
-    at commit; checking the ones pending now lets the tables be altered inside the transaction.)
+    That takes switching the append-only triggers off first (PostgreSQL: only the tables' owner
+    can; the application's role in production cannot). The switch is part of the test's
+    transaction, so it is undone with it.
     """
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for table, trigger in TRIGGERS.items():
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+    with audit_guards_suspended(connection), connection.cursor() as cursor:
         yield cursor
-        if connection.vendor == "postgresql":
-            for table, trigger in TRIGGERS.items():
-                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
+
+
+def insert_forged_event(
+    *, action: str = AuditAction.PATIENT_CHART_VIEWED, actor_label: str = "ada@clinic.test"
+) -> int:
+    """An event INSERTed straight into the table, as anyone with the database role could."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (occurred_at, actor_id, actor_label, actor_role, "
+            "clinic_id, patient_id, action, object_type, object_id, outcome, source_ip, "
+            "request_id, detail) VALUES (%s, NULL, %s, '', NULL, NULL, %s, '', '', 'success', "
+            "NULL, '', '{}') RETURNING id",
+            [timezone.now(), actor_label, str(action)],
+        )
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def run_audit_command(*args: str) -> str:

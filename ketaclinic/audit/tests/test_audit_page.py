@@ -14,7 +14,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.audit.models import AuditAction, AuditEvent, AuditOutcome
 from ketaclinic.audit.services import audit_record, audit_seal_pending
-from ketaclinic.audit.tests.support import record_events, tampering
+from ketaclinic.audit.tests.support import insert_forged_event, record_events, tampering
 from ketaclinic.testing.factories import staff_member
 from ketaclinic.testing.personas import Personas
 
@@ -347,6 +347,16 @@ def test_the_chain_box_says_where_it_is_broken(
     assert "alert-danger" in box
     assert "The hash chain is broken at link 9</strong>" in box
     assert f"event {newest} no longer matches" in box
+
+
+def test_the_chain_box_names_an_event_the_application_did_not_write(
+    client_for: Any, personas: Personas, trail: None
+) -> None:
+    forged = insert_forged_event()
+    audit_seal_pending()
+    box = chain_box(client_for(personas.ada))
+    assert "alert-danger" in box
+    assert f"event {forged} was not written by the application" in box
 
 
 def test_the_chain_box_counts_events_waiting_to_be_sealed(

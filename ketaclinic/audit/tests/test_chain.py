@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
 
 from ketaclinic.audit import services
 from ketaclinic.audit.chain import GENESIS_HASH
@@ -19,14 +18,14 @@ from ketaclinic.audit.services import (
     audit_record,
     audit_seal_pending,
 )
-from ketaclinic.audit.tests.support import record_events, tampering
+from ketaclinic.audit.tests.support import record_event_with_id, record_events, tampering
 
 pytestmark = pytest.mark.django_db
 
 # CI runs the suite on PostgreSQL too, where these run.
 NEEDS_TRIGGERS = pytest.mark.skipif(
     "connection.vendor != 'postgresql'",
-    reason="the append-only triggers exist on PostgreSQL only (SQLite relies on the chain)",
+    reason="SQLite has no TRUNCATE (its DELETE is refused by the triggers tested above)",
 )
 NEEDS_CONCURRENT_WRITERS = pytest.mark.skipif(
     "connection.vendor != 'postgresql'",
@@ -130,7 +129,6 @@ def test_a_replaced_link_is_found() -> None:
     assert "does not point at link 1" in report.problem
 
 
-@NEEDS_TRIGGERS
 @pytest.mark.parametrize(
     "statement",
     [
@@ -140,7 +138,7 @@ def test_a_replaced_link_is_found() -> None:
         "DELETE FROM audit_auditseal",
     ],
 )
-def test_postgresql_refuses_to_update_or_delete_audit_rows(statement: str) -> None:
+def test_the_database_refuses_to_update_or_delete_audit_rows(statement: str) -> None:
     record_events(2)
     audit_seal_pending()
     with (
@@ -153,18 +151,37 @@ def test_postgresql_refuses_to_update_or_delete_audit_rows(statement: str) -> No
     assert audit_chain_verify().is_intact
 
 
-def test_an_update_through_the_orm_is_refused_or_found() -> None:
-    # The application never updates audit rows; if code did, PostgreSQL refuses it and on
-    # SQLite the chain says so.
+@NEEDS_TRIGGERS
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "TRUNCATE audit_auditseal, audit_auditevent",
+        "TRUNCATE audit_auditseal",
+        "TRUNCATE audit_auditevent CASCADE",
+    ],
+)
+def test_postgresql_refuses_to_truncate_the_audit_tables(statement: str) -> None:
+    record_events(2)
+    audit_seal_pending()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # nothing pending: the trigger decides
+    with (
+        pytest.raises(DatabaseError, match="append-only: TRUNCATE"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
+    assert AuditEvent.objects.count() == 2
+    assert audit_chain_verify().last_sequence == 2
+
+
+def test_an_update_through_the_orm_is_refused() -> None:
+    # The application never updates audit rows; if code did, the database refuses it.
     (event,) = record_events(1)
     audit_seal_pending()
-    if connection.vendor == "postgresql":
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            AuditEvent.objects.filter(pk=event.pk).update(actor_label="x")
-        assert audit_chain_verify().is_intact
-    else:
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(actor_label="x")
-        assert audit_chain_verify().first_broken_sequence == 1
+    assert audit_chain_verify().is_intact
 
 
 def test_an_event_left_outside_the_sealers_window_is_found_by_a_whole_trail_search(
@@ -176,9 +193,7 @@ def test_an_event_left_outside_the_sealers_window_is_found_by_a_whole_trail_sear
     audit_seal_pending()
     # A transaction that took its id before all of those, and stayed open while they were
     # written and sealed, commits only now.
-    late = AuditEvent.objects.create(
-        pk=others[0].pk - 1, occurred_at=timezone.now(), action=AuditAction.SIGN_IN_FAILED
-    )
+    late = record_event_with_id(others[0].pk - 1)
     assert audit_seal_pending() == 0  # beyond the window of the sealer run after each commit
     assert audit_chain_verify().unsealed_count == 1  # ...but verify counts the whole trail
     assert audit_seal_pending(whole_trail=True) == 1
@@ -286,19 +301,19 @@ def test_an_event_committed_while_another_sealer_holds_the_lock_is_not_left_behi
     settings.AUDIT_SEAL_INLINE = False
     record_events(1)
     holding, go_on = threading.Event(), threading.Event()
-    real_entry_hash = services.entry_hash
+    real_link_hash = services.link_hash
 
-    def slow_entry_hash(**kwargs: Any) -> str:
+    def slow_link_hash(**kwargs: Any) -> str:
         if threading.current_thread().name == "holder" and not holding.is_set():
             holding.set()
             assert go_on.wait(timeout=30)
-        return real_entry_hash(**kwargs)
+        return real_link_hash(**kwargs)
 
     def seal_and_close() -> None:
         audit_seal_pending()
         connection.close()
 
-    monkeypatch.setattr(services, "entry_hash", slow_entry_hash)
+    monkeypatch.setattr(services, "link_hash", slow_link_hash)
     holder = threading.Thread(target=seal_and_close, name="holder")
     holder.start()
     assert holding.wait(timeout=30)

@@ -28,7 +28,7 @@ def test_verify_prints_the_counts_the_head_and_intact() -> None:
     head = AuditSeal.objects.get(sequence=3)
     output = run_audit_command("verify")
     assert "Sealed: 3 links; 0 events waiting to be sealed." in output
-    assert f"Head: link 3, sha256 {head.entry_hash}" in output
+    assert f"Head: link 3, hmac-sha256 {head.entry_hash}" in output
     assert "Audit chain intact: all 3 links recomputed." in output
 
 
@@ -153,6 +153,7 @@ def test_seal_every_loops_until_ctrl_c_and_stops_cleanly(
     settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings.AUDIT_SEAL_INLINE = False
+    settings.AUDIT_CHECKPOINT_EVERY_SECONDS = 0  # checkpoints: test_checkpoints.py
     record_events(2)
     sealer = StopAfter(3, interrupt)
     monkeypatch.setattr(audit_command, "audit_seal_pending", sealer)

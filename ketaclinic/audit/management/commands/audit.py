@@ -1,9 +1,15 @@
-"""`ketaclinic audit verify | seal [--every SECONDS]`: check and extend the audit hash chain.
+"""`ketaclinic audit verify | seal [--every SECONDS] | checkpoint`: check and extend the chain.
 
-verify  recomputes every link and exits 1 when the chain is broken or when events have waited
-        longer than AUDIT_UNSEALED_ALERT_SECONDS to be sealed (run it from cron; alert on exit 1).
-seal    links committed, unsealed events into the chain once, searching the whole trail;
-        with --every it keeps doing so (for AUDIT_SEAL_INLINE=false) until Ctrl-C or SIGTERM.
+verify      recomputes every link and compares the chain with the newest signed checkpoint (or
+            --checkpoint FILE, e.g. an offsite copy); exits 1 when the chain is broken, shorter
+            than or different from the checkpoint, holds an event the application did not write,
+            a checkpoint file is not validly signed, or events have waited longer than
+            AUDIT_UNSEALED_ALERT_SECONDS to be sealed (run it from cron; alert on exit 1).
+seal        links committed, unsealed events into the chain once, searching the whole trail;
+            with --every it keeps doing so (for AUDIT_SEAL_INLINE=false) until Ctrl-C or
+            SIGTERM, writing a checkpoint every AUDIT_CHECKPOINT_EVERY_SECONDS too.
+checkpoint  writes the chain's head as a signed JSON file into AUDIT_CHECKPOINT_DIR, and prints
+            it (keep a copy off this host).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import datetime
 import signal
 import threading
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -19,6 +26,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 
+from ketaclinic.audit.checkpoints import (
+    Checkpoint,
+    CheckpointInvalid,
+    CheckpointRefused,
+    audit_checkpoint_compare,
+    audit_checkpoint_newest,
+    audit_checkpoint_read,
+    audit_checkpoint_write,
+)
+from ketaclinic.audit.keys import audit_keyring
 from ketaclinic.audit.services import ChainReport, audit_chain_verify, audit_seal_pending
 
 
@@ -34,14 +51,49 @@ def _links(count: int) -> str:
     return f"{count:,} link{'' if count == 1 else 's'}"
 
 
+def _event_ids(text: str) -> set[int]:
+    try:
+        return {int(part) for part in text.split(",") if part.strip()}
+    except ValueError as error:
+        raise CommandError(
+            f"--known-forged takes event ids separated by commas, not {text!r}."
+        ) from error
+
+
 class Command(BaseCommand):
-    help = "Verify the audit trail's hash chain, or seal committed events into it."
+    help = (
+        "Verify the audit trail's hash chain, seal committed events into it, or write a "
+        "signed checkpoint of its head."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        commands = parser.add_subparsers(dest="subcommand", required=True, metavar="verify|seal")
-        commands.add_parser(
+        commands = parser.add_subparsers(
+            dest="subcommand", required=True, metavar="verify|seal|checkpoint"
+        )
+        verify = commands.add_parser(
             "verify",
-            help="Recompute the whole chain; exit 1 if it is broken or events wait too long.",
+            help="Recompute the whole chain and compare it with the newest checkpoint; exit 1 "
+            "if anything does not hold or events wait too long.",
+        )
+        verify.add_argument(
+            "--checkpoint",
+            type=Path,
+            default=None,
+            metavar="FILE",
+            help="Compare with this checkpoint file (e.g. an offsite copy) instead of the "
+            "newest one in AUDIT_CHECKPOINT_DIR.",
+        )
+        verify.add_argument(
+            "--known-forged",
+            default="",
+            metavar="EVENT_IDS",
+            help="Comma-separated ids of forged events already investigated: still listed, but "
+            "no longer failing verify (any other forged event still does).",
+        )
+        commands.add_parser(
+            "checkpoint",
+            help="Write the chain's head as a signed JSON file into AUDIT_CHECKPOINT_DIR, and "
+            "print it.",
         )
         seal = commands.add_parser("seal", help="Link committed, unsealed events into the chain.")
         seal.add_argument(
@@ -54,7 +106,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "verify":
-            self._verify()
+            self._verify(
+                checkpoint_file=options["checkpoint"],
+                known_forged=_event_ids(options["known_forged"]),
+            )
+        elif options["subcommand"] == "checkpoint":
+            self._checkpoint()
         elif options["every"] is None:
             sealed = audit_seal_pending(whole_trail=True)
             self.stdout.write(f"Sealed {_events(sealed)}.")
@@ -63,7 +120,7 @@ class Command(BaseCommand):
 
     # --- verify ---------------------------------------------------------------------------
 
-    def _verify(self) -> None:
+    def _verify(self, *, checkpoint_file: Path | None, known_forged: set[int]) -> None:
         report = audit_chain_verify()
         self.stdout.write(self._summary(report))
         problems = []
@@ -73,6 +130,16 @@ class Command(BaseCommand):
                 "Every link before it verifies; the links after it cannot be trusted until "
                 "this is explained. Tell your security officer."
             )
+        if report.forged_count:
+            if report.forged_count == len(known_forged) and known_forged.issuperset(
+                report.forged_event_ids
+            ):
+                self.stdout.write(f"Known (investigated): {report.forged_problem}.")
+            else:
+                problems.append(f"BROKEN: {report.forged_problem}. Tell your security officer.")
+        problems.extend(
+            f"BROKEN: {problem}." for problem in self._checkpoint_problems(checkpoint_file)
+        )
         if report.has_stale_unsealed:
             assert report.oldest_unsealed_at is not None
             waited = int((timezone.now() - report.oldest_unsealed_at).total_seconds())
@@ -96,7 +163,46 @@ class Command(BaseCommand):
             waiting += f" (oldest from {_utc(report.oldest_unsealed_at)})"
         return (
             f"Sealed: {_links(report.last_sequence)}; {waiting}.\n"
-            f"Head: link {report.last_sequence}, sha256 {report.head_hash}"
+            f"Head: link {report.last_sequence}, {report.head_algorithm} {report.head_hash}"
+        )
+
+    def _checkpoint_problems(self, checkpoint_file: Path | None) -> list[str]:
+        """Compare with the checkpoint; say which one, or that there is none yet."""
+        checkpoint: Checkpoint | None
+        if checkpoint_file is not None:
+            try:
+                checkpoint = audit_checkpoint_read(checkpoint_file, keyring=audit_keyring())
+            except CheckpointInvalid as error:
+                return [str(error)]
+            file_problems: list[str] = []
+        else:
+            checkpoint, file_problems = audit_checkpoint_newest()
+        if checkpoint is None:
+            if not file_problems:
+                self.stdout.write(
+                    f"No audit checkpoint yet in {settings.AUDIT_CHECKPOINT_DIR}: "
+                    "`ketaclinic audit checkpoint` writes one. Until then, links deleted from "
+                    "the end of the chain (or emptied tables) cannot be told from a short chain."
+                )
+            return file_problems
+        problems = audit_checkpoint_compare(checkpoint)
+        if not problems:
+            self.stdout.write(
+                f"Matches checkpoint {checkpoint.name} (link {checkpoint.sequence}, written "
+                f"{checkpoint.written_at})."
+            )
+        return file_problems + problems
+
+    # --- checkpoint -----------------------------------------------------------------------
+
+    def _checkpoint(self) -> None:
+        try:
+            checkpoint, path = audit_checkpoint_write()
+        except CheckpointRefused as refusal:
+            raise CommandError(str(refusal)) from refusal
+        self.stdout.write(checkpoint.as_json())
+        self.stdout.write(
+            f"Written to {path}. Keep a copy off this host (WORM storage, a log service, or paper)."
         )
 
     # --- seal --every ---------------------------------------------------------------------
@@ -112,10 +218,12 @@ class Command(BaseCommand):
         previous = signal.signal(signal.SIGTERM, on_sigterm)
         self.stdout.write(f"Sealing every {every:g} s; Ctrl-C stops.")
         whole_trail = True  # the first round also finds rows left behind while nothing ran
+        checkpoint_due: datetime.datetime | None = None  # the first good round writes one
         try:
             while not stop.is_set():
                 if self._seal_round(whole_trail=whole_trail, retry_in=every):
                     whole_trail = False
+                    checkpoint_due = self._checkpoint_if_due(checkpoint_due)
                 stop.wait(every)
         except KeyboardInterrupt:
             pass  # a batch cut short rolls back whole; its rows are sealed next time
@@ -141,3 +249,18 @@ class Command(BaseCommand):
         if sealed:
             self.stdout.write(f"{_utc(timezone.now())} sealed {_events(sealed)}.")
         return True
+
+    def _checkpoint_if_due(self, due: datetime.datetime | None) -> datetime.datetime | None:
+        """Write a checkpoint when one is due (AUDIT_CHECKPOINT_EVERY_SECONDS; 0: never)."""
+        interval = settings.AUDIT_CHECKPOINT_EVERY_SECONDS
+        now = timezone.now()
+        if interval <= 0 or (due is not None and now < due):
+            return due
+        next_due = now + datetime.timedelta(seconds=interval)
+        try:
+            checkpoint, path = audit_checkpoint_write()
+        except (CheckpointRefused, DatabaseError) as error:
+            self.stderr.write(f"{_utc(now)} {error}")
+            return next_due
+        self.stdout.write(f"{_utc(now)} checkpoint written to {path}: {checkpoint.as_json()}")
+        return next_due
