@@ -1,7 +1,7 @@
 """The `ketaclinic` command: `serve` for production, everything else passed to manage.py.
 
 ketaclinic serve [--port 8000] [--workers N]   gunicorn on the WSGI app (production)
-ketaclinic demo | totp EMAIL | audit verify | permissions-doc | migrate | ...
+ketaclinic demo | totp EMAIL | audit verify | token issue EMAIL … | permissions-doc | migrate | …
 """
 
 from __future__ import annotations
@@ -22,21 +22,40 @@ def _serve(argv: list[str]) -> None:
         help="Worker processes (WEB_CONCURRENCY).",
     )
     parser.add_argument("--no-migrate", action="store_true", help="Skip `migrate` before serving.")
+    parser.add_argument(
+        "--no-collectstatic",
+        action="store_true",
+        help="Skip `collectstatic` (the static files were collected when the release was built).",
+    )
     args = parser.parse_args(argv)
 
+    # The preparation's connection shows as `ketaclinic-serve` in pg_stat_activity; each worker
+    # names its own `ketaclinic-worker-<pid>` (ketaclinic/config/gunicorn.py).
+    os.environ.setdefault("PGAPPNAME", "ketaclinic-serve")
     import django
+    from django.core.cache import caches
     from django.core.management import call_command
+    from django.db import connections
 
     django.setup()
     if not args.no_migrate:
         call_command("migrate", interactive=False, verbosity=1)
     call_command("createcachetable", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
+    if not args.no_collectstatic:
+        call_command("collectstatic", interactive=False, verbosity=0)
+    # Nothing the preparation opened may outlive it: gunicorn forks the workers from this
+    # process, and a connection inherited by several workers is one socket shared between them
+    # (their queries interleave and one request reads another's rows). Each worker connects on
+    # its own; the post_fork hook in ketaclinic/config/gunicorn.py makes sure of it.
+    connections.close_all()
+    caches.close_all()
     from gunicorn.app.wsgiapp import run
 
     sys.argv = [
         "gunicorn",
         "ketaclinic.config.wsgi:application",
+        "--config",
+        "python:ketaclinic.config.gunicorn",
         "--bind",
         f"{args.host}:{args.port}",
         "--workers",
@@ -52,12 +71,21 @@ def _serve(argv: list[str]) -> None:
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketaclinic.config.settings")
     from django.core.exceptions import ImproperlyConfigured
+    from django.db import InterfaceError, OperationalError
 
     try:
         _dispatch(sys.argv[1:])
     except ImproperlyConfigured as error:
         # A configuration mistake is a sentence for the operator, not a traceback.
         sys.stderr.write(f"ketaclinic: {error}\n")
+        raise SystemExit(2) from None
+    except (OperationalError, InterfaceError) as error:
+        # So is a database that does not answer (down, restarting, a wrong DATABASE_URL).
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        sys.stderr.write(
+            f"ketaclinic: the database is not answering ({reason}). Check that it is running "
+            "and that DATABASE_URL names it, then run the command again.\n"
+        )
         raise SystemExit(2) from None
 
 

@@ -17,6 +17,14 @@ from rest_framework.views import exception_handler
 
 from ketaclinic.audit.services import audit_refusal
 from ketaclinic.core.errors import DomainError, PermissionRefused
+from ketaclinic.core.outage import (
+    API_MESSAGE,
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE_CODE,
+    discard_broken_connections,
+    is_database_unavailable,
+    log_database_unavailable,
+)
 from ketaclinic.core.request_context import current_request_context
 
 
@@ -52,6 +60,14 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     request: Request | None = context.get("request")
+    if is_database_unavailable(exc):
+        # The database is down or dropped the connection: "try again", never a 500.
+        if request is not None:
+            log_database_unavailable(request._request, exc)
+        discard_broken_connections()
+        unavailable = Response(error_body(UNAVAILABLE_CODE, API_MESSAGE), status=503)
+        unavailable["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return unavailable
     if isinstance(exc, DomainError):
         if isinstance(exc, PermissionRefused) and request is not None:
             audit_refusal(request=request._request, error=exc)

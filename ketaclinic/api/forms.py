@@ -9,7 +9,9 @@ from django import forms
 
 from ketaclinic.accounts.models import User
 from ketaclinic.api.models import NAME_MAX_LENGTH
+from ketaclinic.api.services import token_expiry_at
 from ketaclinic.clinics.models import Clinic
+from ketaclinic.core.errors import InvalidInput
 from ketaclinic.core.forms import StyledForm
 
 
@@ -38,14 +40,15 @@ class ApiTokenIssueForm(StyledForm):
 
     def clean_expires_on(self) -> datetime.date | None:
         expires_on: datetime.date | None = self.cleaned_data["expires_on"]
-        # "Today" at the clinic, not on the server: the token stops at the clinic's midnight.
-        if expires_on is not None and expires_on <= self.clinic.local_today():
-            raise forms.ValidationError("Choose a date after today.")
+        if expires_on is not None:
+            try:
+                token_expiry_at(clinic=self.clinic, expires_on=expires_on)
+            except InvalidInput as refusal:
+                raise forms.ValidationError(refusal.message) from None
         return expires_on
 
     def expires_at(self) -> datetime.datetime | None:
         """The start of the chosen day in the clinic's time zone: "expires on 1 March"."""
-        expires_on: datetime.date | None = self.cleaned_data["expires_on"]
-        if expires_on is None:
+        if self.cleaned_data["expires_on"] is None:
             return None
-        return datetime.datetime.combine(expires_on, datetime.time.min, tzinfo=self.clinic.zone)
+        return token_expiry_at(clinic=self.clinic, expires_on=self.cleaned_data["expires_on"])

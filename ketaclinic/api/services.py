@@ -19,6 +19,21 @@ from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import Conflict, InvalidInput, NotFound
 
 
+def token_expiry_at(*, clinic: Clinic, expires_on: datetime.date) -> datetime.datetime:
+    """When a token "expiring on" a date stops working: the start of that day at the clinic.
+
+    The staff page and `ketaclinic token issue --expires` both mean this, and both refuse a day
+    that is not after the clinic's today (the server's UTC date may already be tomorrow's).
+    """
+    today = clinic.local_today()
+    if expires_on <= today:
+        message = (
+            f"Choose a date after today ({today:%Y-%m-%d} at {clinic.name}, {clinic.timezone})."
+        )
+        raise InvalidInput(message, fields={"expires_on": [message]})
+    return datetime.datetime.combine(expires_on, datetime.time.min, tzinfo=clinic.zone)
+
+
 @transaction.atomic
 def api_token_issue(
     *,
@@ -27,8 +42,12 @@ def api_token_issue(
     user: User,
     name: str,
     expires_at: datetime.datetime | None = None,
+    via: str = "",
 ) -> tuple[ApiToken, str]:
-    """A token acting as `user` at `clinic`. Returns the row and the plaintext to show once."""
+    """A token acting as `user` at `clinic`. Returns the row and the plaintext to show once.
+
+    `via` names where it was issued when not on the staff page (`command line`), for the audit.
+    """
     require_permission(user=acting_user, action=Action.API_TOKEN_MANAGE, clinic=clinic)
     name = name.strip()
     if not name:
@@ -67,13 +86,18 @@ def api_token_issue(
         action=AuditAction.API_TOKEN_ISSUED,
         clinic=clinic,
         subject=token,
-        detail={"user_id": user.pk, "name": name, "prefix": prefix},
+        detail={
+            "user_id": user.pk,
+            "name": name,
+            "prefix": prefix,
+            **({"via": via} if via else {}),
+        },
     )
     return token, f"{prefix}.{secret}"
 
 
 @transaction.atomic
-def api_token_revoke(*, acting_user: User, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, acting_user: User, token: ApiToken, via: str = "") -> ApiToken:
     """Refuse every call with the token from now on. Revoking twice is a Conflict."""
     require_permission(user=acting_user, action=Action.API_TOKEN_MANAGE, clinic=token.clinic)
     locked = ApiToken.objects.select_for_update().get(pk=token.pk)
@@ -87,6 +111,6 @@ def api_token_revoke(*, acting_user: User, token: ApiToken) -> ApiToken:
         action=AuditAction.API_TOKEN_REVOKED,
         clinic=locked.clinic,
         subject=locked,
-        detail={"prefix": locked.prefix},
+        detail={"prefix": locked.prefix, **({"via": via} if via else {})},
     )
     return locked

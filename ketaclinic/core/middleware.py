@@ -1,4 +1,5 @@
-"""Cross-cutting request handling: the request context, and no-store for signed-in pages."""
+"""Cross-cutting request handling: the request context, database outages answered 503, and
+no-store for signed-in pages."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from ketaclinic.core.outage import database_unavailable_response, is_database_unavailable
 from ketaclinic.core.request_context import (
     RequestContext,
     client_ip,
@@ -33,6 +35,26 @@ class RequestContextMiddleware:
             reset_request_context(token)
         response["X-Request-ID"] = context.request_id
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that meets a database outage answers 503 with Retry-After, not 500 (core/outage.py).
+
+    Near the top of MIDDLEWARE, so its `process_exception` is asked after every other's. An
+    exception raised by a middleware never reaches here (Django turns it into the 500 handler's
+    answer at that layer), which is why the 500 handler recognises an outage too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_database_unavailable(exception):
+            return database_unavailable_response(request, exception)
+        return None
 
 
 class NoStoreForSignedInMiddleware:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from ketaclinic.core.outage import (
+    RETRY_AFTER_SECONDS,
+    database_unavailable_response,
+    discard_broken_connections,
+    is_database_unavailable,
+)
 from ketaclinic.core.request_context import current_request_context
 
 
@@ -20,7 +28,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+        discard_broken_connections()  # the next check connects afresh
+        response = JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
@@ -54,6 +65,12 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception: a database outage raised by a middleware
+    # (the session, the signed-in user) or by an error page's rendering is a 503, not a 500.
+    error = sys.exc_info()[1]
+    if is_database_unavailable(error):
+        assert error is not None
+        return database_unavailable_response(request, error)
     return _error_page(
         request,
         500,
