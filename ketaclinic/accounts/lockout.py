@@ -1,4 +1,10 @@
-"""django-axes hooks: which account an attempt is for, and what a locked-out person sees.
+"""django-axes hooks: which account and address an attempt is for, and what a locked-out person
+sees.
+
+Axes locks the combination of account and address (settings.AXES_LOCKOUT_PARAMETERS), so the
+address must be the client's: behind a proxy, the forwarded one that TRUSTED_PROXY_COUNT trusts
+(axes alone would see only the proxy's, and lock the account everywhere); and an IPv6 /64 is one
+address, or a stranger could try each password from a fresh address of their own network.
 
 The answer is the same whether or not the account exists, so the lockout cannot be used to find
 out which email addresses have accounts.
@@ -12,9 +18,19 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from ketaclinic.accounts.attempts import client_network
+
 LOCKED_OUT_MESSAGE = (
     "Too many failed sign-in attempts. Sign-in for this account is paused for {minutes} minutes. "
     "If you need access sooner, ask your clinic admin."
+)
+ADDRESS_PAUSED_MESSAGE = (
+    "Too many failed sign-in attempts from this network. Sign-in from here is paused for "
+    "{minutes} minutes."
+)
+SECOND_STEP_PAUSED_MESSAGE = (
+    "Too many wrong codes. The second step of sign-in for this account is paused for {minutes} "
+    "minutes on this network. If you cannot wait, ask your clinic."
 )
 
 
@@ -27,9 +43,23 @@ def username_from_request(request: HttpRequest, credentials: dict[str, Any] | No
     return str(raw).strip().lower()
 
 
+def client_ip_address(request: HttpRequest) -> str | None:
+    """AXES_CLIENT_IP_CALLABLE: the address the audit trail and the other limits use."""
+    return client_network(request)
+
+
 def locked_out_message() -> str:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return LOCKED_OUT_MESSAGE.format(minutes=minutes)
+
+
+def address_paused_message(*, minutes: int) -> str:
+    """The password step, when one network has failed too often (whatever the account)."""
+    return ADDRESS_PAUSED_MESSAGE.format(minutes=minutes)
+
+
+def second_step_paused_message(*, minutes: int) -> str:
+    return SECOND_STEP_PAUSED_MESSAGE.format(minutes=minutes)
 
 
 def locked_out_response(

@@ -12,19 +12,23 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib.auth import authenticate
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from ketaclinic.accounts.lockout import locked_out_message
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import PERMISSIONS, Action
+from ketaclinic.accounts.signatures import signature_check
 from ketaclinic.clinics.models import Clinic
-from ketaclinic.core.errors import InvalidInput, RateLimited
-from ketaclinic.core.forms import StyledForm
+from ketaclinic.core.forms import PlainDecimalField, StyledForm
 from ketaclinic.core.validators import dea_number_problem
 from ketaclinic.inventory.models import Container, Product, ProductForm, StorageLocation
 from ketaclinic.inventory.services import MAX_CONTAINERS_PER_RECEIPT
+from ketaclinic.medicine.dosing import (
+    ESKETAMINE_DEVICE_MG,
+    MAX_ESKETAMINE_DEVICES_PER_KIT,
+    MAX_VIAL_STRENGTH_MG_PER_ML,
+    MAX_VIAL_VOLUME_ML,
+)
 
 AMOUNT_HELP = "In mL for a vial (to 0.001 mL), in whole devices for a kit."
 
@@ -32,21 +36,10 @@ AMOUNT_HELP = "In mL for a vial (to 0.001 mL), in whole devices for a kit."
 def witness_signature_check(
     *, request: HttpRequest, witness: User, password: str, field: str
 ) -> None:
-    """The witness signs: their own password, checked like a sign-in (so the same lockout
-    guards it against guessing). Refuses, naming the form field, and nothing is recorded."""
-    name = witness.full_name or witness.email
-    signed = authenticate(request, email=witness.email, password=password)
-    if getattr(request, "axes_locked_out", False):
-        # Answer here, with the form kept, instead of the sign-in page's lockout response.
-        request.axes_locked_out = False  # type: ignore[attr-defined]
-        message = f"{name} cannot sign now: {locked_out_message()} Nothing was recorded."
-        raise RateLimited(message, fields={field: [message]})
-    if signed is None or signed.pk != witness.pk:
-        message = (
-            f"That is not {name}'s password. The witness types their own password to sign; "
-            "nothing was recorded."
-        )
-        raise InvalidInput(message, fields={field: [message]})
+    """The witness signs: their own password, with its own limit against guessing that never
+    touches the witness's sign-in (accounts.signatures). Refuses, naming the form field, and
+    nothing is recorded."""
+    signature_check(request=request, signer=witness, password=password, field=field)
 
 
 def witness_choices(clinic: Clinic, *, exclude: User | None = None) -> QuerySet[User]:
@@ -90,8 +83,8 @@ def _password(label: str) -> forms.CharField:
     )
 
 
-def _amount(label: str = "Amount") -> forms.DecimalField:
-    return forms.DecimalField(
+def _amount(label: str = "Amount") -> PlainDecimalField:
+    return PlainDecimalField(
         label=label,
         max_digits=10,
         decimal_places=3,
@@ -283,15 +276,32 @@ class ProductAddForm(StyledForm):
     )
     form = forms.ChoiceField(choices=ProductForm.choices)
     ndc = forms.CharField(label="NDC", max_length=16, help_text="E.g. 0409-2051-05.")
-    strength_mg_per_ml = forms.DecimalField(
-        label="Strength (mg/mL)", required=False, max_digits=7, decimal_places=3, min_value=0
+    strength_mg_per_ml = PlainDecimalField(
+        label="Strength (mg/mL)",
+        required=False,
+        max_digits=7,
+        decimal_places=3,
+        min_value=0,
+        max_value=MAX_VIAL_STRENGTH_MG_PER_ML,
     )
-    volume_ml = forms.DecimalField(
-        label="Volume per vial (mL)", required=False, max_digits=7, decimal_places=3, min_value=0
+    volume_ml = PlainDecimalField(
+        label="Volume per vial (mL)",
+        required=False,
+        max_digits=7,
+        decimal_places=3,
+        min_value=0,
+        max_value=MAX_VIAL_VOLUME_ML,
     )
-    devices_per_kit = forms.IntegerField(required=False, min_value=1, max_value=100)
-    mg_per_device = forms.DecimalField(
-        label="mg per device", required=False, max_digits=7, decimal_places=3, min_value=0
+    devices_per_kit = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ESKETAMINE_DEVICES_PER_KIT
+    )
+    mg_per_device = PlainDecimalField(
+        label="mg per device",
+        required=False,
+        max_digits=7,
+        decimal_places=3,
+        min_value=0,
+        max_value=ESKETAMINE_DEVICE_MG,
     )
 
 
