@@ -56,12 +56,16 @@ class Action(StrEnum):
     PATIENT_CHART_VIEW = "patient.chart_view"
     INQUIRY_MANAGE = "inquiry.manage"
     INTAKE_RECORD = "intake.record"
+    INTAKE_MEASUREMENTS_RECORD = "intake.measurements_record"
+    INTAKE_STATUS_VIEW = "intake.status_view"
     QUESTIONNAIRE_RECORD = "questionnaire.record"
     ELIGIBILITY_DECIDE = "eligibility.decide"
     CONSENT_WITNESS = "consent.witness"
     COURSE_SIGN = "course.sign"
     DOSE_ORDER_SIGN = "dose_order.sign"
     APPOINTMENT_BOOK = "appointment.book"
+    SESSION_BOARD_VIEW = "session_board.view"
+    ARRIVALS_VIEW = "arrivals.view"
     SESSION_CHART = "session.chart"
     MEDICATION_ADMINISTER = "medication.administer"
     DOSE_VERIFY = "dose.verify"
@@ -89,6 +93,9 @@ class Rule:
     roles: frozenset[Role]
     # Every group must be satisfied by at least one current credential of a kind in that group.
     credentials: tuple[frozenset[CredentialKind], ...] = ()
+    # Where an action covers only some fields of a record (a field group), the fields it covers;
+    # the services and the pages read them from here.
+    fields: tuple[str, ...] = ()
 
 
 _PHYSICIANS = frozenset({Role.PHYSICIAN, Role.MEDICAL_DIRECTOR})
@@ -115,7 +122,26 @@ PERMISSIONS: dict[Action, Rule] = {
     Action.INQUIRY_MANAGE: Rule(
         "work the inquiry queue", frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN})
     ),
-    Action.INTAKE_RECORD: Rule("record intake", _CLINICAL | {Role.FRONT_DESK}),
+    Action.INTAKE_RECORD: Rule(
+        "record and submit the whole intake (history, substance use, medical history, "
+        "allergies, pregnancy, diagnoses, antidepressant trials, medications, baseline vitals), "
+        "and amend a submitted intake with a reason (a new version; earlier ones are kept)",
+        _CLINICAL,
+    ),
+    Action.INTAKE_MEASUREMENTS_RECORD: Rule(
+        "record the body measurements on a draft intake, and nothing clinical: front desk "
+        "enters what is measured or reported at the desk; they do not submit or amend, and do "
+        "not see the history, medications or diagnoses (the dose is worked out from the weight "
+        "the nurse measures on the day)",
+        _CLINICAL | {Role.FRONT_DESK},
+        fields=("height_cm", "weight_kg"),
+    ),
+    Action.INTAKE_STATUS_VIEW: Rule(
+        "see whether a patient's intake is done (its status, version and dates) without its "
+        "clinical content, which needs `patient.chart_view`",
+        _ALL_STAFF,
+        fields=("status", "version", "submitted_at", "patient_submitted_at"),
+    ),
     Action.QUESTIONNAIRE_RECORD: Rule(
         "enter questionnaire answers", _CLINICAL | {Role.FRONT_DESK, Role.THERAPIST}
     ),
@@ -135,6 +161,19 @@ PERMISSIONS: dict[Action, Rule] = {
     ),
     Action.APPOINTMENT_BOOK: Rule(
         "book, move or cancel appointments", _CLINICAL | {Role.FRONT_DESK, Role.CLINIC_ADMIN}
+    ),
+    Action.SESSION_BOARD_VIEW: Rule(
+        "see the session board (today's patients by chair with their treatment stage, alarms, "
+        "vitals due and notes to sign): the clinicians who run the chairs. Not therapists (they "
+        "see their patients' charts) nor clinic admins (they have the arrivals list and the "
+        "operations reports): the board's clinical detail is not needed for their work",
+        _CLINICAL,
+    ),
+    Action.ARRIVALS_VIEW: Rule(
+        "see the arrivals list (time, patient, chair, arrived or not, escort confirmed, "
+        '"in treatment" or "ready to go home"; no alarms, vitals or doses) and check '
+        "patients in from it",
+        frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
     ),
     Action.SESSION_CHART: Rule(
         "chart a session (checklist, vitals, side effects)",
@@ -241,4 +280,19 @@ def permissions_markdown() -> str:
         lines.append(
             f"| `{action.value}` {rule.description} | " + " | ".join(cells) + f" | {credentials} |"
         )
+    groups = [(action, rule) for action, rule in PERMISSIONS.items() if rule.fields]
+    if groups:
+        lines += [
+            "",
+            "## Field groups",
+            "",
+            "These actions cover only the listed fields of a record; the services refuse a",
+            "change to any other field, and the pages and the API show only these fields to a",
+            "role that has no wider action.",
+            "",
+        ]
+        lines += [
+            f"- `{action.value}`: " + ", ".join(f"`{name}`" for name in rule.fields)
+            for action, rule in groups
+        ]
     return "\n".join(lines) + "\n"

@@ -8,13 +8,15 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ketaclinic.accounts.roles import Action
+from ketaclinic.accounts.models import User
+from ketaclinic.accounts.permissions import has_permission
+from ketaclinic.accounts.roles import PERMISSIONS, Action
 from ketaclinic.api.endpoints import ERRORS, REFUSED_BY_STATE, StaffEndpoint, _user
 from ketaclinic.api.inputs import (
     AddendumInputSerializer,
@@ -29,17 +31,28 @@ from ketaclinic.api.journey import (
     intake_save_from_request,
 )
 from ketaclinic.api.permissions import api_clinic
+from ketaclinic.api.schema import NamedEnum
 from ketaclinic.api.selectors import api_eligibility_decision_get
+from ketaclinic.clinics.models import Clinic
+from ketaclinic.consent.downloads import ConsentCopy
 from ketaclinic.consent.models import ConsentSignature, Treatment
 from ketaclinic.consent.services import consent_current
-from ketaclinic.core.errors import NotFound
+from ketaclinic.core.errors import InvalidInput, NotFound
 from ketaclinic.intake.models import (
     DecisionAddendum,
     EligibilityDecision,
     EligibilityOutcome,
     Intake,
+    IntakeVersion,
+    IntakeVersionKind,
 )
-from ketaclinic.intake.selectors import eligibility_advice_for_intake, intake_get_for_patient
+from ketaclinic.intake.selectors import (
+    eligibility_advice_for_intake,
+    eligibility_decisions_for_patient,
+    intake_get_for_patient,
+    intake_version_number,
+    intake_versions_for_patient,
+)
 from ketaclinic.intake.services import eligibility_addendum_add, eligibility_decide
 from ketaclinic.outcomes.models import QuestionnaireResponse, ResponseContext
 from ketaclinic.outcomes.selectors import questionnaire_response_list_for_patient
@@ -66,18 +79,75 @@ class AdviceSerializer(serializers.Serializer):
     reasons = ReasonSerializer(many=True)
 
 
+CLINICAL_ONLY = "Only for callers with `patient.chart_view`."
+MEASUREMENTS = "For callers with `patient.chart_view` or `intake.measurements_record`."
+
+
 class IntakeSerializer(serializers.Serializer):
+    content = serializers.ChoiceField(
+        choices=[("full", "full"), ("status", "status")],
+        help_text="`full` for callers with `patient.chart_view`; `status` otherwise: the "
+        "status, version and dates (and the measurements to a caller who may record them), "
+        "none of the clinical content.",
+    )
     status = serializers.CharField()
-    indication = serializers.CharField()
-    allergies = serializers.CharField()
-    psychiatric_history = serializers.CharField()
-    medical_history = serializers.ListField(child=serializers.CharField())
-    height_cm = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
-    weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
-    diagnoses = serializers.ListField(child=serializers.CharField())
-    medications = serializers.ListField(child=serializers.CharField())
+    version = serializers.IntegerField(
+        help_text="0 while a draft; 1 when submitted; one more for each amendment."
+    )
     submitted_at = serializers.DateTimeField(allow_null=True)
-    advice = AdviceSerializer(allow_null=True)
+    patient_submitted_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the patient sent their part from the portal."
+    )
+    indication = serializers.CharField(required=False, help_text=CLINICAL_ONLY)
+    allergies = serializers.CharField(required=False, help_text=CLINICAL_ONLY)
+    psychiatric_history = serializers.CharField(required=False, help_text=CLINICAL_ONLY)
+    medical_history = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text=CLINICAL_ONLY
+    )
+    height_cm = serializers.DecimalField(
+        max_digits=5, decimal_places=1, allow_null=True, required=False, help_text=MEASUREMENTS
+    )
+    weight_kg = serializers.DecimalField(
+        max_digits=5, decimal_places=1, allow_null=True, required=False, help_text=MEASUREMENTS
+    )
+    diagnoses = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text=CLINICAL_ONLY
+    )
+    medications = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text=CLINICAL_ONLY
+    )
+    advice = AdviceSerializer(allow_null=True, required=False, help_text=CLINICAL_ONLY)
+
+
+class IntakeVersionKindField(serializers.ChoiceField):
+    """Submitted (version 1) or amended, as the `IntakeVersionKindEnum` component."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=IntakeVersionKind.choices, **kwargs)
+
+
+class IntakeVersionKindEnum(NamedEnum):
+    target_class = "ketaclinic.api.clinical.IntakeVersionKindField"
+    component_name = "IntakeVersionKindEnum"
+    choices = list(IntakeVersionKind.choices)
+
+
+class IntakeVersionSerializer(serializers.ModelSerializer):
+    number = serializers.IntegerField(help_text="1 as submitted; one more per amendment.")
+    kind = IntakeVersionKindField()
+    created_by = serializers.CharField(source="created_by.full_name")
+    content = serializers.JSONField(
+        help_text="The whole intake of this version: every field, the diagnoses (code and "
+        "description), the trials and the medications."
+    )
+    changes = serializers.JSONField(
+        help_text="What differs from the previous version: each field with its old and new "
+        'value, or "changed" for free text (and the trials and medications).'
+    )
+
+    class Meta:
+        model = IntakeVersion
+        fields = ["number", "kind", "content", "changes", "reason", "created_by", "created_at"]
 
 
 class QuestionnaireResponseSerializer(serializers.ModelSerializer):
@@ -115,16 +185,35 @@ QuestionnaireEntrySerializer = type(
 class AddendumSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(read_only=True)
     author = serializers.CharField(source="author.full_name")
+    intake_version = serializers.IntegerField(
+        source="intake_version.number",
+        allow_null=True,
+        help_text="The intake version in front of the physician: an addendum written after an "
+        "amendment is their review of it.",
+    )
 
     class Meta:
         model = DecisionAddendum
-        fields = ["id", "text", "author", "created_at"]
+        fields = ["id", "text", "author", "created_at", "intake_version"]
 
 
 class DecisionSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(read_only=True)
     signed_by = serializers.CharField(source="signed_by.full_name")
     addenda = AddendumSerializer(many=True, read_only=True, help_text="Oldest first.")
+    intake_version = serializers.IntegerField(
+        source="intake_version.number",
+        allow_null=True,
+        help_text="The intake version the decision was signed on.",
+    )
+    reviewed_intake_version = serializers.IntegerField(
+        help_text="The newest intake version a physician signed on: the decision's own or one "
+        "reviewed in an addendum."
+    )
+    is_intake_amended_since = serializers.SerializerMethodField(
+        help_text="The intake was amended after the reviewed version: a physician reviews the "
+        "amendment (an addendum or a new decision); a course is not signed on it until then."
+    )
 
     class Meta:
         model = EligibilityDecision
@@ -138,7 +227,16 @@ class DecisionSerializer(serializers.ModelSerializer):
             "signed_at",
             "advice_snapshot",
             "addenda",
+            "intake_version",
+            "reviewed_intake_version",
+            "is_intake_amended_since",
         ]
+
+    def get_is_intake_amended_since(self, decision: EligibilityDecision) -> bool:
+        current = self.context.get("intake_version")
+        if current is None:  # one decision on its own (after a write)
+            current = intake_version_number(patient_id=decision.patient_id)
+        return bool(current > decision.reviewed_intake_version)
 
 
 class ConsentSerializer(serializers.ModelSerializer):
@@ -195,37 +293,78 @@ class PatientIntakeView(StaffEndpoint):
         responses={200: IntakeSerializer, **ERRORS},
     )
     def get(self, request: Request, patient_id: int) -> Response:
+        user, clinic = _user(request), api_clinic(request)
         patient = patient_get_for_staff(
-            user=_user(request), clinic=api_clinic(request), patient_id=patient_id
+            user=user, clinic=clinic, patient_id=patient_id, action=Action.INTAKE_STATUS_VIEW
         )
         intake = intake_get_for_patient(patient_id=patient.pk)
         if intake is None:
             raise NotFound("This patient has no intake yet.")
-        return Response(_intake_data(intake))
+        return Response(_intake_data(intake, user=user, clinic=clinic))
 
     @extend_schema(
         operation_id="patients_intake_update",
         summary="Save the intake as a draft, or submit it for eligibility review",
         description=(
-            "Replaces the whole intake (a field left out is saved empty). A draft keeps "
-            "whatever is valid; `submit: true` also needs what eligibility needs. A refusal "
-            "names every field that needs attention and leaves the stored intake as it was. "
-            "Recorded in the audit trail as `intake.saved` or `intake.submitted`."
+            "Sets the fields sent; a field left out keeps its stored value (send it empty, "
+            "`null` or `[]` to clear it). On a draft: saves it (it keeps whatever is valid), or "
+            "with `submit: true` submits it, which also needs what eligibility needs. A "
+            "submitted intake is never saved over nor returned to a draft (409): send "
+            "`amendment_reason` to amend it; the result must still be complete, becomes a new "
+            "version, and every earlier version is kept (`GET .../intake/versions`). Front "
+            "desk (`intake.measurements_record` only) may change only `height_cm` and "
+            "`weight_kg` on a draft; any other change is refused (403). A refusal names every "
+            "field that needs attention and leaves the stored intake as it was. Recorded in "
+            "the audit trail as `intake.saved`, `intake.submitted` or `intake.amended` (with "
+            "the changed fields and the version numbers)."
         ),
         request=IntakeInputSerializer,
         responses={200: IntakeSerializer, **ERRORS},
     )
     def put(self, request: Request, patient_id: int) -> Response:
-        intake = intake_save_from_request(request, user=_user(request), patient_id=patient_id)
+        user = _user(request)
+        intake = intake_save_from_request(request, user=user, patient_id=patient_id)
         saved = intake_get_for_patient(patient_id=intake.patient_id)
         assert saved is not None  # just saved
-        return Response(_intake_data(saved))
+        return Response(_intake_data(saved, user=user, clinic=api_clinic(request)))
 
 
-def _intake_data(intake: Intake) -> Any:
+class PatientIntakeVersionsView(StaffEndpoint):
+    @extend_schema(
+        operation_id="patients_intake_versions_list",
+        summary="Every version of a submitted intake, newest first",
+        description="Version 1 is the intake as submitted; each amendment adds one, with its "
+        "reason, who made it and what changed. Earlier versions are kept whole. Needs "
+        "`patient.chart_view`.",
+        responses={200: IntakeVersionSerializer(many=True), **ERRORS},
+    )
+    def get(self, request: Request, patient_id: int) -> Response:
+        patient = patient_get_for_staff(
+            user=_user(request), clinic=api_clinic(request), patient_id=patient_id
+        )
+        versions = intake_versions_for_patient(patient_id=patient.pk)
+        if versions is None:
+            raise NotFound("This patient has no intake yet.")
+        return Response(IntakeVersionSerializer(versions, many=True).data)
+
+
+def _intake_data(intake: Intake, *, user: User, clinic: Clinic) -> Any:
+    """The whole intake to a caller who may open the chart; otherwise the field groups of the
+    intake actions they have (accounts/roles.py): its status, and the measurements to a caller
+    who records them."""
+    if not has_permission(user=user, action=Action.PATIENT_CHART_VIEW, clinic=clinic):
+        shown = {"content", *PERMISSIONS[Action.INTAKE_STATUS_VIEW].fields}
+        if has_permission(user=user, action=Action.INTAKE_MEASUREMENTS_RECORD, clinic=clinic):
+            shown |= set(PERMISSIONS[Action.INTAKE_MEASUREMENTS_RECORD].fields)
+        status_only = {name: getattr(intake, name) for name in shown - {"content"}}
+        limited = IntakeSerializer({**status_only, "content": "status"}).data
+        return {name: value for name, value in limited.items() if name in shown}
     advice = eligibility_advice_for_intake(intake)
     data = {
+        "content": "full",
         "status": intake.status,
+        "version": intake.version,
+        "patient_submitted_at": intake.patient_submitted_at,
         "indication": intake.indication,
         "allergies": intake.allergies,
         "psychiatric_history": intake.psychiatric_history,
@@ -304,12 +443,13 @@ class PatientEligibilityDecisionsView(StaffEndpoint):
         patient = patient_get_for_staff(
             user=_user(request), clinic=api_clinic(request), patient_id=patient_id
         )
-        decisions = (
-            EligibilityDecision.objects.filter(patient=patient)
-            .select_related("signed_by")
-            .prefetch_related("addenda__author")
+        return Response(
+            DecisionSerializer(
+                eligibility_decisions_for_patient(patient_id=patient.pk),
+                many=True,
+                context={"intake_version": intake_version_number(patient_id=patient.pk)},
+            ).data
         )
-        return Response(DecisionSerializer(decisions, many=True).data)
 
     @extend_schema(
         operation_id="patients_eligibility_decisions_create",
@@ -427,15 +567,33 @@ class ConsentPdfView(StaffEndpoint):
     @extend_schema(
         operation_id="consents_pdf_retrieve",
         summary="The signed consent as its stored PDF",
-        description="Recorded in the audit trail as `consent.downloaded`, as the staff download is.",
+        description=(
+            "`copy=as_signed` (the default) is the consent as the patient signed it, never made "
+            "again; `copy=witnessed` is the copy made when staff witnessed or declined a portal "
+            "signature (404 when there is none). Recorded in the audit trail as "
+            "`consent.downloaded`, as the staff download is."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "copy", str, enum=[copy.value for copy in ConsentCopy], default="as_signed"
+            )
+        ],
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF"),
             **ERRORS,
         },
     )
     def get(self, request: Request, signature_id: int) -> HttpResponse:
+        copy = request.query_params.get("copy", ConsentCopy.AS_SIGNED.value)
+        if copy not in {choice.value for choice in ConsentCopy}:
+            raise InvalidInput(
+                "copy is as_signed or witnessed.", fields={"copy": ["as_signed or witnessed."]}
+            )
         return consent_pdf_response(
-            user=_user(request), clinic=api_clinic(request), signature_id=signature_id
+            user=_user(request),
+            clinic=api_clinic(request),
+            signature_id=signature_id,
+            copy=ConsentCopy(copy),
         )
 
     def handle_exception(self, exc: Exception) -> Response:

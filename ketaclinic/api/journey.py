@@ -8,6 +8,7 @@ decide, permission and audit included. This module turns their refusals into the
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from django.http import HttpResponse
@@ -25,16 +26,24 @@ from ketaclinic.api.inputs import IntakeInputSerializer, PatientRegistrationSeri
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.api.selectors import api_consent_document_get, api_consent_signature_get
 from ketaclinic.api.serializers import DuplicateCandidateSerializer, PatientSerializer
-from ketaclinic.audit.models import AuditAction
-from ketaclinic.audit.services import audit_record
 from ketaclinic.clinics.models import Clinic
+from ketaclinic.consent.downloads import ConsentCopy, consent_pdf_download
 from ketaclinic.consent.forms import ConsentSignForm
 from ketaclinic.consent.models import ConsentSignature, Treatment
 from ketaclinic.consent.services import consent_sign
 from ketaclinic.core.errors import InvalidInput
 from ketaclinic.inquiries.models import Inquiry
 from ketaclinic.intake.models import Intake
-from ketaclinic.intake.services import IntakeEntry, MedicationEntry, TrialEntry, intake_save
+from ketaclinic.intake.selectors import intake_get_for_patient
+from ketaclinic.intake.services import (
+    IntakeEntry,
+    MedicationEntry,
+    TrialEntry,
+    intake_amend,
+    intake_entry_of,
+    intake_save,
+)
+from ketaclinic.intake.versions import INTAKE_FIELDS
 from ketaclinic.medicine.eligibility import History, TrialOutcome
 from ketaclinic.patients.access import patient_get_for_staff
 from ketaclinic.patients.forms import PatientRegistrationForm
@@ -115,24 +124,20 @@ def patient_register_from_request(
 # --- intake ------------------------------------------------------------------------------------
 
 
-def intake_entry_from(data: dict[str, Any]) -> IntakeEntry:
-    """The validated body as the service's entry, normalised as the staff page does."""
-    return IntakeEntry(
-        indication=data["indication"],
-        psychiatric_history=data["psychiatric_history"],
-        medical_history=tuple(History(value) for value in dict.fromkeys(data["medical_history"])),
-        substance_use=data["substance_use"],
-        allergies=data["allergies"],
-        is_pregnant=data["is_pregnant"],
-        is_breastfeeding=data["is_breastfeeding"],
-        height_cm=data["height_cm"],
-        weight_kg=data["weight_kg"],
-        baseline_systolic_mmhg=data["baseline_systolic_mmhg"],
-        baseline_diastolic_mmhg=data["baseline_diastolic_mmhg"],
-        baseline_heart_rate_bpm=data["baseline_heart_rate_bpm"],
-        baseline_spo2_percent=data["baseline_spo2_percent"],
-        diagnoses=tuple(code.strip().upper() for code in data["diagnoses"]),
-        trials=tuple(
+def intake_entry_from(data: dict[str, Any], *, stored: IntakeEntry) -> IntakeEntry:
+    """The validated body as the service's entry, normalised as the staff page does; a field
+    the body leaves out keeps its stored value."""
+    values: dict[str, Any] = {
+        name: data[name] for name in INTAKE_FIELDS if name in data and name != "medical_history"
+    }
+    if "medical_history" in data:
+        values["medical_history"] = tuple(
+            History(value) for value in dict.fromkeys(data["medical_history"])
+        )
+    if "diagnoses" in data:
+        values["diagnoses"] = tuple(code.strip().upper() for code in data["diagnoses"])
+    if "trials" in data:
+        values["trials"] = tuple(
             TrialEntry(
                 drug=row["drug"],
                 highest_dose_mg=row["highest_dose_mg"],
@@ -143,26 +148,39 @@ def intake_entry_from(data: dict[str, Any]) -> IntakeEntry:
                 is_current_episode=row["is_current_episode"],
             )
             for row in data["trials"]
-        ),
-        medications=tuple(
+        )
+    if "medications" in data:
+        values["medications"] = tuple(
             MedicationEntry(name=row["name"], dose_mg=row["dose_mg"], frequency=row["frequency"])
             for row in data["medications"]
-        ),
-    )
+        )
+    return replace(stored, **values)
 
 
 def intake_save_from_request(request: Request, *, user: User, patient_id: int) -> Intake:
     # Permission and existence first: a refused caller learns nothing from validation.
     patient = patient_get_for_staff(
-        user=user, clinic=api_clinic(request), patient_id=patient_id, action=Action.INTAKE_RECORD
+        user=user,
+        clinic=api_clinic(request),
+        patient_id=patient_id,
+        action=Action.INTAKE_MEASUREMENTS_RECORD,
     )
     payload = IntakeInputSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
+    data = payload.validated_data
+    stored = intake_get_for_patient(patient_id=patient.pk)
+    entry = intake_entry_from(data, stored=intake_entry_of(stored))
+    if "amendment_reason" in data:
+        if data.get("submit") is False:
+            raise InvalidInput(
+                "An amendment keeps the intake submitted.",
+                fields={"submit": ["Leave it out (or send true) with an amendment_reason."]},
+            )
+        return intake_amend(
+            acting_user=user, patient=patient, entry=entry, reason=data["amendment_reason"]
+        )
     return intake_save(
-        acting_user=user,
-        patient=patient,
-        entry=intake_entry_from(payload.validated_data),
-        submit=payload.validated_data["submit"],
+        acting_user=user, patient=patient, entry=entry, submit=data.get("submit", False)
     )
 
 
@@ -211,24 +229,15 @@ class PdfRenderer(BaseRenderer):
         return data if isinstance(data, bytes) else JSONRenderer().render(data)
 
 
-def consent_pdf_response(*, user: User, clinic: Clinic, signature_id: int) -> HttpResponse:
-    """The stored PDF, audited as the staff download is (a chart access, then the download)."""
+def consent_pdf_response(
+    *, user: User, clinic: Clinic, signature_id: int, copy: ConsentCopy = ConsentCopy.AS_SIGNED
+) -> HttpResponse:
+    """The chosen stored PDF, through the consent app's one download door (audited there)."""
     require_permission(user=user, action=Action.PATIENT_LIST, clinic=clinic)
     signature = api_consent_signature_get(clinic=clinic, signature_id=signature_id)
     patient = patient_get_for_staff(
         user=user, clinic=clinic, patient_id=signature.patient_id, action=Action.PATIENT_LIST
     )
-    audit_record(
-        actor=user,
-        action=AuditAction.CONSENT_DOWNLOADED,
-        clinic=clinic,
-        patient_id=patient.pk,
-        subject=signature,
+    return consent_pdf_download(
+        actor=user, patient=patient, signature=signature, copy=copy, channel="api"
     )
-    response = HttpResponse(bytes(signature.pdf), content_type="application/pdf")
-    document = signature.document
-    response["Content-Disposition"] = (
-        f'attachment; filename="consent-{patient.medical_record_number}-'
-        f'{document.treatment}-v{document.version}.pdf"'
-    )
-    return response

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from django import forms
 
-from ketaclinic.core.forms import StyledForm
+from ketaclinic.accounts.roles import PERMISSIONS, Action
+from ketaclinic.core.forms import PlainDecimalField, StyledForm
 from ketaclinic.intake.models import (
     INDICATION_CHOICES,
     TRIAL_OUTCOME_CHOICES,
@@ -21,6 +22,7 @@ from ketaclinic.intake.services import (
     IntakeEntry,
     MedicationEntry,
     TrialEntry,
+    intake_entry_of,
 )
 from ketaclinic.medicine.eligibility import HISTORY_RULES, History, TrialOutcome
 from ketaclinic.medicine.protocols import STANDARD_PROTOCOLS
@@ -68,10 +70,10 @@ class IntakeForm(StyledForm):
         required=False,
         empty_value=None,
     )
-    height_cm = forms.DecimalField(
+    height_cm = PlainDecimalField(
         label="Height (cm)", required=False, max_digits=5, decimal_places=1
     )
-    weight_kg = forms.DecimalField(
+    weight_kg = PlainDecimalField(
         label="Weight (kg)", required=False, max_digits=5, decimal_places=1
     )
     baseline_systolic_mmhg = forms.IntegerField(
@@ -88,6 +90,34 @@ class IntakeForm(StyledForm):
     )
 
 
+class IntakeAmendmentForm(StyledForm):
+    """Why a submitted intake is amended (intake_amend requires it)."""
+
+    reason = forms.CharField(
+        label="Reason for the amendment",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="Kept with the new version; the submitted version is kept as it was.",
+    )
+
+
+# Front desk's part of the intake: the fields of `intake.measurements_record` (accounts/roles.py).
+IntakeMeasurementsForm: type[StyledForm] = type(
+    "IntakeMeasurementsForm",
+    (StyledForm,),
+    {
+        name: copy.deepcopy(IntakeForm.base_fields[name])
+        for name in PERMISSIONS[Action.INTAKE_MEASUREMENTS_RECORD].fields
+    },
+)
+
+
+def measurements_entry(*, intake: Intake | None, form: forms.Form) -> IntakeEntry:
+    """The stored intake with only the measurement fields taken from the (valid) form."""
+    return replace(intake_entry_of(intake), **form.cleaned_data)
+
+
 class DiagnosisForm(StyledForm):
     code = forms.CharField(
         label="ICD-10 code",
@@ -98,7 +128,7 @@ class DiagnosisForm(StyledForm):
 
 class TrialForm(StyledForm):
     drug = forms.CharField(label="Antidepressant", max_length=100)
-    highest_dose_mg = forms.DecimalField(
+    highest_dose_mg = PlainDecimalField(
         label="Highest dose (mg/day)", min_value=Decimal("0.01"), max_digits=7, decimal_places=2
     )
     weeks_at_dose = forms.IntegerField(label="Weeks at that dose", min_value=0, max_value=520)
@@ -110,7 +140,7 @@ class TrialForm(StyledForm):
 
 class MedicationForm(StyledForm):
     name = forms.CharField(label="Medication", max_length=100)
-    dose_mg = forms.DecimalField(
+    dose_mg = PlainDecimalField(
         label="Dose (mg)", required=False, min_value=Decimal("0"), max_digits=7, decimal_places=2
     )
     frequency = forms.CharField(label="How often", max_length=50, required=False)

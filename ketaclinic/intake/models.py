@@ -1,4 +1,6 @@
-"""Intake: what the eligibility rules need, kept as a draft until submitted."""
+"""Intake: what the eligibility rules need, kept as a draft until submitted. Once submitted it
+changes only by amendment: each amendment is a new version, and every earlier version is kept
+whole (IntakeVersion)."""
 
 from __future__ import annotations
 
@@ -65,14 +67,56 @@ class Intake(ClinicScopedModel):
     # The patient's own part, filled in the portal, was sent to the clinic at this time. From then
     # it is read-only to the patient; staff add what is measured in clinic and submit for review.
     patient_submitted_at = models.DateTimeField(null=True, blank=True)
+    # 0 while a draft; 1 once submitted; one more for each amendment (IntakeVersion.number).
+    version = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
-        return f"Intake of patient {self.patient_id} ({self.status})"
+        return f"Intake of patient {self.patient_id} ({self.status}, v{self.version})"
 
     @property
     def is_open_to_patient(self) -> bool:
         """A patient may change their intake until they send it or staff submit it."""
         return self.status == IntakeStatus.DRAFT and self.patient_submitted_at is None
+
+
+class IntakeVersionKind(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    AMENDED = "amended", "Amended"
+
+
+class IntakeVersion(ClinicScopedModel):
+    """The intake as it stood when submitted (version 1) or amended (2, 3…): every field, the
+    diagnoses, trials and medications, with who, when and why. Written in the transaction that
+    changes the intake, and never changed."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=IntakeVersionKind.choices)
+    content = models.JSONField(help_text="The whole intake of this version.")
+    changes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What differs from the previous version: field name to old and new value "
+        "(free text: only that it changed).",
+    )
+    reason = models.TextField(blank=True, help_text="Why it was amended (required then).")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["intake", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["intake", "number"], name="one_intake_version_number"),
+            models.CheckConstraint(
+                condition=models.Q(kind="submitted") | ~models.Q(reason=""),
+                name="an_amendment_has_a_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Intake v{self.number} of patient {self.intake_id} ({self.kind})"
 
 
 class IntakeDiagnosis(models.Model):
@@ -133,6 +177,11 @@ class EligibilityDecision(ClinicScopedModel):
     )
     signed_at = models.DateTimeField()
     signer_title = models.CharField(max_length=100, blank=True)
+    # The intake version the decision was signed on. When the intake is amended after it, the
+    # decision shows it until a physician reviews the amendment (an addendum or a new decision).
+    intake_version = models.ForeignKey(
+        IntakeVersion, on_delete=models.PROTECT, null=True, related_name="decisions"
+    )
 
     class Meta:
         ordering = ["-signed_at"]
@@ -146,6 +195,18 @@ class EligibilityDecision(ClinicScopedModel):
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} by {self.signed_by} on {self.signed_at:%Y-%m-%d}"
 
+    @property
+    def reviewed_intake_version(self) -> int:
+        """The newest intake version a physician has signed on: the decision's own, or one
+        reviewed in an addendum (uses the prefetched addenda with their intake versions)."""
+        numbers = [self.intake_version.number if self.intake_version else 0]
+        numbers += [
+            addendum.intake_version.number
+            for addendum in self.addenda.all()
+            if addendum.intake_version is not None
+        ]
+        return max(numbers)
+
 
 class DecisionAddendum(models.Model):
     decision = models.ForeignKey(
@@ -154,6 +215,11 @@ class DecisionAddendum(models.Model):
     text = models.TextField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The intake version in front of the physician when they wrote it: an addendum written after
+    # an amendment is the physician's review of it.
+    intake_version = models.ForeignKey(
+        IntakeVersion, on_delete=models.PROTECT, null=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ketaclinic.intake.models import Intake
+from django.db.models import QuerySet
+
+from ketaclinic.intake.models import EligibilityDecision, Intake, IntakeVersion
 from ketaclinic.medicine.eligibility import (
     AntidepressantTrial,
     EligibilityAdvice,
@@ -39,6 +41,43 @@ def intake_get_for_patient(*, patient_id: int) -> Intake | None:
         .prefetch_related("diagnoses", "trials", "medications")
         .first()
     )
+
+
+def intake_versions_for_intake(*, intake: Intake) -> QuerySet[IntakeVersion]:
+    """Every version of a submitted intake, newest first, with who made it."""
+    return intake.versions.select_related("created_by").order_by("-number")
+
+
+def intake_versions_for_patient(*, patient_id: int) -> QuerySet[IntakeVersion] | None:
+    """The patient's intake versions, newest first; None when there is no intake yet."""
+    intake = Intake.objects.filter(patient_id=patient_id).first()
+    return None if intake is None else intake_versions_for_intake(intake=intake)
+
+
+def intake_version_number(*, patient_id: int) -> int:
+    """The intake's current version: 0 for a draft or no intake yet."""
+    version = Intake.objects.filter(patient_id=patient_id).values_list("version", flat=True).first()
+    return version or 0
+
+
+def eligibility_decisions_for_patient(*, patient_id: int) -> QuerySet[EligibilityDecision]:
+    """A patient's signed decisions, newest first, each with its addenda and the intake
+    versions they were signed on (for `reviewed_intake_version`), in a fixed number of queries."""
+    return (
+        EligibilityDecision.objects.filter(patient_id=patient_id)
+        .select_related("signed_by", "intake_version")
+        .prefetch_related("addenda__author", "addenda__intake_version")
+    )
+
+
+def decision_unreviewed_amendment(decision: EligibilityDecision) -> tuple[int, int] | None:
+    """(the version the decision was signed or last reviewed on, the intake's version now) when
+    the intake was amended after it and no physician has reviewed that yet; otherwise None."""
+    current = intake_version_number(patient_id=decision.patient_id)
+    reviewed = decision.reviewed_intake_version
+    if current <= reviewed:
+        return None
+    return reviewed, current
 
 
 def intake_medication_report(intake: Intake) -> InteractionReport:

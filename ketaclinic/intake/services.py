@@ -1,4 +1,6 @@
-"""Saving intake: a draft keeps whatever is valid; submitting needs what eligibility needs."""
+"""Saving intake: a draft keeps whatever is valid; submitting needs what eligibility needs; a
+submitted intake changes only by amendment, a new version with its reason (the earlier ones are
+kept whole). Who may change which fields is the permission matrix's (accounts/roles.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.permissions import require_permission
-from ketaclinic.accounts.roles import Action
+from ketaclinic.accounts.permissions import has_permission, require_permission
+from ketaclinic.accounts.roles import PERMISSIONS, Action
 from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
 from ketaclinic.core.errors import InvalidInput, PermissionRefused, PreconditionFailed
@@ -24,7 +26,10 @@ from ketaclinic.intake.models import (
     Intake,
     IntakeDiagnosis,
     IntakeStatus,
+    IntakeVersion,
+    IntakeVersionKind,
 )
+from ketaclinic.intake.versions import INTAKE_FIELDS, content_changes, intake_content
 from ketaclinic.medicine.body_weight import check_height_cm, check_weight_kg
 from ketaclinic.medicine.eligibility import History, TrialOutcome
 from ketaclinic.medicine.errors import ClinicalRuleError
@@ -90,6 +95,86 @@ INTAKE_SENT_TO_CLINIC = (
     "Your intake has been sent to the clinic and can no longer be changed here. "
     "Please contact the clinic to change it."
 )
+AMENDMENT_REASON_NEEDED = "Say why the submitted intake is amended."
+SUBMITTING_IS_CLINICAL = (
+    "Submitting the intake for eligibility review is a clinical act; ask a nurse or physician."
+)
+
+
+def _already_submitted(intake: Intake) -> str:
+    when = (
+        f" on {intake.submitted_at.astimezone(intake.clinic.zone):%d %b %Y}"
+        if intake.submitted_at
+        else ""
+    )
+    return (
+        f"This intake was submitted for eligibility review{when} (version {intake.version}). "
+        "It is never saved over or returned to a draft: a clinician amends it with a reason, "
+        "which makes a new version and keeps the submitted one."
+    )
+
+
+def intake_entry_of(intake: Intake | None) -> IntakeEntry:
+    """The stored intake as an entry (an empty one when there is none yet)."""
+    if intake is None:
+        return IntakeEntry()
+    return IntakeEntry(
+        **{name: getattr(intake, name) for name in INTAKE_FIELDS if name != "medical_history"},
+        medical_history=tuple(History(value) for value in intake.medical_history),
+        diagnoses=tuple(row.code for row in intake.diagnoses.all()),
+        trials=tuple(
+            TrialEntry(
+                drug=row.drug,
+                highest_dose_mg=row.highest_dose_mg,
+                weeks_at_dose=row.weeks_at_dose,
+                is_dose_adequate=row.is_dose_adequate,
+                is_adherent=row.is_adherent,
+                outcome=TrialOutcome(row.outcome),
+                is_current_episode=row.is_current_episode,
+            )
+            for row in intake.trials.all()
+        ),
+        medications=tuple(
+            MedicationEntry(name=row.name, dose_mg=row.dose_mg, frequency=row.frequency)
+            for row in intake.medications.all()
+        ),
+    )
+
+
+def _comparable(entry: IntakeEntry, name: str) -> object:
+    value = getattr(entry, name)
+    if name == "medical_history":
+        return sorted(item.value for item in value)
+    if name == "diagnoses":
+        return list(dict.fromkeys(code.strip().upper() for code in value))
+    return value
+
+
+def _check_field_group(
+    *, acting_user: User, patient: Patient, entry: IntakeEntry, stored: Intake | None, submit: bool
+) -> None:
+    """A staff member without `intake.record` may change only the fields of
+    `intake.measurements_record` on a draft (front desk: height and weight); any other
+    difference from the stored intake is refused, never silently dropped."""
+    if has_permission(user=acting_user, action=Action.INTAKE_RECORD, clinic=patient.clinic):
+        return
+    require_permission(
+        user=acting_user, action=Action.INTAKE_MEASUREMENTS_RECORD, clinic=patient.clinic
+    )
+    if submit:
+        raise PermissionRefused(SUBMITTING_IS_CLINICAL)
+    allowed = PERMISSIONS[Action.INTAKE_MEASUREMENTS_RECORD].fields
+    current = intake_entry_of(stored)
+    touched = [
+        name
+        for name in (*INTAKE_FIELDS, "diagnoses", "trials", "medications")
+        if name not in allowed and _comparable(entry, name) != _comparable(current, name)
+    ]
+    if touched:
+        raise PermissionRefused(
+            f"Your role records only {' and '.join(allowed)} on the intake, not its clinical "
+            f"content ({', '.join(touched)}); ask a nurse or physician."
+        )
 
 
 def _problems(
@@ -177,7 +262,12 @@ def intake_save(
     as_patient: bool = False,
 ) -> Intake:
     """Save the intake as a draft, or submit it for eligibility review. Nothing is half-saved:
-    a refusal names every field and leaves the stored intake as it was.
+    a refusal names every field and leaves the stored intake as it was. A submitted intake is
+    refused here (never saved over, never a draft again): it changes by `intake_amend`.
+
+    Staff with `intake.record` write every field; staff with only
+    `intake.measurements_record` (front desk) write only that action's fields, on a draft,
+    and do not submit.
 
     With `as_patient`, the acting user is the patient themselves in the portal (not a staff
     role: a patient may fill in only their own intake, while it is open to them). They save
@@ -188,12 +278,20 @@ def intake_save(
         if patient.portal_user_id is None or patient.portal_user_id != acting_user.pk:
             raise PermissionRefused("You can only fill in your own intake.")
     else:
-        require_permission(user=acting_user, action=Action.INTAKE_RECORD, clinic=patient.clinic)
-    stored = Intake.objects.select_for_update().filter(patient=patient).first()
+        require_permission(
+            user=acting_user, action=Action.INTAKE_MEASUREMENTS_RECORD, clinic=patient.clinic
+        )
+    stored = _locked(patient)
     if as_patient:
         if stored is not None and not stored.is_open_to_patient:
             raise PreconditionFailed(INTAKE_SENT_TO_CLINIC)
         entry = _keep_staff_only_answers(entry, stored=stored)
+    elif stored is not None and stored.status == IntakeStatus.SUBMITTED:
+        raise PreconditionFailed(_already_submitted(stored))
+    else:
+        _check_field_group(
+            acting_user=acting_user, patient=patient, entry=entry, stored=stored, submit=submit
+        )
     problems = _problems(entry, patient=patient, submitting=submit, as_patient=as_patient)
     if problems:
         message = (
@@ -208,45 +306,23 @@ def intake_save(
             patient=patient, defaults={"clinic": patient.clinic, "updated_by": acting_user}
         )[0]
     )
-    for name in (
-        "indication",
-        "psychiatric_history",
-        "substance_use",
-        "allergies",
-        "is_pregnant",
-        "is_breastfeeding",
-        "height_cm",
-        "weight_kg",
-        "baseline_systolic_mmhg",
-        "baseline_diastolic_mmhg",
-        "baseline_heart_rate_bpm",
-        "baseline_spo2_percent",
-    ):
-        setattr(intake, name, getattr(entry, name))
-    intake.medical_history = sorted(item.value for item in entry.medical_history)
-    intake.updated_by = acting_user
     if submit and as_patient:
         intake.patient_submitted_at = timezone.now()
     elif submit:
         intake.status = IntakeStatus.SUBMITTED
         intake.submitted_at = timezone.now()
         intake.submitted_by = acting_user
-    intake.save()
-    intake.diagnoses.all().delete()
-    IntakeDiagnosis.objects.bulk_create(
-        IntakeDiagnosis(
-            intake=intake, code=code.strip().upper(), description=icd10_description(code) or ""
+        intake.version += 1
+    intake = _write(intake, entry=entry, acting_user=acting_user)
+    if intake.status == IntakeStatus.SUBMITTED:
+        IntakeVersion.objects.create(
+            clinic=patient.clinic,
+            intake=intake,
+            number=intake.version,
+            kind=IntakeVersionKind.SUBMITTED,
+            content=intake_content(intake),
+            created_by=acting_user,
         )
-        for code in dict.fromkeys(entry.diagnoses)
-    )
-    intake.trials.all().delete()
-    AntidepressantTrialRecord.objects.bulk_create(
-        AntidepressantTrialRecord(intake=intake, **trial.__dict__) for trial in entry.trials
-    )
-    intake.medications.all().delete()
-    CurrentMedication.objects.bulk_create(
-        CurrentMedication(intake=intake, **medication.__dict__) for medication in entry.medications
-    )
     audit_record(
         actor=acting_user,
         action=AuditAction.INTAKE_SUBMITTED if submit else AuditAction.INTAKE_SAVED,
@@ -261,9 +337,97 @@ def intake_save(
             "by": "patient" if as_patient else "staff",
             "channel": "portal" if as_patient else "staff",
             **({"part": "patient"} if as_patient and submit else {}),
+            **({"version": intake.version} if intake.status == IntakeStatus.SUBMITTED else {}),
         },
     )
     return intake
+
+
+@transaction.atomic
+def intake_amend(*, acting_user: User, patient: Patient, entry: IntakeEntry, reason: str) -> Intake:
+    """Amend a submitted intake: the entry becomes a new version (it must still be complete),
+    with the reason; every earlier version is kept whole. Audited as `intake.amended` with the
+    fields that changed and the version numbers. A decision signed on an earlier version then
+    shows that the intake was amended after it, until a physician reviews it."""
+    require_permission(user=acting_user, action=Action.INTAKE_RECORD, clinic=patient.clinic)
+    stored = _locked(patient)
+    if stored is None or stored.status != IntakeStatus.SUBMITTED:
+        raise PreconditionFailed(
+            "Only a submitted intake is amended; this one is still a draft: save or submit it."
+        )
+    problems = _problems(entry, patient=patient, submitting=True)
+    reason = reason.strip()
+    if not reason:
+        problems.setdefault("reason", []).append(AMENDMENT_REASON_NEEDED)
+    if problems:
+        raise InvalidInput(
+            "Some intake entries need attention; the submitted intake is unchanged.",
+            fields=problems,
+        )
+    before = intake_content(stored)
+    stored.version += 1
+    intake = _write(stored, entry=entry, acting_user=acting_user)
+    after = intake_content(intake)
+    changes = content_changes(before, after)
+    if not changes:  # raising rolls the write back
+        raise InvalidInput(
+            f"The amendment changes nothing; the intake stays at version {intake.version - 1}.",
+            fields={"reason": ["Nothing differs from the submitted intake."]},
+        )
+    version = IntakeVersion.objects.create(
+        clinic=patient.clinic,
+        intake=intake,
+        number=intake.version,
+        kind=IntakeVersionKind.AMENDED,
+        content=after,
+        changes=changes,
+        reason=reason,
+        created_by=acting_user,
+    )
+    audit_record(
+        actor=acting_user,
+        action=AuditAction.INTAKE_AMENDED,
+        clinic=patient.clinic,
+        patient_id=patient.pk,
+        subject=version,
+        detail={
+            "from_version": intake.version - 1,
+            "to_version": intake.version,
+            "changes": changes,
+            "reason": reason[:500],
+        },
+    )
+    return intake
+
+
+def _locked(patient: Patient) -> Intake | None:
+    return Intake.objects.select_for_update().filter(patient=patient).first()
+
+
+def _write(intake: Intake, *, entry: IntakeEntry, acting_user: User) -> Intake:
+    """Store the entry on the intake (its lists replaced) and return it as stored now."""
+    for name in INTAKE_FIELDS:
+        if name != "medical_history":
+            setattr(intake, name, getattr(entry, name))
+    intake.medical_history = sorted(item.value for item in entry.medical_history)
+    intake.updated_by = acting_user
+    intake.save()
+    intake.diagnoses.all().delete()
+    IntakeDiagnosis.objects.bulk_create(
+        IntakeDiagnosis(
+            intake=intake, code=code.strip().upper(), description=icd10_description(code) or ""
+        )
+        for code in dict.fromkeys(code.strip().upper() for code in entry.diagnoses)
+    )
+    intake.trials.all().delete()
+    AntidepressantTrialRecord.objects.bulk_create(
+        AntidepressantTrialRecord(intake=intake, **trial.__dict__) for trial in entry.trials
+    )
+    intake.medications.all().delete()
+    CurrentMedication.objects.bulk_create(
+        CurrentMedication(intake=intake, **medication.__dict__) for medication in entry.medications
+    )
+    return Intake.objects.prefetch_related("diagnoses", "trials", "medications").get(pk=intake.pk)
 
 
 def _keep_staff_only_answers(entry: IntakeEntry, *, stored: Intake | None) -> IntakeEntry:
@@ -359,6 +523,7 @@ def eligibility_decide(
         signed_by=acting_user,
         signed_at=timezone.now(),
         signer_title=membership.title,
+        intake_version=intake.versions.get(number=intake.version),
     )
     patient.journey_stage = {
         EligibilityOutcome.APPROVED: JourneyStage.APPROVED,
@@ -372,7 +537,11 @@ def eligibility_decide(
         clinic=patient.clinic,
         patient_id=patient.pk,
         subject=decision,
-        detail={"outcome": outcome.value, "protocol": decision.protocol_key},
+        detail={
+            "outcome": outcome.value,
+            "protocol": decision.protocol_key,
+            "intake_version": intake.version,
+        },
     )
     return decision
 
@@ -381,12 +550,16 @@ def eligibility_decide(
 def eligibility_addendum_add(
     *, acting_user: User, decision: EligibilityDecision, text: str
 ) -> DecisionAddendum:
-    """A signed decision is never edited; a physician adds a dated addendum instead."""
+    """A signed decision is never edited; a physician adds a dated addendum instead. The
+    addendum records the intake version in front of the physician: one written after the intake
+    was amended is their review of the amendment."""
     require_permission(user=acting_user, action=Action.ELIGIBILITY_DECIDE, clinic=decision.clinic)
     if not text.strip():
         raise InvalidInput("Write the addendum.", fields={"text": ["Required."]})
+    intake = Intake.objects.filter(patient_id=decision.patient_id).first()
+    version = intake.versions.filter(number=intake.version).first() if intake is not None else None
     addendum = DecisionAddendum.objects.create(
-        decision=decision, text=text.strip(), author=acting_user
+        decision=decision, text=text.strip(), author=acting_user, intake_version=version
     )
     audit_record(
         actor=acting_user,
@@ -394,5 +567,6 @@ def eligibility_addendum_add(
         clinic=decision.clinic,
         patient_id=decision.patient_id,
         subject=addendum,
+        detail={"intake_version": version.number if version else None},
     )
     return addendum

@@ -1,4 +1,6 @@
-"""The staff intake page: save a draft or submit; the eligibility advice appears as data arrives."""
+"""The staff intake page: save a draft or submit, then amend with a reason (each amendment a new
+version); the eligibility advice appears as data arrives. Front desk get a page with only the
+intake's status and the fields the matrix lets them record (accounts/roles.py)."""
 
 from __future__ import annotations
 
@@ -11,33 +13,47 @@ from django.views.decorators.http import require_POST
 from weasyprint import HTML
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.models import User
+from ketaclinic.accounts.permissions import has_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
 from ketaclinic.core.errors import DomainError
+from ketaclinic.core.forms import form_add_domain_error
 from ketaclinic.intake.forms import (
     AddendumForm,
     DiagnosisFormSet,
     EligibilityDecisionForm,
+    IntakeAmendmentForm,
     IntakeForm,
+    IntakeMeasurementsForm,
     MedicationFormSet,
     TrialFormSet,
     intake_entry_from_forms,
     intake_initial,
+    measurements_entry,
 )
 from ketaclinic.intake.icd10 import CODES
-from ketaclinic.intake.models import EligibilityDecision, EligibilityOutcome
+from ketaclinic.intake.models import (
+    EligibilityDecision,
+    EligibilityOutcome,
+    IntakeStatus,
+)
 from ketaclinic.intake.selectors import (
     eligibility_advice_for_intake,
+    eligibility_decisions_for_patient,
     intake_get_for_patient,
     intake_medication_report,
+    intake_versions_for_intake,
 )
 from ketaclinic.intake.services import (
     eligibility_addendum_add,
     eligibility_decide,
+    intake_amend,
     intake_save,
 )
 from ketaclinic.patients.access import patient_get_for_staff
+from ketaclinic.patients.models import Patient
 
 
 @login_required
@@ -45,30 +61,49 @@ def intake_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     clinic = acting_clinic(request)
     user = acting_user(request)
     patient = patient_get_for_staff(
-        user=user, clinic=clinic, patient_id=patient_id, action=Action.INTAKE_RECORD
+        user=user, clinic=clinic, patient_id=patient_id, action=Action.INTAKE_MEASUREMENTS_RECORD
     )
+    if not has_permission(user=user, action=Action.INTAKE_RECORD, clinic=clinic):
+        return _measurements_page(request, user=user, patient=patient)
     intake = intake_get_for_patient(patient_id=patient.pk)
+    amendment = IntakeAmendmentForm(request.POST or None)
     if request.method == "POST":
         form = IntakeForm(request.POST)
         diagnoses = DiagnosisFormSet(request.POST, prefix="diagnosis")
         trials = TrialFormSet(request.POST, prefix="trial")
         medications = MedicationFormSet(request.POST, prefix="medication")
-        if all(part.is_valid() for part in (form, diagnoses, trials, medications)):
+        parts = (form, diagnoses, trials, medications, amendment)
+        if all(part.is_valid() for part in parts):
             entry = intake_entry_from_forms(
                 form=form, diagnoses=diagnoses, trials=trials, medications=medications
             )
             submit = "submit" in request.POST
             try:
-                intake_save(acting_user=user, patient=patient, entry=entry, submit=submit)
+                if "amend" in request.POST:
+                    intake_amend(
+                        acting_user=user,
+                        patient=patient,
+                        entry=entry,
+                        reason=amendment.cleaned_data["reason"],
+                    )
+                else:
+                    intake_save(acting_user=user, patient=patient, entry=entry, submit=submit)
             except DomainError as error:
                 form.add_error(None, error.message)
                 for field, field_errors in error.fields.items():
                     for message in field_errors:
-                        form.add_error(field if field in form.fields else None, message)
+                        if field in amendment.fields:
+                            amendment.add_error(field, message)
+                        else:
+                            form.add_error(field if field in form.fields else None, message)
             else:
                 messages.success(
                     request,
-                    "Intake submitted for eligibility review." if submit else "Draft saved.",
+                    "Amendment saved as a new version; the earlier version is kept."
+                    if "amend" in request.POST
+                    else "Intake submitted for eligibility review."
+                    if submit
+                    else "Draft saved.",
                 )
                 return redirect("intake:edit", patient_id=patient.pk)
     else:
@@ -77,6 +112,11 @@ def intake_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
         diagnoses = DiagnosisFormSet(prefix="diagnosis", initial=initial.diagnoses)
         trials = TrialFormSet(prefix="trial", initial=initial.trials)
         medications = MedicationFormSet(prefix="medication", initial=initial.medications)
+    versions = (
+        intake_versions_for_intake(intake=intake)
+        if intake is not None and intake.status == IntakeStatus.SUBMITTED
+        else []
+    )
     return render(
         request,
         "intake/edit.html",
@@ -88,13 +128,51 @@ def intake_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
             "trials": trials,
             "medications": medications,
             "icd10_codes": CODES,
+            "amendment": amendment,
+            "versions": versions,
             "advice": eligibility_advice_for_intake(intake) if intake else None,
             "interactions": intake_medication_report(intake) if intake else None,
-            "decisions": EligibilityDecision.objects.filter(patient=patient)
-            .select_related("signed_by")
-            .prefetch_related("addenda__author"),
+            "decisions": eligibility_decisions_for_patient(patient_id=patient.pk),
             "decision_form": EligibilityDecisionForm(),
             "addendum_form": AddendumForm(),
+            "nav": "patients",
+        },
+    )
+
+
+def _measurements_page(request: HttpRequest, *, user: User, patient: Patient) -> HttpResponse:
+    """Front desk's intake page: whether the intake is done, and the measurements they record
+    on a draft. Nothing clinical is put on the page."""
+    intake = intake_get_for_patient(patient_id=patient.pk)
+    initial = (
+        {name: getattr(intake, name) for name in IntakeMeasurementsForm.base_fields}
+        if intake is not None
+        else {}
+    )
+    form = IntakeMeasurementsForm(request.POST or None, initial=initial)
+    is_draft = intake is None or intake.status == IntakeStatus.DRAFT
+    if request.method == "POST" and form.is_valid():
+        try:
+            intake_save(
+                acting_user=user,
+                patient=patient,
+                # The stored entry, lists included, so that only the measurements differ.
+                entry=measurements_entry(intake=intake, form=form),
+                submit=False,
+            )
+        except DomainError as error:
+            form_add_domain_error(form, error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("intake:edit", patient_id=patient.pk)
+    return render(
+        request,
+        "intake/measurements.html",
+        {
+            "patient": patient,
+            "intake": intake,
+            "form": form,
+            "is_draft": is_draft,
             "nav": "patients",
         },
     )

@@ -16,9 +16,10 @@ from ketaclinic.consent.services import consent_current, consent_document_latest
 from ketaclinic.core.errors import DomainError
 from ketaclinic.courses.selectors import course_latest_for_patient
 from ketaclinic.inquiries.selectors import inquiry_get_for_staff
-from ketaclinic.intake.models import EligibilityDecision, Intake
+from ketaclinic.intake.models import Intake
 from ketaclinic.intake.selectors import (
     eligibility_advice_for_intake,
+    eligibility_decisions_for_patient,
     intake_get_for_patient,
     intake_medication_report,
 )
@@ -132,9 +133,7 @@ def _chart_summary(patient: Patient, intake: Intake | None) -> dict[str, object]
         "contraindications": [r for r in advice.reasons if r.severity != "caution"]
         if advice
         else [],
-        "decision": EligibilityDecision.objects.filter(patient=patient)
-        .select_related("signed_by")
-        .first(),
+        "decision": eligibility_decisions_for_patient(patient_id=patient.pk).first(),
         "consents": [
             (
                 treatment,

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import (
@@ -56,7 +55,7 @@ def test_signing_a_dose_order_needs_a_dea_registration(personas: Personas) -> No
 
 def test_an_expired_acls_refuses_administration_and_names_the_date(personas: Personas) -> None:
     acls = personas.nina.credentials.get(kind=CredentialKind.ACLS)
-    acls.expires_on = timezone.localdate() - datetime.timedelta(days=3)
+    acls.expires_on = personas.clinic.local_today() - datetime.timedelta(days=3)
     acls.save()
     with pytest.raises(CredentialExpired, match="ACLS certification") as refusal:
         require_permission(
@@ -75,7 +74,7 @@ def test_a_licence_from_another_state_does_not_count(personas: Personas) -> None
 
 def test_a_renewed_credential_beside_an_expired_one_counts(personas: Personas) -> None:
     personas.nina.credentials.filter(kind=CredentialKind.ACLS).update(
-        expires_on=timezone.localdate() - datetime.timedelta(days=1)
+        expires_on=personas.clinic.local_today() - datetime.timedelta(days=1)
     )
     CredentialFactory(user=personas.nina, kind=CredentialKind.ACLS, issuing_state="")
     require_permission(user=personas.nina, action=Action.SESSION_CHART, clinic=personas.clinic)
@@ -90,3 +89,13 @@ def test_inactive_membership_grants_nothing(personas: Personas) -> None:
 def test_docs_permissions_table_matches_the_code() -> None:
     documented = (Path(settings.BASE_DIR) / "docs" / "permissions.md").read_text()
     assert documented == permissions_markdown(), "run `make permissions-doc` and commit"
+
+
+def test_the_document_lists_the_fields_an_action_is_limited_to() -> None:
+    """Field groups (issue 13): front desk's part of the intake is written down with the matrix."""
+    document = permissions_markdown()
+    assert "## Field groups" in document
+    assert "- `intake.measurements_record`: `height_cm`, `weight_kg`" in document
+    for action, rule in PERMISSIONS.items():
+        if rule.fields:
+            assert f"- `{action.value}`: " in document

@@ -86,9 +86,9 @@ def test_a_refused_submission_keeps_the_saved_draft(client: Client, personas: Pe
     refused = save(client, personas, {"indication": "trd", "submit": True})
     assert refused.status_code == 400
     fields = assert_error_shape(refused, "invalid_input")["error"]["fields"]
-    assert "Needed before the intake can be submitted." in fields["weight_kg"]
-    assert "Record at least one diagnosis before submitting." in fields["diagnoses"]
+    assert "Needed before the intake can be submitted." in fields["baseline_systolic_mmhg"]
     assert "is_pregnant" in fields  # pat is female: pregnancy status is needed
+    assert "weight_kg" not in fields  # left out: the draft's weight counts
     intake = Intake.objects.get(patient=personas.pat)
     assert intake.status == IntakeStatus.DRAFT
     assert intake.weight_kg == Decimal("70.0")
@@ -111,8 +111,9 @@ def test_the_services_refusals_are_field_messages_and_nothing_is_lost(
     client: Client, personas: Personas, changes: dict[str, Any], field: str, message: str
 ) -> None:
     assert save(client, personas, {**COMPLETE, "submit": True}).status_code == 200
-    for submit in (False, True):
-        response = save(client, personas, {**COMPLETE, **changes, "submit": submit})
+    for extra in ({}, {"submit": True}):
+        body = {**COMPLETE, **changes, **extra, "amendment_reason": "Corrected."}
+        response = save(client, personas, body)
         assert response.status_code == 400
         fields = assert_error_shape(response, "invalid_input")["error"]["fields"]
         assert fields[field]
@@ -127,7 +128,7 @@ def test_the_services_refusals_are_field_messages_and_nothing_is_lost(
     ("changes", "field", "message"),
     [
         ({"indication": "flu"}, "indication", "not a valid choice"),
-        ({"weight_kg": "heavy"}, "weight_kg", "valid number"),
+        ({"weight_kg": "heavy"}, "weight_kg", "A number, e.g. 4 or 0.5"),
         ({"weight_kg": 70.25}, "weight_kg", "1 decimal place"),
         ({"height_cm": "123456"}, "height_cm", "5 digits"),
         ({"baseline_spo2_percent": 101}, "baseline_spo2_percent", "less than or equal to 100"),
@@ -171,29 +172,40 @@ def test_bad_json_is_refused_and_nothing_is_lost(client: Client, personas: Perso
     assert Intake.objects.get(patient=personas.pat).weight_kg == Decimal("70.0")
 
 
-def test_a_put_replaces_the_whole_intake(client: Client, personas: Personas) -> None:
+def test_a_field_left_out_keeps_its_stored_value(client: Client, personas: Personas) -> None:
     assert save(client, personas, COMPLETE).status_code == 200
     assert save(client, personas, DRAFT).status_code == 200
     intake = Intake.objects.get(patient=personas.pat)
+    assert intake.trials.count() == 2
+    assert intake.medications.count() == 1
+    assert intake.height_cm == Decimal("165.0")
+    assert intake.psychiatric_history == COMPLETE["psychiatric_history"]
+    # Sent empty, a field is cleared.
+    assert save(client, personas, {"trials": [], "height_cm": None}).status_code == 200
+    intake = Intake.objects.get(patient=personas.pat)
     assert intake.trials.count() == 0
-    assert intake.medications.count() == 0
     assert intake.height_cm is None
+    assert intake.medications.count() == 1
 
 
 @pytest.mark.parametrize("role", list(Role))
 def test_intake_writes_follow_the_matrix_for_every_role(
     client: Client, personas: Personas, role: Role
 ) -> None:
-    """The front desk records intake (the matrix says so); therapists, admins, auditors do not."""
+    """Clinical roles record the intake; front desk only its measurements (below); therapists,
+    admins and auditors nothing."""
     user = personas.staff_by_role()[role]
     allowed = role in PERMISSIONS[Action.INTAKE_RECORD].roles
+    measures = role in PERMISSIONS[Action.INTAKE_MEASUREMENTS_RECORD].roles
     # Refused before the body is read: garbage gets a 403, not field messages.
     assert save(client, personas, {"weight_kg": "x"}, user=user).status_code == (
-        400 if allowed else 403
+        400 if measures else 403
     )
     response = save(client, personas, DRAFT, user=user)
     assert response.status_code == (200 if allowed else 403)
     assert Intake.objects.filter(patient=personas.pat).exists() == allowed
+    response = save(client, personas, {"height_cm": "170", "weight_kg": "71"}, user=user)
+    assert response.status_code == (200 if measures else 403)
 
 
 def test_another_clinics_patient_is_not_found(client: Client, personas: Personas) -> None:

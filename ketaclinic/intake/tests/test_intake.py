@@ -94,7 +94,7 @@ def test_a_complete_intake_is_submitted_and_advised_eligible(personas: Personas)
 
 def test_a_half_filled_intake_is_kept_as_a_draft(personas: Personas) -> None:
     intake = intake_save(
-        acting_user=personas.fran,
+        acting_user=personas.nina,
         patient=personas.pat,
         entry=IntakeEntry(psychiatric_history="Depression since 2015."),
         submit=False,
@@ -169,7 +169,8 @@ def test_bad_page_input_keeps_the_stored_intake(client_for: Any, personas: Perso
     client = client_for(personas.nina)
     client.post(reverse("intake:edit", args=[personas.pat.pk]), {**POST, "submit": "1"})
     response = client.post(
-        reverse("intake:edit", args=[personas.pat.pk]), {**POST, "weight_kg": "7000", "submit": "1"}
+        reverse("intake:edit", args=[personas.pat.pk]),
+        {**POST, "weight_kg": "7000", "amend": "1", "reason": "Weighed again."},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["weight_kg"]
@@ -178,10 +179,22 @@ def test_bad_page_input_keeps_the_stored_intake(client_for: Any, personas: Perso
 
 @pytest.mark.parametrize("role", list(Role))
 def test_intake_access_follows_the_matrix(client_for: Any, personas: Personas, role: Role) -> None:
+    """Clinical roles get the whole intake; front desk only whether it is done and the
+    measurements they record; the others nothing."""
+    entry = IntakeEntry(**{**COMPLETE.__dict__, "psychiatric_history": "Private history."})
+    intake_save(acting_user=personas.nina, patient=personas.pat, entry=entry, submit=True)
     response = client_for(personas.staff_by_role()[role]).get(
         reverse("intake:edit", args=[personas.pat.pk])
     )
-    assert response.status_code == (200 if role in PERMISSIONS[Action.INTAKE_RECORD].roles else 403)
+    assert response.status_code == (
+        200 if role in PERMISSIONS[Action.INTAKE_MEASUREMENTS_RECORD].roles else 403
+    )
+    if response.status_code == 200:
+        page = response.content.decode()
+        clinical = role in PERMISSIONS[Action.INTAKE_RECORD].roles
+        for content in ("Private history.", "Psychiatric history", "F33.2", "lorazepam"):
+            assert (content in page) is clinical, content
+        assert "submitted" in page.lower()
 
 
 def test_another_clinics_patient_is_not_found(client_for: Any, personas: Personas) -> None:
