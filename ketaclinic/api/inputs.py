@@ -11,11 +11,13 @@ otherwise silently clear what it meant to set).
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ketaclinic.consent.models import Treatment
@@ -45,6 +47,34 @@ class StrictBooleanField(serializers.BooleanField):
             return data
         self.fail("invalid")
         raise AssertionError  # pragma: no cover - fail() raises
+
+
+PLAIN_DECIMAL = (
+    "A number, e.g. 4 or 0.5: digits with an optional decimal point, no spaces or exponent."
+)
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A number that becomes a dose or a quantity: a JSON number, or a string that is exactly a
+    plain decimal ("0.5", "-2"). Refused: spaces (" 0.5 "), an exponent ("5e1"), "NaN",
+    "Infinity", thousands separators, true/false. DRF's own field would trim the spaces and read
+    the exponent. Every decimal input of the API uses this field."""
+
+    default_error_messages = {
+        **serializers.DecimalField.default_error_messages,
+        "invalid": PLAIN_DECIMAL,
+    }
+    _PLAIN = re.compile(r"-?\d+(\.\d+)?")
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if isinstance(data, bool) or not (
+            isinstance(data, int | float) or (isinstance(data, str) and self._PLAIN.fullmatch(data))
+        ):
+            self.fail("invalid")
+        if isinstance(data, float) and not math.isfinite(data):
+            self.fail("invalid")
+        number: Decimal = super().to_internal_value(data)
+        return number
 
 
 class TrialOutcomeField(serializers.ChoiceField):
@@ -147,7 +177,7 @@ class TrialInputSerializer(InputSerializer):
     """One antidepressant trial: the drug, its highest dose and for how long, and how it ended."""
 
     drug = serializers.CharField(max_length=100)
-    highest_dose_mg = serializers.DecimalField(
+    highest_dose_mg = StrictDecimalField(
         max_digits=7, decimal_places=2, help_text="Highest daily dose, mg."
     )
     weeks_at_dose = serializers.IntegerField(min_value=0, help_text="Weeks at that dose.")
@@ -161,58 +191,84 @@ class MedicationInputSerializer(InputSerializer):
     """A current medication (classified for interactions with ketamine by the rules)."""
 
     name = serializers.CharField(max_length=100)
-    dose_mg = serializers.DecimalField(
+    dose_mg = StrictDecimalField(
         max_digits=7, decimal_places=2, min_value=0, allow_null=True, default=None
     )
     frequency = _text(50)
 
 
+KEPT = "Left out, the stored value is kept."
+
+
 class IntakeInputSerializer(InputSerializer):
-    """The whole intake: a PUT replaces it, so a field left out is saved empty."""
+    """The intake's fields. A field left out keeps its stored value (send it empty, `null` or
+    `[]` to clear it); a list sent replaces the stored list. Saves a draft, submits it, or, with
+    `amendment_reason`, amends a submitted intake (a new version)."""
 
     submit = StrictBooleanField(
-        default=False,
-        help_text="true submits the intake for eligibility review; false saves a draft.",
+        required=False,
+        help_text="On a draft: true submits it for eligibility review, false (or left out) "
+        "saves the draft. A submitted intake never goes back to a draft: false is refused "
+        "with 409 there.",
     )
-    indication = serializers.ChoiceField(choices=INDICATION_CHOICES, allow_blank=True, default="")
-    psychiatric_history = _text(8000)
+    amendment_reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        help_text="Amends a submitted intake (required for that): why it changes. The "
+        "changes become a new version and every earlier version is kept.",
+    )
+    indication = serializers.ChoiceField(
+        choices=INDICATION_CHOICES, allow_blank=True, required=False, help_text=KEPT
+    )
+    psychiatric_history = serializers.CharField(
+        max_length=8000, allow_blank=True, required=False, help_text=KEPT
+    )
     medical_history = serializers.ListField(
         child=serializers.ChoiceField(choices=HISTORY_CHOICES),
         max_length=len(HISTORY_CHOICES),
-        default=list,
-        help_text="The history that matters for ketamine (each item once).",
+        required=False,
+        help_text="The history that matters for ketamine (each item once). " + KEPT,
     )
-    substance_use = _text(4000)
-    allergies = _text(1000, help_text="Write 'none known' if none.")
-    is_pregnant = StrictBooleanField(allow_null=True, default=None)
-    is_breastfeeding = StrictBooleanField(allow_null=True, default=None)
-    height_cm = serializers.DecimalField(
-        max_digits=5, decimal_places=1, allow_null=True, default=None
+    substance_use = serializers.CharField(
+        max_length=4000, allow_blank=True, required=False, help_text=KEPT
     )
-    weight_kg = serializers.DecimalField(
-        max_digits=5, decimal_places=1, allow_null=True, default=None
+    allergies = serializers.CharField(
+        max_length=1000,
+        allow_blank=True,
+        required=False,
+        help_text="Write 'none known' if none. " + KEPT,
+    )
+    is_pregnant = StrictBooleanField(allow_null=True, required=False, help_text=KEPT)
+    is_breastfeeding = StrictBooleanField(allow_null=True, required=False, help_text=KEPT)
+    height_cm = StrictDecimalField(
+        max_digits=5, decimal_places=1, allow_null=True, required=False, help_text=KEPT
+    )
+    weight_kg = StrictDecimalField(
+        max_digits=5, decimal_places=1, allow_null=True, required=False, help_text=KEPT
     )
     baseline_systolic_mmhg = serializers.IntegerField(
-        min_value=0, max_value=400, allow_null=True, default=None
+        min_value=0, max_value=400, allow_null=True, required=False, help_text=KEPT
     )
     baseline_diastolic_mmhg = serializers.IntegerField(
-        min_value=0, max_value=300, allow_null=True, default=None
+        min_value=0, max_value=300, allow_null=True, required=False, help_text=KEPT
     )
     baseline_heart_rate_bpm = serializers.IntegerField(
-        min_value=0, max_value=300, allow_null=True, default=None
+        min_value=0, max_value=300, allow_null=True, required=False, help_text=KEPT
     )
     baseline_spo2_percent = serializers.IntegerField(
-        min_value=0, max_value=100, allow_null=True, default=None
+        min_value=0, max_value=100, allow_null=True, required=False, help_text=KEPT
     )
     diagnoses = serializers.ListField(
         child=serializers.CharField(max_length=10),
         max_length=MAX_ROWS,
-        default=list,
-        help_text="ICD-10 codes from the clinic's list, e.g. F33.2.",
+        required=False,
+        help_text="ICD-10 codes from the clinic's list, e.g. F33.2. " + KEPT,
     )
-    trials = serializers.ListField(child=TrialInputSerializer(), max_length=MAX_ROWS, default=list)
+    trials = serializers.ListField(
+        child=TrialInputSerializer(), max_length=MAX_ROWS, required=False, help_text=KEPT
+    )
     medications = serializers.ListField(
-        child=MedicationInputSerializer(), max_length=MAX_ROWS, default=list
+        child=MedicationInputSerializer(), max_length=MAX_ROWS, required=False, help_text=KEPT
     )
 
 
@@ -271,27 +327,40 @@ class ConsentSignInputSerializer(InputSerializer):
 MAX_SERIES_ROWS = 12
 
 
+# A time sent: `HH:MM`, or `HH:MM:SS` with :00 seconds (what every time of day the API answers
+# with looks like, api/serializers.py `WallClockTimeField`, so a time read can be sent back).
+# Bookings are to the minute: other seconds are refused rather than kept or dropped.
+WALL_CLOCK_INPUT_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$"
+
+
+@extend_schema_field(
+    # Not `format: time`: RFC 3339's partial-time has no HH:MM, and a client validating against
+    # it would refuse what this field takes. The pattern says exactly what it takes.
+    {"type": "string", "pattern": WALL_CLOCK_INPUT_PATTERN, "example": "09:30"}
+)
 class ClinicTimeField(serializers.TimeField):
-    """A wall-clock time at the clinic, `HH:MM` (or `HH:MM:SS`). An offset is refused, not
-    dropped: it would say another clock is meant."""
+    """A wall-clock time at the clinic: `HH:MM`, or `HH:MM:SS` with :00 seconds. An offset is
+    refused, not dropped: it would say another clock is meant."""
 
     default_error_messages = {
-        "wall_clock": "Give the clinic's wall-clock time as HH:MM, without an offset.",
+        "wall_clock": "Give the clinic's wall-clock time as HH:MM (or HH:MM:00), without an "
+        "offset.",
     }
-    _WALL_CLOCK = re.compile(r"\d{2}:\d{2}(:\d{2})?")
+    _WALL_CLOCK = re.compile(WALL_CLOCK_INPUT_PATTERN)
 
     def to_internal_value(self, value: Any) -> datetime.time:
         if not isinstance(value, str) or not self._WALL_CLOCK.fullmatch(value):
             self.fail("wall_clock")
-        time: datetime.time = super().to_internal_value(value)
-        return time
+        return datetime.time(int(value[:2]), int(value[3:5]))
 
 
 def _day(help_text: str = "The clinic's day, YYYY-MM-DD.") -> serializers.DateField:
     return serializers.DateField(help_text=help_text)
 
 
-def _time(help_text: str = "The clinic's wall-clock time, HH:MM (no offset).") -> ClinicTimeField:
+def _time(
+    help_text: str = "The clinic's wall-clock time, HH:MM or HH:MM:SS with :00 seconds, no offset.",
+) -> ClinicTimeField:
     return ClinicTimeField(help_text=help_text)
 
 
@@ -305,7 +374,7 @@ class CourseInputSerializer(InputSerializer):
     target_infusions = serializers.IntegerField(
         min_value=1, max_value=12, help_text="Induction infusions (the protocol may allow fewer)."
     )
-    starting_dose = serializers.DecimalField(
+    starting_dose = StrictDecimalField(
         max_digits=6,
         decimal_places=3,
         min_value=Decimal("0.001"),
@@ -329,7 +398,7 @@ class CourseStatusInputSerializer(InputSerializer):
 class DoseOrderInputSerializer(InputSerializer):
     """A physician's order for the dose to give under the course."""
 
-    dose = serializers.DecimalField(
+    dose = StrictDecimalField(
         max_digits=6,
         decimal_places=3,
         min_value=Decimal("0.001"),
@@ -393,7 +462,10 @@ class SeriesProposalInputSerializer(InputSerializer):
         max_length=7,
         help_text="Preferred weekdays, 0 = Monday … 6 = Sunday.",
     )
-    preferred_time = _time("The preferred wall-clock time, HH:MM; the nearest free one otherwise.")
+    preferred_time = _time(
+        "The preferred wall-clock time, HH:MM or HH:MM:SS with :00 seconds; the nearest free "
+        "one otherwise."
+    )
     count = serializers.IntegerField(
         min_value=1, max_value=MAX_SERIES_ROWS, help_text="How many treatments to propose."
     )
@@ -425,8 +497,8 @@ class MovementKindField(serializers.ChoiceField):
         super().__init__(choices=MovementKind.choices, **kwargs)
 
 
-def _stock_amount(help_text: str) -> serializers.DecimalField:
-    return serializers.DecimalField(
+def _stock_amount(help_text: str) -> StrictDecimalField:
+    return StrictDecimalField(
         max_digits=10,
         decimal_places=3,
         min_value=Decimal("0.001"),
@@ -482,8 +554,8 @@ class WasteInputSerializer(InputSerializer):
         trim_whitespace=False,
         write_only=True,
         help_text=(
-            "The witness's own password, typed by the witness: their signature. Checked like a "
-            "sign-in (failures count towards the witness's lockout); never stored or echoed."
+            "The witness's own password, typed by the witness: their signature. Wrong ones "
+            "pause signing as the witness (never their sign-in); never stored or echoed."
         ),
     )
 
@@ -515,8 +587,8 @@ def _signature(whose: str) -> serializers.CharField:
         write_only=True,
         required=False,
         help_text=(
-            f"The {whose}'s own password, typed by the {whose}: their signature. Checked like a "
-            f"sign-in (failures count towards the {whose}'s lockout); never stored or echoed."
+            f"The {whose}'s own password, typed by the {whose}: their signature. Wrong ones "
+            f"pause signing as the {whose} (never their sign-in); never stored or echoed."
         ),
     )
 
@@ -528,7 +600,7 @@ class CountEntryInputSerializer(InputSerializer):
     is_found = StrictBooleanField(
         help_text="false: not found (counted as zero). A sealed container found counts whole."
     )
-    amount = serializers.DecimalField(
+    amount = StrictDecimalField(
         max_digits=10,
         decimal_places=3,
         min_value=Decimal("0"),

@@ -11,7 +11,10 @@ a read of the patient's chart (`patient.chart_view`), recorded as `session.viewe
 
 Rows a tablet may send twice (pump events, devices, vital signs, side effects, PRNs) take an
 `Idempotency-Key` header: the same key again answers 200 with the row already stored, 201 the
-first time; the same key with other values is a 409.
+first time; the same key with other values is a 409. The service says which (`is_retry` on the
+row it returns), so retries racing each other answer 201 once and 200 for the others.
+
+Every decimal in a body is a `StrictDecimalField`: a JSON number or a plain decimal string.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -34,19 +36,21 @@ from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.api.appointments import ClinicDateTimeField, clinic_context
 from ketaclinic.api.endpoints import ERRORS, REFUSED_BY_STATE, StaffEndpoint, _user
-from ketaclinic.api.inputs import InputSerializer, StrictBooleanField
+from ketaclinic.api.inputs import InputSerializer, StrictBooleanField, StrictDecimalField
 from ketaclinic.api.permissions import IsStaffWithSecondFactor, api_clinic
 from ketaclinic.api.schema import NamedEnum
 from ketaclinic.api.selectors import api_appointment_get
 from ketaclinic.api.serializers import ErrorSerializer
 from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
+from ketaclinic.charting.board import session_board_for_user
 from ketaclinic.charting.models import (
     ControlledSubstanceRecord,
     DoseContainer,
     DosePreparation,
     PrnDose,
     PumpEvent,
+    SentOnce,
     SessionAddendum,
     SessionAlarm,
     SessionNote,
@@ -62,7 +66,6 @@ from ketaclinic.charting.selectors import (
     BoardRow,
     BoardStatus,
     checklist_for_session,
-    day_board,
     observation_ends_at,
     session_get,
 )
@@ -94,6 +97,8 @@ from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import InvalidInput, NotFound, PermissionRefused
 from ketaclinic.inventory.catalog import container_get
 from ketaclinic.inventory.stock_forms import witness_signature_check
+from ketaclinic.medicine.dosing import DEFAULT_DILUENT_BAG_ML
+from ketaclinic.medicine.medications import MedicationRoute, MedicationUnit
 from ketaclinic.medicine.session import (
     ChecklistItem,
     ItemStatus,
@@ -157,6 +162,12 @@ SeverityField = _named_choice("SideEffectSeverityEnum", _labels([s.value for s i
 SideEffectActionField = _named_choice(
     "SideEffectActionEnum", _labels([a.value for a in SideEffectAction])
 )
+MedicationUnitField = _named_choice(
+    "MedicationUnitEnum", [(unit.value, unit.value) for unit in MedicationUnit]
+)
+MedicationRouteField = _named_choice(
+    "MedicationRouteEnum", [(route.value, route.value) for route in MedicationRoute]
+)
 InstrumentField = _named_choice(
     "SessionInstrumentEnum", _labels([*SESSION_INSTRUMENTS, POST_SESSION_FORM])
 )
@@ -191,8 +202,8 @@ def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
 
 def _decimal(
     max_digits: int, decimal_places: int, help_text: str, **kwargs: Any
-) -> serializers.DecimalField:
-    return serializers.DecimalField(
+) -> StrictDecimalField:
+    return StrictDecimalField(
         max_digits=max_digits, decimal_places=decimal_places, help_text=help_text, **kwargs
     )
 
@@ -251,7 +262,7 @@ class DosePrepareInputSerializer(InputSerializer):
         default=DoseContainer.BAG.value, help_text="IV only: a bag or a syringe pump."
     )
     diluent_volume_ml = _decimal(
-        8, 2, "IV only: the bag's diluent.", required=False, default=Decimal("100")
+        8, 2, "IV only: the bag's diluent.", required=False, default=DEFAULT_DILUENT_BAG_ML
     )
     syringe_concentration_mg_per_ml = _decimal(
         7, 3, "IV syringe only: the final concentration.", required=False, default=Decimal("1")
@@ -285,7 +296,11 @@ class PumpEventInputSerializer(InputSerializer):
         allow_null=True,
         default=None,
     )
-    reason = _text(500, help_text="Required for a rate change, and above the computed rate.")
+    reason = _text(
+        500,
+        help_text="Required for a rate change, above the computed rate, and for a stop before "
+        "the planned dose is delivered (more than 1 % of it left).",
+    )
     occurred_at = _when("When it happened.")
 
 
@@ -334,10 +349,25 @@ class SideEffectResolveInputSerializer(InputSerializer):
 
 
 class PrnInputSerializer(InputSerializer):
-    drug = serializers.CharField(max_length=100)
-    dose = _decimal(7, 3, "In `unit`.")
-    unit = serializers.CharField(max_length=16)
-    route = serializers.CharField(max_length=16)
+    drug = serializers.CharField(
+        max_length=100,
+        help_text="The clinic's PRN table (CLINICAL.md §5.4) bounds ondansetron, midazolam, "
+        "labetalol, clonidine, metoprolol tartrate, glycopyrrolate and hydralazine; any other "
+        "drug needs a physician and `dose_override_reason`.",
+    )
+    dose = _decimal(
+        7,
+        3,
+        "In `unit`. Above the drug's single-dose maximum it is refused; above its usual dose a "
+        "physician (the caller) gives `dose_override_reason`.",
+    )
+    unit = MedicationUnitField(help_text="A listed drug is given in mg, mcg or g.")
+    route = MedicationRouteField(help_text="One the drug's table entry lists.")
+    dose_override_reason = _text(
+        500,
+        help_text="A physician's reason for a dose above the usual, or for a drug not in the "
+        "table (the caller must be a physician: `checklist.override`).",
+    )
     side_effect_id = serializers.IntegerField(
         min_value=1,
         required=False,
@@ -366,8 +396,8 @@ class ControlledSubstanceInputSerializer(InputSerializer):
         max_length=200,
         trim_whitespace=False,
         write_only=True,
-        help_text="The witness's own password, typed by the witness: their signature. Checked "
-        "like a sign-in (failures count towards the witness's lockout); never stored or echoed.",
+        help_text="The witness's own password, typed by the witness: their signature. Wrong "
+        "ones pause signing as the witness (never their sign-in); never stored or echoed.",
     )
     waste_reason = serializers.CharField(
         max_length=500, required=False, default="Remainder after the infusion"
@@ -443,7 +473,13 @@ class DoseSerializer(serializers.Serializer):
     ordered_dose = serializers.DecimalField(max_digits=6, decimal_places=3)
     dose = serializers.DecimalField(max_digits=6, decimal_places=3)
     unit = serializers.CharField(help_text="The order's unit (mg/kg, mg/kg/h or mg).")
-    dose_mg = serializers.DecimalField(max_digits=8, decimal_places=2)
+    dose_mg = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Null (with the pump rate, volumes, concentration and devices) while the "
+        "dose awaits its independent check, for anyone but its preparer: the check is blind.",
+    )
     dose_change_reason = serializers.CharField()
     weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
     dosing_weight_kg = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
@@ -466,6 +502,10 @@ class DoseSerializer(serializers.Serializer):
     prepared_at = ClinicDateTimeField()
     verified_by = serializers.CharField(allow_null=True)
     verified_at = ClinicDateTimeField(allow_null=True)
+    is_blinded = serializers.BooleanField(
+        help_text="True: the figures the independent check reads are withheld from the caller "
+        "(not the preparer) until the dose is verified."
+    )
 
 
 class NoteSummarySerializer(serializers.Serializer):
@@ -580,6 +620,12 @@ class SideEffectSerializer(serializers.Serializer):
     recorded_by = serializers.CharField()
 
 
+class PrnResponseSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    recorded_at = ClinicDateTimeField()
+    recorded_by = serializers.CharField()
+
+
 class PrnSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     side_effect_id = serializers.IntegerField(allow_null=True)
@@ -589,7 +635,16 @@ class PrnSerializer(serializers.Serializer):
     route = serializers.CharField()
     given_at = ClinicDateTimeField()
     given_by = serializers.CharField()
-    response = serializers.CharField()
+    response = serializers.CharField(
+        help_text="The latest response charted (empty when none); every one is in `responses`."
+    )
+    responses = PrnResponseSerializer(
+        many=True, help_text="Each response charted, oldest first; none is ever overwritten."
+    )
+    dose_override_reason = serializers.CharField(
+        help_text="The physician's reason for a dose above the usual or an unlisted drug."
+    )
+    dose_overridden_by = serializers.CharField(allow_null=True)
 
 
 class ScoreSerializer(serializers.Serializer):
@@ -656,9 +711,22 @@ def _board_row_data(row: BoardRow) -> dict[str, Any]:
     }
 
 
-def _dose_data(preparation: DosePreparation) -> dict[str, Any]:
+# What the independent check reads off the label and the pump: withheld from everyone but the
+# preparer until the dose is verified, so that the check stays blind (the verifier would copy it).
+BLINDED_FIGURES = (
+    "dose_mg",
+    "drug_volume_ml",
+    "total_volume_ml",
+    "concentration_mg_per_ml",
+    "rate_ml_per_h",
+    "devices",
+)
+
+
+def _dose_data(preparation: DosePreparation, viewer: User) -> dict[str, Any]:
     container = preparation.draw.container
-    return {
+    blinded = preparation.verified_at is None and preparation.prepared_by_id != viewer.pk
+    data = {
         "id": preparation.pk,
         "draw_id": preparation.draw_id,
         "container_label": container.label,
@@ -688,10 +756,14 @@ def _dose_data(preparation: DosePreparation) -> dict[str, Any]:
         "prepared_at": preparation.prepared_at,
         "verified_by": _name(preparation.verified_by),
         "verified_at": preparation.verified_at,
+        "is_blinded": blinded,
     }
+    if blinded:
+        data.update(dict.fromkeys(BLINDED_FIGURES))
+    return data
 
 
-def _session_data(session: TreatmentSession) -> dict[str, Any]:
+def _session_data(session: TreatmentSession, viewer: User) -> dict[str, Any]:
     checklist = checklist_for_session(session=session)
     preparation = active_preparation(session)
     note = SessionNote.objects.filter(session=session).first()
@@ -734,7 +806,7 @@ def _session_data(session: TreatmentSession) -> dict[str, Any]:
             "override_reason": checklist.override_reason,
             "overridden_by": checklist.overridden_by,
         },
-        "dose": _dose_data(preparation) if preparation is not None else None,
+        "dose": _dose_data(preparation, viewer) if preparation is not None else None,
         "started_at": session.started_at,
         "stopped_at": session.stopped_at,
         "delivered_mg": session.delivered_mg,
@@ -849,6 +921,10 @@ def _side_effect_data(effect: SideEffect) -> dict[str, Any]:
 
 
 def _prn_data(prn: PrnDose) -> dict[str, Any]:
+    responses = [
+        {"text": row.text, "recorded_at": row.recorded_at, "recorded_by": _name(row.recorded_by)}
+        for row in prn.responses.select_related("recorded_by")
+    ]
     return {
         "id": prn.pk,
         "side_effect_id": prn.side_effect_id,
@@ -858,7 +934,10 @@ def _prn_data(prn: PrnDose) -> dict[str, Any]:
         "route": prn.route,
         "given_at": prn.given_at,
         "given_by": _name(prn.given_by),
-        "response": prn.response,
+        "response": responses[-1]["text"] if responses else "",
+        "responses": responses,
+        "dose_override_reason": prn.dose_override_reason,
+        "dose_overridden_by": _name(prn.dose_overridden_by),
     }
 
 
@@ -922,12 +1001,6 @@ def _key(request: Request) -> str:
     return key
 
 
-def _already_sent(model: type[models.Model], session: TreatmentSession, key: str) -> bool:
-    return (
-        bool(key) and model._default_manager.filter(session=session, idempotency_key=key).exists()
-    )
-
-
 @contextmanager
 def _fields_named(names: dict[str, str]) -> Iterator[None]:
     """A service's field messages under the names of the API's body (`container` →
@@ -959,9 +1032,11 @@ def _respond(
     return Response(serializer(data, context=clinic_context(clinic)).data, status=code)
 
 
-def _session_response(session_id: int, clinic: Clinic, code: int = status.HTTP_200_OK) -> Response:
+def _session_response(
+    session_id: int, clinic: Clinic, viewer: User, code: int = status.HTTP_200_OK
+) -> Response:
     return _respond(
-        SessionDetailSerializer, _session_data(_session(clinic, session_id)), clinic, code
+        SessionDetailSerializer, _session_data(_session(clinic, session_id), viewer), clinic, code
     )
 
 
@@ -997,23 +1072,22 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     OpenApiParameter.HEADER,
     required=False,
     description="A key the device chooses for this entry (at most 64 characters). Sending the "
-    "same key again (a retry) answers 200 with the entry already stored instead of storing it "
-    "twice; the same key with different values is a 409 `conflict`.",
+    "same key again with the same values (a retry) answers 200 with the entry already stored "
+    "instead of storing it twice, also when the retries arrive at once (one 201, the others "
+    "200); the same key with different values is a 409 `conflict` and stores nothing.",
 )
 RETRIED = "The entry already stored under this Idempotency-Key"
 RATE_LIMITED = {
-    429: OpenApiResponse(ErrorSerializer, description="The witness's sign-in is paused"),
+    429: OpenApiResponse(ErrorSerializer, description="Signing as the witness is paused"),
 }
 WRITE_REFUSALS = {**ERRORS, **REFUSED_BY_STATE}
 
 
 def _idempotent_response(
-    serializer: type[serializers.Serializer],
-    data: dict[str, Any],
-    clinic: Clinic,
-    retried: bool,
+    serializer: type[serializers.Serializer], data: dict[str, Any], clinic: Clinic, row: SentOnce
 ) -> Response:
-    code = status.HTTP_200_OK if retried else status.HTTP_201_CREATED
+    """201 for a row stored by this request; 200 for one a retry found (the service says)."""
+    code = status.HTTP_200_OK if row.is_retry else status.HTTP_201_CREATED
     return _respond(serializer, data, clinic, code)
 
 
@@ -1026,17 +1100,11 @@ class SessionDayView(SessionListEndpoint):
     def get_queryset(self) -> list[dict[str, Any]]:  # type: ignore[override]
         user = _user(self.request)
         clinic = api_clinic(self.request)
-        require_permission(user=user, action=Action.PATIENT_CHART_VIEW, clinic=clinic)
+        require_permission(user=user, action=Action.SESSION_BOARD_VIEW, clinic=clinic)
         query = SessionDayQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         day: datetime.date = query.validated_data.get("date") or clinic.local_today()
-        board = day_board(clinic=clinic, day=day)
-        audit_record(
-            actor=user,
-            action=AuditAction.PATIENT_LIST_VIEWED,
-            clinic=clinic,
-            detail={"list": "session_day_board", "day": day.isoformat(), "via": "api"},
-        )
+        board = session_board_for_user(user=user, clinic=clinic, day=day, via="api")
         rows = [row for chair in board for row in chair.rows]
         rows.sort(key=lambda row: (row.appointment.starts_at, row.appointment.pk))
         return [_board_row_data(row) for row in rows]
@@ -1048,7 +1116,9 @@ class SessionDayView(SessionListEndpoint):
         "missed), in time order: its chair, the patient, the board status (expected, arrived, "
         "checklist, infusing, recovery, ready_for_discharge, discharged, not_given, no_show), "
         "since when, open alarms, whether the escort is confirmed and when vitals are next "
-        "due. Needs `patient.chart_view`; recorded as a list view.",
+        "due. Needs `session_board.view` (physicians, medical director, nurses; the front "
+        "desk's view is `GET /sessions/arrivals`); each call is recorded as "
+        "`session_board.viewed`.",
         parameters=[SessionDayQuerySerializer],
         responses={200: BoardRowSerializer(many=True), **ERRORS},
     )
@@ -1071,7 +1141,7 @@ class SessionDetailView(SessionEndpoint):
         user, clinic = _allowed(request, Action.PATIENT_CHART_VIEW)
         session = _session(clinic, session_id)
         _audit_view(user, session, "session")
-        return _respond(SessionDetailSerializer, _session_data(session), clinic)
+        return _respond(SessionDetailSerializer, _session_data(session, user), clinic)
 
 
 # --- check-in and checklist -----------------------------------------------------------------------
@@ -1092,7 +1162,7 @@ class CheckInView(SessionEndpoint):
         user, clinic = _allowed(request, Action.APPOINTMENT_BOOK)
         appointment = api_appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
         session = session_check_in(acting_user=user, appointment=appointment)
-        return _session_response(session.pk, clinic, status.HTTP_201_CREATED)
+        return _session_response(session.pk, clinic, user, status.HTTP_201_CREATED)
 
 
 class ChecklistAnswerView(SessionEndpoint):
@@ -1116,7 +1186,7 @@ class ChecklistAnswerView(SessionEndpoint):
             status=data["status"],
             detail=data["detail"],
         )
-        return _session_response(session.pk, clinic)
+        return _session_response(session.pk, clinic, user)
 
 
 class MeasurementsView(SessionEndpoint):
@@ -1139,7 +1209,7 @@ class MeasurementsView(SessionEndpoint):
             weight_kg=data["weight_kg"],
             height_cm=data.get("height_cm"),
         )
-        return _session_response(session.pk, clinic)
+        return _session_response(session.pk, clinic, user)
 
 
 class EscortView(SessionEndpoint):
@@ -1159,7 +1229,7 @@ class EscortView(SessionEndpoint):
             session_escort_confirm(
                 acting_user=user, session=session, name=data["name"], phone=data["phone"]
             )
-        return _session_response(session.pk, clinic)
+        return _session_response(session.pk, clinic, user)
 
 
 class ChecklistOverrideView(SessionEndpoint):
@@ -1177,19 +1247,19 @@ class ChecklistOverrideView(SessionEndpoint):
         session = _session(clinic, session_id)
         data = _body(OverrideInputSerializer, request)
         checklist_override(acting_user=user, session=session, reason=data["reason"])
-        return _session_response(session.pk, clinic)
+        return _session_response(session.pk, clinic, user)
 
 
 # --- dose ---------------------------------------------------------------------------------------
 
 
 def _preparation_response(
-    preparation_id: int, clinic: Clinic, code: int = status.HTTP_200_OK
+    preparation_id: int, clinic: Clinic, viewer: User, code: int = status.HTTP_200_OK
 ) -> Response:
     preparation = DosePreparation.objects.select_related(
         "draw__container__lot", "prepared_by", "verified_by"
     ).get(pk=preparation_id)
-    return _respond(DoseSerializer, _dose_data(preparation), clinic, code)
+    return _respond(DoseSerializer, _dose_data(preparation, viewer), clinic, code)
 
 
 class DosePrepareView(SessionEndpoint):
@@ -1223,7 +1293,7 @@ class DosePrepareView(SessionEndpoint):
                 diluent_lot=data["diluent_lot"],
                 diluent_expires_on=data["diluent_expires_on"],
             )
-        return _preparation_response(preparation.pk, clinic, status.HTTP_201_CREATED)
+        return _preparation_response(preparation.pk, clinic, user, status.HTTP_201_CREATED)
 
 
 class DoseVerifyView(SessionEndpoint):
@@ -1232,8 +1302,9 @@ class DoseVerifyView(SessionEndpoint):
         summary="Independently verify the prepared dose",
         description="A second clinician (not the one who prepared it: 409) reads the label and "
         "the pump and types what they see: `dose_mg` and, for IV, `rate_ml_per_h` (esketamine: "
-        "`devices`). A mismatch is a 400 naming each field that differs. Needs `dose.verify`; "
-        "recorded as `session.dose_verified`.",
+        "`devices`). A mismatch is a 400 naming each field that differs, never the prepared "
+        "values: the check is blind (until it passes only the preparer reads the figures). "
+        "Needs `dose.verify`; recorded as `session.dose_verified`.",
         request=DoseVerifyInputSerializer,
         responses={200: DoseSerializer, **WRITE_REFUSALS},
     )
@@ -1251,7 +1322,7 @@ class DoseVerifyView(SessionEndpoint):
             rate_ml_per_h=data["rate_ml_per_h"],
             devices=data["devices"],
         )
-        return _preparation_response(preparation.pk, clinic)
+        return _preparation_response(preparation.pk, clinic, user)
 
 
 # --- pump events and devices ----------------------------------------------------------------------
@@ -1298,7 +1369,6 @@ class SessionEventsView(SessionListEndpoint):
         session = _session(clinic, session_id)
         key = _key(request)
         data = _body(PumpEventInputSerializer, request)
-        retried = _already_sent(PumpEvent, session, key)
         event = pump_event_record(
             acting_user=user,
             session=session,
@@ -1308,7 +1378,7 @@ class SessionEventsView(SessionListEndpoint):
             occurred_at=data["occurred_at"],
             idempotency_key=key,
         )
-        return _idempotent_response(PumpEventSerializer, _event_data(event), clinic, retried)
+        return _idempotent_response(PumpEventSerializer, _event_data(event), clinic, event)
 
 
 class DeviceView(SessionEndpoint):
@@ -1332,14 +1402,13 @@ class DeviceView(SessionEndpoint):
         session = _session(clinic, session_id)
         key = _key(request)
         data = _body(DeviceInputSerializer, request)
-        retried = _already_sent(PumpEvent, session, key)
         event = device_administer(
             acting_user=user,
             session=session,
             occurred_at=data["occurred_at"],
             idempotency_key=key,
         )
-        return _idempotent_response(PumpEventSerializer, _event_data(event), clinic, retried)
+        return _idempotent_response(PumpEventSerializer, _event_data(event), clinic, event)
 
 
 # --- vitals and alarms ----------------------------------------------------------------------------
@@ -1395,11 +1464,10 @@ class SessionVitalsView(SessionListEndpoint):
         session = _session(clinic, session_id)
         key = _key(request)
         data = _body(VitalsInputSerializer, request)
-        retried = _already_sent(VitalSignReading, session, key)
         reading = vitals_record(acting_user=user, session=session, idempotency_key=key, **data)
         alarms = list(reading.alarms.select_related("acknowledged_by").order_by("-level", "id"))
         return _idempotent_response(
-            VitalsSerializer, _reading_data(reading, alarms), clinic, retried
+            VitalsSerializer, _reading_data(reading, alarms), clinic, reading
         )
 
 
@@ -1407,7 +1475,9 @@ class AlarmAcknowledgeView(SessionEndpoint):
     @extend_schema(
         operation_id="alarms_acknowledge",
         summary="Acknowledge an alarm and say what was done",
-        description="409 when already acknowledged. Needs `session.chart`; recorded as "
+        description="Late is allowed (the time is when it is acknowledged) until the session's "
+        "note is signed; after that 409: what was done goes in an addendum to the note. 409 "
+        "when already acknowledged. Needs `session.chart`; recorded as "
         "`session.alarm_acknowledged`.",
         request=AlarmAcknowledgeInputSerializer,
         responses={200: AlarmSerializer, **WRITE_REFUSALS},
@@ -1446,19 +1516,17 @@ class SideEffectView(SessionEndpoint):
         session = _session(clinic, session_id)
         key = _key(request)
         data = _body(SideEffectInputSerializer, request)
-        retried = _already_sent(SideEffect, session, key)
         effect = side_effect_record(acting_user=user, session=session, idempotency_key=key, **data)
-        return _idempotent_response(
-            SideEffectSerializer, _side_effect_data(effect), clinic, retried
-        )
+        return _idempotent_response(SideEffectSerializer, _side_effect_data(effect), clinic, effect)
 
 
 class SideEffectResolveView(SessionEndpoint):
     @extend_schema(
         operation_id="side_effects_resolve",
         summary="Mark a side effect resolved",
-        description="Not before its onset, not in the future; 409 when already resolved. Needs "
-        "`session.chart`.",
+        description="Not before its onset, not in the future; 409 when already resolved, and "
+        "409 once the session is discharged or not given (its chart is closed: the resolution "
+        "goes in an addendum to the signed note). Needs `session.chart`.",
         request=SideEffectResolveInputSerializer,
         responses={200: SideEffectSerializer, **WRITE_REFUSALS},
     )
@@ -1502,7 +1570,6 @@ class PrnView(SessionEndpoint):
                     "That side effect is not one of this session's.",
                     fields={"side_effect_id": ["Not a side effect of this session."]},
                 )
-        retried = _already_sent(PrnDose, session, key)
         prn = prn_record(
             acting_user=user,
             session=session,
@@ -1513,9 +1580,10 @@ class PrnView(SessionEndpoint):
             side_effect=effect,
             given_at=data["given_at"],
             response=data["response"],
+            dose_override_reason=data["dose_override_reason"],
             idempotency_key=key,
         )
-        return _idempotent_response(PrnSerializer, _prn_data(prn), clinic, retried)
+        return _idempotent_response(PrnSerializer, _prn_data(prn), clinic, prn)
 
 
 class ScoreView(SessionEndpoint):
@@ -1567,8 +1635,8 @@ class ControlledSubstanceView(SessionEndpoint):
         description="The amount given comes from the pump events; the rest of the draw is "
         "wasted before a witness who signs with their own password (`witness_id`, "
         "`witness_password`), checked like a sign-in as for `POST /inventory/draws/{id}/waste`: "
-        "a wrong password is a 400 on `witness_password` and nothing is recorded; 429 once the "
-        "witness's sign-in is paused. The caller as witness, or a witness without a current "
+        "a wrong password is a 400 on `witness_password` and nothing is recorded; 429 once "
+        "signing as the witness is paused. The caller as witness, or a witness without a current "
         "licence, is a 400 on `witness_id`. 409 before the stop or when already recorded. "
         "Needs `medication.administer`.",
         request=ControlledSubstanceInputSerializer,
@@ -1627,7 +1695,7 @@ class DischargeView(SessionEndpoint):
             instructions_given=data["instructions_given"],
             override_reason=data["override_reason"],
         )
-        return _session_response(session.pk, clinic)
+        return _session_response(session.pk, clinic, user)
 
 
 class NoteSignView(SessionEndpoint):

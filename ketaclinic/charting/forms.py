@@ -1,6 +1,10 @@
 """The session page's forms: each parses one step's input for its service. Ranges here only
 shape the inputs (whole numbers, sizes); the clinical judgement is `medicine/`'s, in the
-services."""
+services.
+
+A typed number is a plain decimal (`core.forms.PlainDecimalField`, used by every form that takes
+a dose or a measurement): an exponent ("5e1"), "NaN", "Infinity" or a thousands separator is
+refused — Django's DecimalField would read "5e1" as 50."""
 
 from __future__ import annotations
 
@@ -14,8 +18,11 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.charting.models import DoseContainer, SideEffect, TreatmentSession
-from ketaclinic.core.forms import StyledForm
+from ketaclinic.core.forms import PLAIN_NUMBER as PLAIN_NUMBER  # re-exported: its old home
+from ketaclinic.core.forms import PlainDecimalField, StyledForm
 from ketaclinic.inventory.models import Container, ContainerStatus, ProductForm
+from ketaclinic.medicine.dosing import DEFAULT_DILUENT_BAG_ML
+from ketaclinic.medicine.medications import MedicationRoute, MedicationUnit, dose_text
 from ketaclinic.medicine.questionnaires.cadss import CADSS6_ITEMS
 from ketaclinic.medicine.session import (
     PRN_SUGGESTIONS,
@@ -56,7 +63,7 @@ class VitalsForm(IdempotentForm):
         empty_value=None,
         choices=[("", "—"), *[(score, str(score)) for score in range(5, -1, -1)]],
     )
-    temperature_c = forms.DecimalField(
+    temperature_c = PlainDecimalField(
         label="Temp °C", max_digits=4, decimal_places=1, required=False
     )
     rhythm = forms.CharField(label="Rhythm", max_length=64, required=False)
@@ -89,10 +96,10 @@ class ChecklistItemForm(StyledForm):
 
 
 class MeasurementsForm(StyledForm):
-    weight_kg = forms.DecimalField(
+    weight_kg = PlainDecimalField(
         label="Weight today (kg)", max_digits=5, decimal_places=1, min_value=Decimal("0")
     )
-    height_cm = forms.DecimalField(
+    height_cm = PlainDecimalField(
         label="Height (cm)", max_digits=5, decimal_places=1, min_value=Decimal("0")
     )
 
@@ -110,7 +117,7 @@ class ReasonForm(StyledForm):
 
 def usable_containers(session: TreatmentSession) -> QuerySet[Container]:
     form = ProductForm.DEVICE_KIT if session.is_esketamine else ProductForm.VIAL
-    today = timezone.localdate()
+    today = session.clinic.local_today()
     return (
         Container.objects.filter(
             clinic=session.clinic,
@@ -137,7 +144,7 @@ class ContainerChoiceField(forms.ModelChoiceField):
 
 class DosePrepareForm(StyledForm):
     container = ContainerChoiceField(queryset=Container.objects.none(), label="Vial or kit")
-    dose = forms.DecimalField(
+    dose = PlainDecimalField(
         label="Dose",
         max_digits=6,
         decimal_places=3,
@@ -155,11 +162,11 @@ class DosePrepareForm(StyledForm):
         ],
         initial=DoseContainer.BAG,
     )
-    diluent_volume_ml = forms.DecimalField(
+    diluent_volume_ml = PlainDecimalField(
         label="Diluent bag (mL)",
         max_digits=6,
         decimal_places=1,
-        initial=Decimal("100"),
+        initial=DEFAULT_DILUENT_BAG_ML,
         required=False,
     )
     diluent_lot = forms.CharField(label="Diluent lot", max_length=64, required=False)
@@ -184,8 +191,8 @@ class DosePrepareForm(StyledForm):
 
 
 class VerifyForm(StyledForm):
-    dose_mg = forms.DecimalField(label="Dose on the label (mg)", max_digits=8, decimal_places=2)
-    rate_ml_per_h = forms.DecimalField(
+    dose_mg = PlainDecimalField(label="Dose on the label (mg)", max_digits=8, decimal_places=2)
+    rate_ml_per_h = PlainDecimalField(
         label="Rate on the pump (mL/h)", max_digits=7, decimal_places=1, required=False
     )
     devices = forms.IntegerField(label="Devices", min_value=1, max_value=3, required=False)
@@ -193,7 +200,7 @@ class VerifyForm(StyledForm):
 
 class PumpForm(IdempotentForm):
     kind = forms.CharField(widget=forms.HiddenInput)
-    rate_ml_per_h = forms.DecimalField(
+    rate_ml_per_h = PlainDecimalField(
         label="New rate (mL/h)", max_digits=7, decimal_places=1, required=False
     )
     reason = forms.CharField(label="Reason", max_length=500, required=False)
@@ -235,10 +242,17 @@ class SideEffectForm(IdempotentForm):
 class PrnForm(IdempotentForm):
     suggestion = forms.ChoiceField(label="Common PRN", required=False)
     drug = forms.CharField(label="Drug", max_length=100, required=False)
-    dose = forms.DecimalField(label="Dose", max_digits=7, decimal_places=3, required=False)
-    unit = forms.CharField(label="Unit", max_length=16, required=False, initial="mg")
+    dose = PlainDecimalField(label="Dose", max_digits=7, decimal_places=3, required=False)
+    unit = forms.ChoiceField(
+        label="Unit", choices=[(unit.value, unit.value) for unit in MedicationUnit], initial="mg"
+    )
     route = forms.ChoiceField(
-        label="Route", choices=[(r, r) for r in ("IV", "PO", "ODT", "IM", "SL", "IN")]
+        label="Route", choices=[(route.value, route.value) for route in MedicationRoute]
+    )
+    dose_override_reason = forms.CharField(
+        label="Physician's reason (above the usual dose, or a drug not in the list)",
+        max_length=500,
+        required=False,
     )
     side_effect = forms.ModelChoiceField(
         queryset=SideEffect.objects.none(), required=False, label="For"
@@ -252,7 +266,7 @@ class PrnForm(IdempotentForm):
         super().__init__(*args, **kwargs)
         self.fields["side_effect"].queryset = SideEffect.objects.filter(session=session)  # type: ignore[attr-defined]
         self.fields["suggestion"].choices = [("", "— type it below —")] + [  # type: ignore[attr-defined]
-            (str(index), f"{s.drug.capitalize()} {s.dose.normalize()} {s.unit} {s.route}")
+            (str(index), f"{s.drug.capitalize()} {dose_text(s.dose, s.unit)} {s.route}")
             for index, s in enumerate(PRN_SUGGESTIONS)
         ]
 

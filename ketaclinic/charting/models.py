@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from ketaclinic.core.models import ClinicScopedModel
+from ketaclinic.medicine.medications import MedicationRoute, MedicationUnit, dose_text
 from ketaclinic.medicine.session import (
     ChecklistItem,
     ItemStatus,
@@ -32,6 +33,18 @@ def _choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
         (member.value, getattr(member, "label", member.value.replace("_", " ").capitalize()))
         for member in enum
     ]
+
+
+class SentOnce(ClinicScopedModel):
+    """A row a tablet may send twice, under an idempotency key unique per session (each model
+    declares its key and constraint). `is_retry` is not stored: the service that returns the row
+    sets it, True when the call stored nothing because the key was already there (the API
+    answers 200 instead of 201)."""
+
+    is_retry: bool = False
+
+    class Meta:
+        abstract = True
 
 
 class SessionRoute(models.TextChoices):
@@ -219,7 +232,7 @@ class DosePreparation(ClinicScopedModel):
         return f"{self.dose_mg} mg for session {self.session_id}"
 
 
-class PumpEvent(ClinicScopedModel):
+class PumpEvent(SentOnce):
     """Start, pause, resume, rate change or stop of the pump; or one esketamine device given."""
 
     DEVICE = "device"
@@ -259,7 +272,7 @@ class VitalsPhase(models.TextChoices):
     RECOVERY = "recovery", "Recovery"
 
 
-class VitalSignReading(ClinicScopedModel):
+class VitalSignReading(SentOnce):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="readings")
     measured_at = models.DateTimeField()
@@ -323,7 +336,7 @@ class SessionAlarm(ClinicScopedModel):
         return "critical" if self.level >= 2 else "warning"
 
 
-class SideEffect(ClinicScopedModel):
+class SideEffect(SentOnce):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     session = models.ForeignKey(
         TreatmentSession, on_delete=models.PROTECT, related_name="side_effects"
@@ -354,7 +367,7 @@ class SideEffect(ClinicScopedModel):
         return f"{self.get_kind_display()} ({self.severity})"
 
 
-class PrnDose(ClinicScopedModel):
+class PrnDose(SentOnce):
     """A PRN medication given for a side effect (CLINICAL.md §5.4: drug, dose, route, time,
     indication and response, linked to the adverse-event record)."""
 
@@ -364,14 +377,26 @@ class PrnDose(ClinicScopedModel):
         SideEffect, on_delete=models.PROTECT, null=True, blank=True, related_name="prns"
     )
     drug = models.CharField(max_length=100)
-    dose = models.DecimalField(max_digits=7, decimal_places=3)
-    unit = models.CharField(max_length=16)
-    route = models.CharField(max_length=16)
+    dose = models.DecimalField(
+        max_digits=7,
+        decimal_places=3,
+        help_text="Bounded by medicine.medications (older rows may exceed the bounds).",
+    )
+    unit = models.CharField(
+        max_length=16, choices=[(unit.value, unit.value) for unit in MedicationUnit]
+    )
+    route = models.CharField(
+        max_length=16, choices=[(route.value, route.value) for route in MedicationRoute]
+    )
     given_at = models.DateTimeField()
     given_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    response = models.CharField(max_length=500, blank=True)
+    # Above the drug's usual dose, or a drug the table does not list: the physician's reason.
+    dose_override_reason = models.CharField(max_length=500, blank=True)
+    dose_overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     idempotency_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
@@ -385,20 +410,40 @@ class PrnDose(ClinicScopedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.drug} {self.dose.normalize()} {self.unit} {self.route}"
+        return f"{self.drug} {dose_text(self.dose, self.unit)} {self.route}"
+
+
+class PrnResponse(ClinicScopedModel):
+    """How the patient responded to a PRN, as observed (CLINICAL.md §5.4). Each observation is
+    its own row, so a later one ("settled", then "came back") never overwrites an earlier."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    prn = models.ForeignKey(PrnDose, on_delete=models.PROTECT, related_name="responses")
+    text = models.CharField(max_length=500)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 INSTRUMENT_LABELS = {
     "cadss6": "CADSS-6",
     "modified_aldrete": "Modified Aldrete",
     "padss": "PADSS",
+    "modified_padss": "Modified PADSS",
     "post_session_effects": "Post-session side-effect check",
 }
 
 
 class SessionScore(ClinicScopedModel):
-    """A score charted in the session: CADSS-6 at the end of the infusion, modified Aldrete or
-    PADSS in recovery, and the post-session side-effect form."""
+    """A score charted in the session: CADSS-6 at the end of the infusion, modified Aldrete,
+    PADSS or modified PADSS in recovery, and the post-session side-effect form."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="scores")

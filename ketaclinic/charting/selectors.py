@@ -4,6 +4,7 @@ live chart's data, the day board and the generated note. Each in a fixed number 
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -34,9 +35,18 @@ from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.consent.services import consent_current
 from ketaclinic.courses.services import treatment_for
 from ketaclinic.medicine.errors import ClinicalRuleError
+from ketaclinic.medicine.medications import dose_text, plain_decimal
 from ketaclinic.medicine.pharmacokinetics import DEFAULT_MODEL, predict_concentrations
+from ketaclinic.medicine.pregnancy import pregnancy_test_applies as _pregnancy_test_applies
 from ketaclinic.medicine.protocols import Route, protocol_get
-from ketaclinic.medicine.recovery import DischargeAssessment, RecoveryRoute, discharge_readiness
+from ketaclinic.medicine.recovery import (
+    DISCHARGE_SCORE_INSTRUMENTS,
+    RESOLVE_BEFORE_DISCHARGE,
+    DischargeAssessment,
+    RecoveryRoute,
+    discharge_readiness,
+    sedation_and_dissociation_resolved,
+)
 from ketaclinic.medicine.session import (
     ChecklistItem,
     ChecklistItemSpec,
@@ -46,6 +56,7 @@ from ketaclinic.medicine.session import (
     SessionPhase,
     checklist_items,
     checklist_outcome,
+    is_early_stop,
     pk_infusions,
     pump_segments,
     vitals_due_minute,
@@ -58,28 +69,21 @@ from ketaclinic.outcomes.services import SUICIDE_RISK_FLAG
 from ketaclinic.scheduling.models import Appointment, AppointmentStatus
 from ketaclinic.scheduling.selectors import day_bounds
 
-# Childbearing potential for the checklist's pregnancy test (CLINICAL.md §4: "patients of
-# childbearing potential"): [PRACTICE] female sex at birth, 12 to 55; a physician overrides
-# for a documented reason (e.g. hysterectomy).
-PREGNANCY_TEST_AGES = (12, 55)
-DISCHARGE_SCORES = ("modified_aldrete", "padss")
-
 
 def route_of(session: TreatmentSession) -> Route:
     return Route.INTRANASAL if session.route == SessionRoute.ESKETAMINE else Route.INTRAVENOUS
 
 
-def _age(born: datetime.date, on: datetime.date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 def pregnancy_test_applies(session: TreatmentSession) -> bool:
+    """Childbearing potential for the checklist's pregnancy test: `medicine.pregnancy` with the
+    clinic's age band (CLINICAL.md §4); a physician overrides for a documented reason."""
     patient = session.patient
-    age = _age(
-        patient.date_of_birth, timezone.localdate(session.checked_in_at, session.clinic.zone)
+    age = patient.age_on(timezone.localdate(session.checked_in_at, session.clinic.zone))
+    return _pregnancy_test_applies(
+        sex_at_birth=patient.sex_at_birth,
+        age_years=age,
+        rules=clinic_rules_get(clinic=session.clinic).pregnancy_test,
     )
-    low, high = PREGNANCY_TEST_AGES
-    return patient.sex_at_birth == "female" and low <= age <= high
 
 
 # --- checklist --------------------------------------------------------------------------------
@@ -142,7 +146,7 @@ def checklist_for_session(*, session: TreatmentSession) -> SessionChecklist:
         at=session.checked_in_at,
     )
     derived[ChecklistItem.CONSENT] = (
-        (ItemStatus.PASS, f"Signed {timezone.localtime(signature.signed_at):%d %b %Y}")
+        (ItemStatus.PASS, f"Signed {signature.signed_at.astimezone(session.clinic.zone):%d %b %Y}")
         if signature
         else (ItemStatus.FAIL, "No current, witnessed consent for this treatment.")
     )
@@ -178,7 +182,7 @@ def checklist_for_session(*, session: TreatmentSession) -> SessionChecklist:
     else:
         derived[ChecklistItem.SUICIDE_RISK] = (ItemStatus.PENDING, "Awaiting today's answers.")
     derived[ChecklistItem.WEIGHT] = (
-        (ItemStatus.PASS, f"{session.weight_kg} kg today")
+        (ItemStatus.PASS, f"{plain_decimal(session.weight_kg)} kg today")
         if session.weight_kg is not None
         else (ItemStatus.PENDING, "Weigh the patient.")
     )
@@ -270,7 +274,7 @@ def discharge_readiness_for_session(
     baseline = next((r for r in reversed(readings) if r.phase == VitalsPhase.BASELINE), None)
     latest = next((r for r in reversed(readings) if r.phase == VitalsPhase.RECOVERY), None)
     score = (
-        SessionScore.objects.filter(session=session, instrument__in=DISCHARGE_SCORES)
+        SessionScore.objects.filter(session=session, instrument__in=DISCHARGE_SCORE_INSTRUMENTS)
         .order_by("-recorded_at", "-id")
         .first()
     )
@@ -280,8 +284,8 @@ def discharge_readiness_for_session(
             ("No baseline reading." if baseline is None else "No recovery vitals yet.",),
         )
     unresolved = session.side_effects.filter(
-        resolved_at__isnull=True, kind__in=["sedation", "dissociation", "desaturation"]
-    ).exists()
+        resolved_at__isnull=True, kind__in=list(RESOLVE_BEFORE_DISCHARGE)
+    ).values_list("kind", flat=True)
     rules = clinic_rules_get(clinic=session.clinic).recovery
     try:
         return discharge_readiness(
@@ -291,8 +295,9 @@ def discharge_readiness_for_session(
             has_escort=escort_present,
             baseline=_signs(baseline),
             latest=_signs(latest),
-            sedation_or_dissociation_resolved=not unresolved
-            and (latest.moaa_s is None or latest.moaa_s == 5),
+            sedation_or_dissociation_resolved=sedation_and_dissociation_resolved(
+                unresolved_side_effects=set(unresolved), latest_moaa_s=latest.moaa_s
+            ),
             rules=rules,
         )
     except ClinicalRuleError as error:  # pragma: no cover  (stored readings were checked)
@@ -339,14 +344,21 @@ def session_timeline(*, session: TreatmentSession) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = [
         TimelineEntry(session.checked_in_at, "check_in", "Checked in", _name(session.checked_in_by))
     ]
+    early_stop = _early_stop(session)
     for event in session.pump_events.select_related("recorded_by"):
         if event.kind == PumpEvent.DEVICE:
             text = "Esketamine device given (28 mg)"
         else:
             text = event.get_kind_display()
             if event.rate_ml_per_h is not None:
-                text += f" at {event.rate_ml_per_h} mL/h"
-        if event.reason:
+                text += f" at {plain_decimal(event.rate_ml_per_h)} mL/h"
+        if event.kind == PumpEventKind.STOP and early_stop:
+            delivered, planned = early_stop
+            text += (
+                f" — stopped early, {plain_decimal(delivered)} of {dose_text(planned, 'mg')}: "
+                f"{event.reason}"
+            )
+        elif event.reason:
             text += f" — {event.reason}"
         entries.append(TimelineEntry(event.occurred_at, "pump", text, _name(event.recorded_by)))
     for reading in session.readings.select_related("recorded_by"):
@@ -374,15 +386,27 @@ def session_timeline(*, session: TreatmentSession) -> list[TimelineEntry]:
         if effect.description:
             text += f" — {effect.description}"
         if effect.resolved_at:
-            text += f"; resolved {timezone.localtime(effect.resolved_at):%H:%M}"
+            text += f"; resolved {effect.resolved_at.astimezone(session.clinic.zone):%H:%M}"
         entries.append(
             TimelineEntry(effect.onset_at, "side_effect", text, _name(effect.recorded_by))
         )
-    for prn in session.prns.select_related("given_by"):
+    prns = session.prns.select_related("given_by", "dose_overridden_by").prefetch_related(
+        "responses__recorded_by"
+    )
+    for prn in prns:
         text = f"PRN {prn}"
-        if prn.response:
-            text += f" — response: {prn.response}"
+        if prn.dose_override_reason:
+            text += f" — {_name(prn.dose_overridden_by)}'s reason: {prn.dose_override_reason}"
         entries.append(TimelineEntry(prn.given_at, "prn", text, _name(prn.given_by)))
+        for response in prn.responses.all():
+            entries.append(
+                TimelineEntry(
+                    response.recorded_at,
+                    "prn",
+                    f"Response to {prn.drug}: {response.text}",
+                    _name(response.recorded_by),
+                )
+            )
     for score in session.scores.select_related("recorded_by"):
         entries.append(
             TimelineEntry(
@@ -412,6 +436,19 @@ def session_timeline(*, session: TreatmentSession) -> list[TimelineEntry]:
         )
     entries.sort(key=lambda entry: entry.at)
     return entries
+
+
+def _early_stop(session: TreatmentSession) -> tuple[Decimal, Decimal] | None:
+    """(delivered mg, planned mg) when the pump stopped before the planned dose
+    (medicine/session.py's rule), else None."""
+    if session.delivered_mg is None or session.is_esketamine:
+        return None
+    preparation = session.preparations.filter(discarded_at__isnull=True).first()
+    if preparation is None or not is_early_stop(
+        delivered_mg=session.delivered_mg, planned_mg=preparation.dose_mg
+    ):
+        return None
+    return session.delivered_mg, preparation.dose_mg
 
 
 def open_alarms(*, session: TreatmentSession) -> QuerySet[SessionAlarm]:
@@ -497,7 +534,7 @@ def chart_data_for_session(
             PumpEventKind.START: "Start",
             PumpEventKind.PAUSE: "Paused",
             PumpEventKind.RESUME: "Resumed",
-            PumpEventKind.RATE_CHANGE: f"Rate {event.rate_ml_per_h} mL/h",
+            PumpEventKind.RATE_CHANGE: f"Rate {_figure(event.rate_ml_per_h)} mL/h",
             PumpEventKind.STOP: "Stop",
         }[PumpEventKind(event.kind)]
         markers.append(ChartMarker(minute(event.occurred_at), label, "pump"))
@@ -560,7 +597,7 @@ def chart_data_for_session(
     return SessionChartData(
         title=(
             f"{session.get_route_display()} — {patient.display_name}, "
-            f"{timezone.localtime(session.checked_in_at):%d %b %Y}"
+            f"{session.checked_in_at.astimezone(session.clinic.zone):%d %b %Y}"
         ),
         vitals=vitals,
         rate_segments=segments,
@@ -766,11 +803,15 @@ def _board_row(
 # --- the note ----------------------------------------------------------------------------------
 
 
+def _figure(value: Decimal | None) -> str:
+    return "—" if value is None else plain_decimal(value)
+
+
 def session_note_text(*, session: TreatmentSession) -> str:
     """The generated summary: protocol, dose, timeline, vitals range, events, scores,
     discharge."""
     protocol = protocol_get(session.protocol_key)
-    local = timezone.localtime
+    local = functools.partial(timezone.localtime, timezone=session.clinic.zone)
     lines = [
         f"{session.get_route_display()} — {protocol.name}",
         f"Patient: {session.patient.display_name} ({session.patient.medical_record_number})",
@@ -788,21 +829,23 @@ def session_note_text(*, session: TreatmentSession) -> str:
     if preparation is not None:
         if session.is_esketamine:
             lines.append(
-                f"Dose: {preparation.dose_mg} mg esketamine, {preparation.devices} devices "
-                f"(lot {preparation.draw.container.lot.lot_number})."
+                f"Dose: {dose_text(preparation.dose_mg, 'mg')} esketamine, "
+                f"{preparation.devices} devices (lot {preparation.draw.container.lot.lot_number})."
             )
         else:
             lines.append(
-                f"Dose: {preparation.dose.normalize()} {preparation.dose_unit} × "
-                f"{preparation.dosing_weight_kg} kg ({preparation.weight_basis} weight; today "
-                f"{preparation.weight_kg} kg) = {preparation.dose_mg} mg in "
-                f"{preparation.total_volume_ml} mL ({preparation.concentration_mg_per_ml} mg/mL) "
-                f"over {preparation.duration_min} min at {preparation.rate_ml_per_h} mL/h; "
+                f"Dose: {dose_text(preparation.dose, preparation.dose_unit)} × "
+                f"{_figure(preparation.dosing_weight_kg)} kg ({preparation.weight_basis} weight; "
+                f"today {_figure(preparation.weight_kg)} kg) = "
+                f"{dose_text(preparation.dose_mg, 'mg')} in "
+                f"{_figure(preparation.total_volume_ml)} mL "
+                f"({_figure(preparation.concentration_mg_per_ml)} mg/mL) over "
+                f"{preparation.duration_min} min at {_figure(preparation.rate_ml_per_h)} mL/h; "
                 f"vial lot {preparation.draw.container.lot.lot_number}."
             )
         if preparation.dose_change_reason:
             lines.append(
-                f"Dose changed from the order ({preparation.ordered_dose.normalize()}) by "
+                f"Dose changed from the order ({plain_decimal(preparation.ordered_dose)}) by "
                 f"{_name(preparation.dose_changed_by)}: {preparation.dose_change_reason}"
             )
         lines.append(
@@ -813,13 +856,25 @@ def session_note_text(*, session: TreatmentSession) -> str:
         lines.append(
             f"Started {local(session.started_at):%H:%M}"
             + (f", stopped {local(session.stopped_at):%H:%M}" if session.stopped_at else "")
-            + (f"; delivered {session.delivered_mg} mg." if session.delivered_mg else ".")
+            + (
+                f"; delivered {dose_text(session.delivered_mg, 'mg')}."
+                if session.delivered_mg
+                else "."
+            )
         )
+        early_stop = _early_stop(session)
+        if early_stop:
+            delivered, planned = early_stop
+            stop = session.pump_events.filter(kind=PumpEventKind.STOP).first()
+            lines.append(
+                f"Stopped early ({plain_decimal(delivered)} of the planned "
+                f"{dose_text(planned, 'mg')}): {stop.reason if stop else ''}"
+            )
     for record in session.substance_records.select_related("witness"):
         lines.append(
-            f"Controlled substance: {record.administered_mg} mg administered"
+            f"Controlled substance: {dose_text(record.administered_mg, 'mg')} administered"
             + (
-                f"; {Decimal(record.wasted_units) / 1000} mL wasted, witnessed by "
+                f"; {plain_decimal(Decimal(record.wasted_units) / 1000)} mL wasted, witnessed by "
                 f"{_name(record.witness)}."
                 if record.wasted_units
                 else "."
@@ -853,10 +908,18 @@ def session_note_text(*, session: TreatmentSession) -> str:
             + (f", resolved {local(effect.resolved_at):%H:%M}" if effect.resolved_at else "")
             + "."
         )
-    for prn in session.prns.all():
+    for prn in session.prns.select_related("dose_overridden_by").prefetch_related("responses"):
         lines.append(
             f"PRN {local(prn.given_at):%H:%M}: {prn}"
-            + (f"; response: {prn.response}" if prn.response else "")
+            + (
+                f" ({_name(prn.dose_overridden_by)}'s reason: {prn.dose_override_reason})"
+                if prn.dose_override_reason
+                else ""
+            )
+            + "".join(
+                f"; response {local(response.recorded_at):%H:%M}: {response.text}"
+                for response in prn.responses.all()
+            )
         )
     for score in session.scores.all():
         lines.append(f"{score.instrument_label}: {score.total} ({score.band}).")

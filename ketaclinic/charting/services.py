@@ -4,8 +4,10 @@ effects and PRNs, scores, the controlled-substance record, discharge and the sig
 Every service takes the acting user, checks the permission and the clinical preconditions
 (`medicine/` decides; this module only asks), writes in one transaction with its audit event,
 and refuses with a message a nurse understands. Rows a tablet may send twice carry an
-idempotency key: the same key again returns the row already stored. Changes to the session row
-itself are made under its row lock, so two nurses charting at once never overwrite each other.
+idempotency key and go through one retry path, `_sent_once`: the same key with the same values
+returns the row already stored (marked `is_retry`), with other values it is refused. Changes to
+the session row itself are made under its row lock, so two nurses charting at once never
+overwrite each other.
 
 Times: any charted time may be given (a late entry keeps its true time) but not in the future
 and not before check-in; the session clock (minute 0) is the pump start or the first esketamine
@@ -33,8 +35,10 @@ from ketaclinic.charting.models import (
     DoseContainer,
     DosePreparation,
     PrnDose,
+    PrnResponse,
     PumpEvent,
     RemsMonitoringForm,
+    SentOnce,
     SessionAddendum,
     SessionAlarm,
     SessionNote,
@@ -53,16 +57,25 @@ from ketaclinic.inventory.models import Container, ProductForm
 from ketaclinic.inventory.services import container_draw, draw_administer, draw_waste
 from ketaclinic.medicine.body_weight import Sex, check_height_cm, check_weight_kg, dosing_weight
 from ketaclinic.medicine.dosing import (
-    Container as PlanContainer,
-)
-from ketaclinic.medicine.dosing import (
+    DEFAULT_DILUENT_BAG_ML,
     esketamine_dose,
     plan_iv_infusion,
 )
+from ketaclinic.medicine.dosing import (
+    Container as PlanContainer,
+)
 from ketaclinic.medicine.errors import ClinicalRuleError
+from ketaclinic.medicine.medications import (
+    RouteNotListed,
+    UnitNotListed,
+    check_medication_dose,
+    dose_text,
+    plain_decimal,
+)
 from ketaclinic.medicine.protocols import Route, protocol_get
 from ketaclinic.medicine.questionnaires import instrument_get
-from ketaclinic.medicine.recovery import RecoveryRoute, discharge_readiness
+from ketaclinic.medicine.recovery import SESSION_INSTRUMENTS, RecoveryRoute, discharge_readiness
+from ketaclinic.medicine.rems import monitoring_form_due_by
 from ketaclinic.medicine.session import (
     ChecklistItem,
     ItemStatus,
@@ -75,6 +88,7 @@ from ketaclinic.medicine.session import (
     check_next_event,
     delivered_mg,
     discharge_instructions,
+    is_early_stop,
 )
 from ketaclinic.medicine.session import (
     PumpEvent as PlanPumpEvent,
@@ -91,10 +105,7 @@ from ketaclinic.scheduling.models import Appointment, AppointmentStatus
 
 # A tablet's clock may run a little ahead of the server's; beyond this a time is "in the future".
 CLOCK_SKEW = datetime.timedelta(minutes=1)
-# Instruments charted during a session (CLINICAL.md §6.1, §7.3, §7.4).
-SESSION_INSTRUMENTS = ("cadss6", "modified_aldrete", "padss")
 POST_SESSION_FORM = "post_session_effects"
-DISCHARGE_SCORES = ("modified_aldrete", "padss")
 ESCALATION_JOB = "charting.alarm_escalate"
 # Items the nurse answers by hand; the others are read from the record (consent, REMS, the
 # questionnaires and the suicide-risk answer) or set by their own step (weight, escort, vitals).
@@ -109,7 +120,8 @@ MANUAL_ITEMS = frozenset(
     }
 )
 
-RowT = TypeVar("RowT", bound=models.Model)
+RowT = TypeVar("RowT", bound=SentOnce)
+KEY_REUSED = "This entry was already sent with different values; reload the session."
 
 
 # --- shared checks ---------------------------------------------------------------------------
@@ -121,9 +133,24 @@ def _lock(session: TreatmentSession) -> TreatmentSession:
 
 def _require_open(session: TreatmentSession) -> None:
     if not session.is_open:
+        then = (
+            "Add an addendum to its note instead."
+            if SessionNote.objects.filter(session_id=session.pk).exists()
+            else "Sign its note, then add what happened as an addendum."
+        )
         raise PreconditionFailed(
             f"This session is {session.get_status_display().lower()}; it can no longer be "
-            "charted. Add an addendum to its note instead."
+            f"charted. {then}"
+        )
+
+
+def _require_unsigned(session: TreatmentSession, *, what: str) -> None:
+    """Once the nurse has signed the note, it and the rows it summarises are the signed record:
+    what comes later is an addendum, never a change in place (issue 13 item 2)."""
+    if SessionNote.objects.filter(session_id=session.pk).exists():
+        raise PreconditionFailed(
+            f"The note for this session is signed, so {what} can no longer be charted on it; "
+            "write it in an addendum to the signed note."
         )
 
 
@@ -154,39 +181,55 @@ def _clinical(error: ClinicalRuleError, field: str | None = None) -> InvalidInpu
     return InvalidInput(error.message, fields={field: [error.message]} if field else None)
 
 
-def _idempotent(
+def _key(idempotency_key: str) -> str:
+    return idempotency_key.strip()[:64]
+
+
+def _sent_once(
     model: type[RowT],
     *,
     session: TreatmentSession,
     key: str,
     same: Callable[[RowT], bool],
-    create: Callable[[], RowT],
-) -> tuple[RowT, bool]:
-    """The row stored under `key` (a retry), or a new one; (row, created).
+    write: Callable[[], RowT],
+) -> RowT:
+    """The one retry path of every row a tablet may send twice.
 
-    A key reused for different content is refused rather than silently ignored. Two requests
-    racing with one key: the unique constraint lets one in, the other returns its row.
+    With a key: the row already stored under it is returned (`is_retry`) when its values are
+    `same`, and refused (Conflict) otherwise — before any precondition, so a retry that arrives
+    after the session moved on (a stop resent from recovery) still finds its row. When none is
+    stored, `write` checks the preconditions, stores the row and its consequences (ledger,
+    alarms, audit) in a savepoint: should a retry racing this one have stored the key meanwhile, the
+    unique constraint on (session, key) refuses the insert, everything `write` did is rolled
+    back, and the stored row is compared and returned instead. (Callers hold the session's row
+    lock, so on PostgreSQL the race normally ends at the lookup; the constraint is the guard.)
     """
-    key = key.strip()[:64]
-    if key:
-        existing = model._default_manager.filter(session=session, idempotency_key=key).first()
-        if existing is not None:
-            if not same(existing):
-                raise Conflict(
-                    "This entry was already sent with different values; reload the session."
-                )
-            return existing, False
-        try:
-            with transaction.atomic():
-                return create(), True
-        except IntegrityError:
-            existing = model._default_manager.get(session=session, idempotency_key=key)
-            if not same(existing):
-                raise Conflict(  # noqa: B904  (the integrity error is the expected race)
-                    "This entry was already sent with different values; reload the session."
-                )
-            return existing, False
-    return create(), True
+
+    def stored(row: RowT) -> RowT:
+        if not same(row):
+            raise Conflict(KEY_REUSED)
+        row.is_retry = True
+        return row
+
+    if not key:
+        return write()
+    manager = model._default_manager
+    existing = manager.filter(session=session, idempotency_key=key).first()
+    if existing is not None:
+        return stored(existing)
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError:
+        existing = manager.filter(session=session, idempotency_key=key).first()
+        if existing is None:
+            raise  # another constraint: not a retry
+        return stored(existing)
+
+
+def _given(when: datetime.datetime | None, stored: datetime.datetime) -> bool:
+    """A time sent with a retry matches the stored one; a time left out matches any."""
+    return when is None or when == stored
 
 
 def _audit(
@@ -494,7 +537,7 @@ def dose_prepare(
     dose: Decimal | None = None,
     dose_change_reason: str = "",
     bag_or_syringe: str = DoseContainer.BAG,
-    diluent_volume_ml: Decimal = Decimal("100"),
+    diluent_volume_ml: Decimal = DEFAULT_DILUENT_BAG_ML,
     syringe_concentration_mg_per_ml: Decimal = Decimal("1"),
     diluent_lot: str = "",
     diluent_expires_on: datetime.date | None = None,
@@ -534,7 +577,7 @@ def dose_prepare(
     if chosen != order.dose:
         if not reason:
             raise InvalidInput(
-                f"The order is {order.dose.normalize()} {order.dose_unit}; a different dose needs "
+                f"The order is {dose_text(order.dose, order.dose_unit)}; a different dose needs "
                 "a physician's reason.",
                 fields={"dose": ["Differs from the order."], "dose_change_reason": ["Required."]},
             )
@@ -680,20 +723,21 @@ def _age_years(session: TreatmentSession, when: datetime.datetime) -> int:
 
 
 def _plan_json(plan: Any, weight: Any) -> dict[str, Any]:
+    # f"{:f}": never an exponent in the stored plan (a normalized 100 mg/mL vial is 1E+2).
     figures = {
-        key: (str(value) if isinstance(value, Decimal) else value)
+        key: (f"{value:f}" if isinstance(value, Decimal) else value)
         for key, value in vars(plan).items()
     }
     figures["container"] = str(plan.container.value)
     figures["warnings"] = list(plan.warnings)
     figures["rounding_note"] = plan.rounding_note
     figures["weight"] = {
-        "actual_kg": str(weight.body.weight_kg),
-        "ideal_kg": str(weight.body.ideal_weight_kg),
-        "adjusted_kg": str(weight.body.adjusted_weight_kg),
-        "bmi": str(weight.body.bmi),
+        "actual_kg": f"{weight.body.weight_kg:f}",
+        "ideal_kg": f"{weight.body.ideal_weight_kg:f}",
+        "adjusted_kg": f"{weight.body.adjusted_weight_kg:f}",
+        "bmi": f"{weight.body.bmi:f}",
         "basis": weight.basis.value,
-        "dosing_kg": str(weight.weight_kg),
+        "dosing_kg": f"{weight.weight_kg:f}",
         "reason": weight.reason,
     }
     return figures
@@ -709,7 +753,9 @@ def dose_verify(
     devices: int | None = None,
 ) -> DosePreparation:
     """A second clinician checks the prepared dose independently: they read the label and the
-    pump and type what they see, which must match what was computed."""
+    pump and type what they see, which must match what was computed. The check is blind: a
+    mismatch names the fields that differ, never the prepared values (which the verifier would
+    otherwise copy)."""
     require_permission(user=acting_user, action=Action.DOSE_VERIFY, clinic=preparation.clinic)
     session = _lock(preparation.session)
     _require_open(session)
@@ -724,14 +770,12 @@ def dose_verify(
         )
     mismatches: dict[str, list[str]] = {}
     if dose_mg != locked.dose_mg:
-        mismatches["dose_mg"] = [f"Does not match the prepared dose ({locked.dose_mg} mg)."]
+        mismatches["dose_mg"] = ["Does not match the prepared dose."]
     if session.route == SessionRoute.ESKETAMINE:
         if devices != locked.devices:
-            mismatches["devices"] = [f"Does not match the prepared devices ({locked.devices})."]
+            mismatches["devices"] = ["Does not match the prepared devices."]
     elif rate_ml_per_h != locked.rate_ml_per_h:
-        mismatches["rate_ml_per_h"] = [
-            f"Does not match the computed pump rate ({locked.rate_ml_per_h} mL/h)."
-        ]
+        mismatches["rate_ml_per_h"] = ["Does not match the computed pump rate."]
     if mismatches:
         raise InvalidInput(
             "What you read does not match the prepared dose: stop, check the label and the "
@@ -768,6 +812,7 @@ def dose_discard(
     if not reason:
         raise InvalidInput("Say why it is discarded.", fields={"reason": ["Required."]})
     session = _lock(preparation.session)
+    _require_open(session)
     locked = DosePreparation.objects.select_for_update().get(pk=preparation.pk)
     if locked.discarded_at is not None:
         raise Conflict("That preparation was already discarded.")
@@ -832,7 +877,8 @@ def pump_event_record(
 
     Start needs the checklist passed (or a physician's override) and a verified dose, at the
     computed rate unless a physician says otherwise. Stop computes the delivered mg from the
-    events and moves the session to recovery.
+    events and moves the session to recovery; a stop before the planned dose is delivered
+    (`medicine.session.is_early_stop`) needs the reason, kept with the event.
     """
     try:
         kind = PumpEventKind(kind)
@@ -844,110 +890,117 @@ def pump_event_record(
     if locked.route != SessionRoute.INTRAVENOUS:
         raise PreconditionFailed("Esketamine is given by device, not by pump.")
     reason = reason.strip()[:500]
+    key = _key(idempotency_key)
 
     def same(event: PumpEvent) -> bool:
         # A retried start sent without a rate was stored at the computed rate: the same event.
-        return event.kind == kind and (
-            rate_ml_per_h is None or event.rate_ml_per_h == rate_ml_per_h
+        return (
+            event.kind == kind
+            and (rate_ml_per_h is None or event.rate_ml_per_h == rate_ml_per_h)
+            and event.reason == reason
+            and _given(occurred_at, event.occurred_at)
         )
 
-    key = idempotency_key.strip()[:64]
-    if key:
-        existing = PumpEvent.objects.filter(session=locked, idempotency_key=key).first()
-        if existing is not None:
-            if not same(existing):
-                raise Conflict("This entry was already sent with different values.")
-            return existing
-    _require_open(locked)
-    when = charted_time(locked, occurred_at)
-    preparation = active_preparation(locked)
-    if kind == PumpEventKind.START:
-        if not _can_start(locked):
-            raise PreconditionFailed(
-                "The pre-infusion checklist has not passed and no physician has overridden it."
+    def write() -> PumpEvent:
+        _require_open(locked)
+        when = charted_time(locked, occurred_at)
+        preparation = active_preparation(locked)
+        rate = rate_ml_per_h
+        if kind == PumpEventKind.START:
+            if not _can_start(locked):
+                raise PreconditionFailed(
+                    "The pre-infusion checklist has not passed and no physician has overridden it."
+                )
+            if preparation is None or preparation.verified_at is None:
+                raise PreconditionFailed(
+                    "The dose must be prepared and independently verified before the start."
+                )
+            if rate is None:
+                rate = preparation.rate_ml_per_h
+        if kind == PumpEventKind.RATE_CHANGE and not reason:
+            raise InvalidInput("Say why the rate changes.", fields={"reason": ["Required."]})
+        if kind in (PumpEventKind.START, PumpEventKind.RATE_CHANGE, PumpEventKind.RESUME) and (
+            rate is not None
+            and preparation is not None
+            and preparation.rate_ml_per_h is not None
+            and rate > preparation.rate_ml_per_h
+        ):
+            require_permission(
+                user=acting_user, action=Action.CHECKLIST_OVERRIDE, clinic=locked.clinic
             )
-        if preparation is None or preparation.verified_at is None:
-            raise PreconditionFailed(
-                "The dose must be prepared and independently verified before the start."
+            if not reason:
+                raise InvalidInput(
+                    f"{plain_decimal(rate)} mL/h is above the computed "
+                    f"{plain_decimal(preparation.rate_ml_per_h)} mL/h; a physician gives the "
+                    "reason.",
+                    fields={"reason": ["Required above the computed rate."]},
+                )
+        events = _plan_events(locked)
+        if kind == PumpEventKind.START:
+            minute = 0.0
+        else:
+            if locked.started_at is None:
+                raise PreconditionFailed("The infusion has not started.")
+            minute = session_minute(locked, when)
+        proposed = PlanPumpEvent(kind=kind, minute=minute, rate_ml_per_h=rate)
+        try:
+            check_next_event(events, proposed)
+        except ClinicalRuleError as error:
+            raise _clinical(error) from error
+        fields = ["updated_at"]
+        if kind == PumpEventKind.START:
+            locked.started_at = when
+            locked.status = SessionStatus.INFUSING
+            fields += ["started_at", "status"]
+        elif kind == PumpEventKind.STOP:
+            assert preparation is not None
+            assert preparation.concentration_mg_per_ml is not None
+            # Running time × rate, but never more than the bag or syringe held: a pump left
+            # running past the end has nothing more to give.
+            delivered = min(
+                delivered_mg(
+                    [*events, proposed],
+                    concentration_mg_per_ml=preparation.concentration_mg_per_ml,
+                ),
+                preparation.dose_mg,
             )
-        if rate_ml_per_h is None:
-            rate_ml_per_h = preparation.rate_ml_per_h
-    if kind == PumpEventKind.RATE_CHANGE and not reason:
-        raise InvalidInput("Say why the rate changes.", fields={"reason": ["Required."]})
-    if kind in (PumpEventKind.START, PumpEventKind.RATE_CHANGE, PumpEventKind.RESUME) and (
-        rate_ml_per_h is not None
-        and preparation is not None
-        and preparation.rate_ml_per_h is not None
-        and rate_ml_per_h > preparation.rate_ml_per_h
-    ):
-        require_permission(user=acting_user, action=Action.CHECKLIST_OVERRIDE, clinic=locked.clinic)
-        if not reason:
-            raise InvalidInput(
-                f"{rate_ml_per_h} mL/h is above the computed {preparation.rate_ml_per_h} mL/h; a "
-                "physician gives the reason.",
-                fields={"reason": ["Required above the computed rate."]},
-            )
-    events = _plan_events(locked)
-    if kind == PumpEventKind.START:
-        minute = 0.0
-    else:
-        if locked.started_at is None:
-            raise PreconditionFailed("The infusion has not started.")
-        minute = session_minute(locked, when)
-    proposed = PlanPumpEvent(kind=kind, minute=minute, rate_ml_per_h=rate_ml_per_h)
-    try:
-        check_next_event(events, proposed)
-    except ClinicalRuleError as error:
-        raise _clinical(error) from error
-    event, _ = _idempotent(
-        PumpEvent,
-        session=locked,
-        key=key,
-        same=same,
-        create=lambda: PumpEvent.objects.create(
+            if not reason and is_early_stop(delivered_mg=delivered, planned_mg=preparation.dose_mg):
+                raise InvalidInput(
+                    f"The pump stopped before the planned dose: {plain_decimal(delivered)} of "
+                    f"the planned {dose_text(preparation.dose_mg, 'mg')} delivered. Say why it "
+                    "stopped early.",
+                    fields={"reason": ["Required when stopping before the planned dose."]},
+                )
+            locked.stopped_at = when
+            locked.status = SessionStatus.RECOVERY
+            locked.delivered_mg = delivered
+            fields += ["stopped_at", "status", "delivered_mg"]
+        event = PumpEvent.objects.create(
             clinic=locked.clinic,
             session=locked,
             kind=kind,
             occurred_at=when,
-            rate_ml_per_h=rate_ml_per_h,
+            rate_ml_per_h=rate,
             reason=reason,
             recorded_by=acting_user,
             idempotency_key=key,
-        ),
-    )
-    fields = ["updated_at"]
-    if kind == PumpEventKind.START:
-        locked.started_at = when
-        locked.status = SessionStatus.INFUSING
-        fields += ["started_at", "status"]
-    elif kind == PumpEventKind.STOP:
-        assert preparation is not None
-        assert preparation.concentration_mg_per_ml is not None
-        locked.stopped_at = when
-        locked.status = SessionStatus.RECOVERY
-        # Running time × rate, but never more than the bag or syringe held: a pump left running
-        # past the end has nothing more to give.
-        locked.delivered_mg = min(
-            delivered_mg(
-                [*events, proposed], concentration_mg_per_ml=preparation.concentration_mg_per_ml
-            ),
-            preparation.dose_mg,
         )
-        fields += ["stopped_at", "status", "delivered_mg"]
-    locked.save(update_fields=fields)
-    _audit(
-        acting_user=acting_user,
-        action=AuditAction.SESSION_CHARTED,
-        session=locked,
-        subject=event,
-        detail={
-            "pump": kind.value,
-            "rate_ml_per_h": str(rate_ml_per_h) if rate_ml_per_h is not None else None,
-            "reason": reason,
-            "delivered_mg": str(locked.delivered_mg) if kind == PumpEventKind.STOP else None,
-        },
-    )
-    return event
+        locked.save(update_fields=fields)
+        _audit(
+            acting_user=acting_user,
+            action=AuditAction.SESSION_CHARTED,
+            session=locked,
+            subject=event,
+            detail={
+                "pump": kind.value,
+                "rate_ml_per_h": str(rate) if rate is not None else None,
+                "reason": reason,
+                "delivered_mg": str(locked.delivered_mg) if kind == PumpEventKind.STOP else None,
+            },
+        )
+        return event
+
+    return _sent_once(PumpEvent, session=locked, key=key, same=same, write=write)
 
 
 @transaction.atomic
@@ -964,86 +1017,83 @@ def device_administer(
     locked = _lock(session)
     if locked.route != SessionRoute.ESKETAMINE:
         raise PreconditionFailed("Only esketamine sessions give devices.")
-    key = idempotency_key.strip()[:64]
-    if key:
-        existing = PumpEvent.objects.filter(session=locked, idempotency_key=key).first()
-        if existing is not None:
-            return existing
-    _require_open(locked)
-    if not _can_start(locked):
-        raise PreconditionFailed(
-            "The pre-infusion checklist has not passed and no physician has overridden it."
+    key = _key(idempotency_key)
+
+    def same(event: PumpEvent) -> bool:
+        return event.kind == PumpEvent.DEVICE and _given(occurred_at, event.occurred_at)
+
+    def write() -> PumpEvent:
+        _require_open(locked)
+        if not _can_start(locked):
+            raise PreconditionFailed(
+                "The pre-infusion checklist has not passed and no physician has overridden it."
+            )
+        preparation = active_preparation(locked)
+        if preparation is None or preparation.verified_at is None or preparation.devices is None:
+            raise PreconditionFailed("The devices must be prepared and verified before the first.")
+        when = charted_time(locked, occurred_at)
+        previous = list(
+            locked.pump_events.filter(kind=PumpEvent.DEVICE).values_list("occurred_at", flat=True)
         )
-    preparation = active_preparation(locked)
-    if preparation is None or preparation.verified_at is None or preparation.devices is None:
-        raise PreconditionFailed("The devices must be prepared and verified before the first.")
-    when = charted_time(locked, occurred_at)
-    previous = list(
-        locked.pump_events.filter(kind=PumpEvent.DEVICE).values_list("occurred_at", flat=True)
-    )
-    origin = previous[0] if previous else when
-    try:
-        check_device_timing(
-            previous_minutes=[(moment - origin).total_seconds() / 60 for moment in previous],
-            minute=(when - origin).total_seconds() / 60,
-            devices_ordered=preparation.devices,
+        origin = previous[0] if previous else when
+        try:
+            check_device_timing(
+                previous_minutes=[(moment - origin).total_seconds() / 60 for moment in previous],
+                minute=(when - origin).total_seconds() / 60,
+                devices_ordered=preparation.devices,
+            )
+        except ClinicalRuleError as error:
+            raise _clinical(error) from error
+        draw_administer(
+            acting_user=acting_user,
+            draw=preparation.draw,
+            quantity=1,
+            occurred_at=when if occurred_at is not None else None,
         )
-    except ClinicalRuleError as error:
-        raise _clinical(error) from error
-    draw_administer(
-        acting_user=acting_user,
-        draw=preparation.draw,
-        quantity=1,
-        occurred_at=when if occurred_at is not None else None,
-    )
-    event, _ = _idempotent(
-        PumpEvent,
-        session=locked,
-        key=key,
-        same=lambda event: event.kind == PumpEvent.DEVICE,
-        create=lambda: PumpEvent.objects.create(
+        event = PumpEvent.objects.create(
             clinic=locked.clinic,
             session=locked,
             kind=PumpEvent.DEVICE,
             occurred_at=when,
             recorded_by=acting_user,
             idempotency_key=key,
-        ),
-    )
-    given = len(previous) + 1
-    fields = ["updated_at"]
-    if not previous:
-        locked.started_at = when
-        locked.status = SessionStatus.INFUSING
-        fields += ["started_at", "status"]
-    if given == preparation.devices:
-        locked.stopped_at = when
-        locked.status = SessionStatus.RECOVERY
-        locked.delivered_mg = preparation.dose_mg
-        fields += ["stopped_at", "status", "delivered_mg"]
-        ControlledSubstanceRecord.objects.create(
-            clinic=locked.clinic,
-            session=locked,
-            preparation=preparation,
-            administered_mg=preparation.dose_mg,
-            administered_units=given,
-            wasted_units=0,
-            recorded_by=acting_user,
-            recorded_at=when,
         )
-        RemsMonitoringForm.objects.get_or_create(
+        given = len(previous) + 1
+        fields = ["updated_at"]
+        if not previous:
+            locked.started_at = when
+            locked.status = SessionStatus.INFUSING
+            fields += ["started_at", "status"]
+        if given == preparation.devices:
+            locked.stopped_at = when
+            locked.status = SessionStatus.RECOVERY
+            locked.delivered_mg = preparation.dose_mg
+            fields += ["stopped_at", "status", "delivered_mg"]
+            ControlledSubstanceRecord.objects.create(
+                clinic=locked.clinic,
+                session=locked,
+                preparation=preparation,
+                administered_mg=preparation.dose_mg,
+                administered_units=given,
+                wasted_units=0,
+                recorded_by=acting_user,
+                recorded_at=when,
+            )
+            RemsMonitoringForm.objects.get_or_create(
+                session=locked,
+                defaults={"clinic": locked.clinic, "due_by": monitoring_form_due_by(when)},
+            )
+        locked.save(update_fields=fields)
+        _audit(
+            acting_user=acting_user,
+            action=AuditAction.SESSION_CHARTED,
             session=locked,
-            defaults={"clinic": locked.clinic, "due_by": when + datetime.timedelta(days=7)},
+            subject=event,
+            detail={"device": given, "of": preparation.devices},
         )
-    locked.save(update_fields=fields)
-    _audit(
-        acting_user=acting_user,
-        action=AuditAction.SESSION_CHARTED,
-        session=locked,
-        subject=event,
-        detail={"device": given, "of": preparation.devices},
-    )
-    return event
+        return event
+
+    return _sent_once(PumpEvent, session=locked, key=key, same=same, write=write)
 
 
 @transaction.atomic
@@ -1173,6 +1223,7 @@ def vitals_record(
 
     A fixed number of queries whatever the session's length (pinned in a test): the session
     lock, the key lookup, the earlier readings of the repeat window, the writes and the audit.
+    The same key again returns the stored reading (`_sent_once`).
     """
     require_permission(user=acting_user, action=Action.SESSION_CHART, clinic=session.clinic)
     values = {
@@ -1192,72 +1243,68 @@ def vitals_record(
     except ClinicalRuleError as error:
         raise InvalidInput(error.message, fields={"__all__": [error.message]}) from error
     locked = _lock(session)
-    key = idempotency_key.strip()[:64]
+    key = _key(idempotency_key)
+    rhythm = rhythm.strip()[:64]
 
     def same(reading: VitalSignReading) -> bool:
         return (
             all(getattr(reading, name) == value for name, value in values.items())
+            and reading.temperature_c == temperature_c
             and reading.has_symptoms == has_symptoms
-            and reading.rhythm == rhythm.strip()[:64]
+            and reading.rhythm == rhythm
+            and _given(measured_at, reading.measured_at)
         )
 
-    if key:
-        existing = VitalSignReading.objects.filter(session=locked, idempotency_key=key).first()
-        if existing is not None:
-            if not same(existing):
-                raise Conflict("This reading was already sent with different values.")
-            return existing
-    _require_open(locked)
-    when = charted_time(locked, measured_at, field="measured_at")
-    phase = _phase(locked)
-    if phase != VitalsPhase.BASELINE and locked.started_at and when < locked.started_at:
-        phase = VitalsPhase.BASELINE
-    rules = clinic_rules_get(clinic=locked.clinic)
-    origin = locked.checked_in_at
-    signs = VitalSigns(
-        **values,  # type: ignore[arg-type]
-        temperature_c=temperature,
-        minute=(when - origin).total_seconds() / 60,
-    )
-    decision = ""
-    assessment: list[dict[str, str]] = []
-    alarms: tuple[Alarm, ...] = ()
-    if phase == VitalsPhase.BASELINE:
-        result = pre_infusion_decision(signs, limits=rules.pre_infusion)
-        decision = result.decision.value
-        assessment = [{"message": reason} for reason in result.reasons]
-        level = AlarmLevel.NONE
-    else:
-        window_start = when - datetime.timedelta(minutes=rules.alarms.repeat_window_min[1] + 1)
-        history = tuple(
-            _signs(reading, origin)
-            for reading in VitalSignReading.objects.filter(
-                session=locked, measured_at__gte=window_start, measured_at__lt=when
+    def write() -> VitalSignReading:
+        _require_open(locked)
+        when = charted_time(locked, measured_at, field="measured_at")
+        phase = _phase(locked)
+        if phase != VitalsPhase.BASELINE and locked.started_at and when < locked.started_at:
+            phase = VitalsPhase.BASELINE
+        rules = clinic_rules_get(clinic=locked.clinic)
+        origin = locked.checked_in_at
+        signs = VitalSigns(
+            **values,  # type: ignore[arg-type]
+            temperature_c=temperature,
+            minute=(when - origin).total_seconds() / 60,
+        )
+        decision = ""
+        assessment: list[dict[str, str]] = []
+        alarms: tuple[Alarm, ...] = ()
+        if phase == VitalsPhase.BASELINE:
+            result = pre_infusion_decision(signs, limits=rules.pre_infusion)
+            decision = result.decision.value
+            assessment = [{"message": reason} for reason in result.reasons]
+            level = AlarmLevel.NONE
+        else:
+            window_start = when - datetime.timedelta(minutes=rules.alarms.repeat_window_min[1] + 1)
+            history = tuple(
+                _signs(reading, origin)
+                for reading in VitalSignReading.objects.filter(
+                    session=locked, measured_at__gte=window_start, measured_at__lt=when
+                )
             )
-        )
-        evaluated = evaluate_vital_signs(
-            signs, history=history, has_symptoms=has_symptoms, limits=rules.alarms
-        )
-        level = evaluated.level
-        alarms = evaluated.alarms
-        assessment = [
-            {
-                "level": alarm.level.name.lower(),
-                "message": alarm.message,
-                "action": alarm.suggested_action,
-            }
-            for alarm in alarms
-        ]
-
-    def create() -> VitalSignReading:
-        return VitalSignReading.objects.create(
+            evaluated = evaluate_vital_signs(
+                signs, history=history, has_symptoms=has_symptoms, limits=rules.alarms
+            )
+            level = evaluated.level
+            alarms = evaluated.alarms
+            assessment = [
+                {
+                    "level": alarm.level.name.lower(),
+                    "message": alarm.message,
+                    "action": alarm.suggested_action,
+                }
+                for alarm in alarms
+            ]
+        reading = VitalSignReading.objects.create(
             clinic=locked.clinic,
             session=locked,
             measured_at=when,
             phase=phase,
             **values,
             temperature_c=temperature_c,
-            rhythm=rhythm.strip()[:64],
+            rhythm=rhythm,
             has_symptoms=has_symptoms,
             alarm_level=int(level),
             pre_infusion_decision=decision,
@@ -1265,51 +1312,49 @@ def vitals_record(
             recorded_by=acting_user,
             idempotency_key=key,
         )
-
-    reading, created = _idempotent(
-        VitalSignReading, session=locked, key=key, same=same, create=create
-    )
-    if not created:
-        return reading
-    raised = []
-    for alarm in alarms:
-        if alarm.level == AlarmLevel.NONE:  # pragma: no cover  (evaluate returns real alarms)
-            continue
-        raised.append(
-            SessionAlarm(
-                clinic=locked.clinic,
-                session=locked,
-                reading=reading,
-                level=int(alarm.level),
-                parameter=alarm.parameter,
-                message=alarm.message[:300],
-                suggested_action=alarm.suggested_action[:300],
-                raised_at=when,
-                acknowledge_by=when
-                + datetime.timedelta(minutes=acknowledge_within_min(alarm.level, rules.monitoring)),
+        raised = []
+        for alarm in alarms:
+            if alarm.level == AlarmLevel.NONE:  # pragma: no cover  (evaluate gives real ones)
+                continue
+            raised.append(
+                SessionAlarm(
+                    clinic=locked.clinic,
+                    session=locked,
+                    reading=reading,
+                    level=int(alarm.level),
+                    parameter=alarm.parameter,
+                    message=alarm.message[:300],
+                    suggested_action=alarm.suggested_action[:300],
+                    raised_at=when,
+                    acknowledge_by=when
+                    + datetime.timedelta(
+                        minutes=acknowledge_within_min(alarm.level, rules.monitoring)
+                    ),
+                )
             )
+        if raised:
+            SessionAlarm.objects.bulk_create(raised)
+            deadline = max(alarm.acknowledge_by for alarm in raised)
+            transaction.on_commit(lambda: _schedule_escalation(locked.pk, deadline))
+        if phase == VitalsPhase.BASELINE:
+            _after_checklist_change(locked)
+        _audit(
+            acting_user=acting_user,
+            action=AuditAction.SESSION_VITALS_RECORDED,
+            session=locked,
+            subject=reading,
+            detail={
+                "phase": phase.value,
+                "bp": f"{systolic_mmhg}/{diastolic_mmhg}",
+                "hr": heart_rate_bpm,
+                "spo2": spo2_percent,
+                "alarm_level": int(level),
+                "decision": decision,
+            },
         )
-    if raised:
-        SessionAlarm.objects.bulk_create(raised)
-        deadline = max(alarm.acknowledge_by for alarm in raised)
-        transaction.on_commit(lambda: _schedule_escalation(locked.pk, deadline))
-    if phase == VitalsPhase.BASELINE:
-        _after_checklist_change(locked)
-    _audit(
-        acting_user=acting_user,
-        action=AuditAction.SESSION_VITALS_RECORDED,
-        session=locked,
-        subject=reading,
-        detail={
-            "phase": phase.value,
-            "bp": f"{systolic_mmhg}/{diastolic_mmhg}",
-            "hr": heart_rate_bpm,
-            "spo2": spo2_percent,
-            "alarm_level": int(level),
-            "decision": decision,
-        },
-    )
-    return reading
+        return reading
+
+    return _sent_once(VitalSignReading, session=locked, key=key, same=same, write=write)
 
 
 def _schedule_escalation(session_id: int, deadline: datetime.datetime) -> None:
@@ -1325,7 +1370,8 @@ def _schedule_escalation(session_id: int, deadline: datetime.datetime) -> None:
 
 @transaction.atomic
 def alarm_acknowledge(*, acting_user: User, alarm: SessionAlarm, action_taken: str) -> SessionAlarm:
-    """A nurse acknowledges an alarm and says what was done."""
+    """A nurse acknowledges an alarm and says what was done. Late is allowed (the time is
+    when it was acknowledged) until the note is signed; after that, an addendum."""
     require_permission(user=acting_user, action=Action.SESSION_CHART, clinic=alarm.clinic)
     action_taken = action_taken.strip()
     if not action_taken:
@@ -1333,9 +1379,11 @@ def alarm_acknowledge(*, acting_user: User, alarm: SessionAlarm, action_taken: s
             "Say what was done (e.g. 'repeat BP 150/90, rate halved, physician told').",
             fields={"action_taken": ["Required."]},
         )
+    session = _lock(alarm.session)
     locked = SessionAlarm.objects.select_for_update().select_related("session").get(pk=alarm.pk)
     if locked.acknowledged_at is not None:
         raise Conflict("This alarm was already acknowledged.")
+    _require_unsigned(session, what="the alarm's acknowledgement")
     locked.acknowledged_at = timezone.now()
     locked.acknowledged_by = acting_user
     locked.action_taken = action_taken[:500]
@@ -1357,6 +1405,11 @@ def alarms_escalate_overdue(*, session_id: int, now: datetime.datetime | None = 
     from ketaclinic.outcomes.models import ClinicalTask, TaskPriority
 
     now = now or timezone.now()
+    # Under the session's lock, as the signature is: an alarm on a signed note stays as signed
+    # (the note says it was not acknowledged).
+    TreatmentSession.objects.select_for_update().filter(pk=session_id).first()
+    if SessionNote.objects.filter(session_id=session_id).exists():
+        return 0
     overdue = list(
         SessionAlarm.objects.select_for_update()
         .filter(
@@ -1422,20 +1475,20 @@ def side_effect_record(
     description = description.strip()[:300]
     if kind == SideEffectKind.OTHER and not description:
         raise InvalidInput("Describe the side effect.", fields={"description": ["Required."]})
+    note = note.strip()[:500]
     locked = _lock(session)
-    key = idempotency_key.strip()[:64]
-    if key:
-        existing = SideEffect.objects.filter(session=locked, idempotency_key=key).first()
-        if existing is not None:
-            return existing
-    _require_open(locked)
-    when = charted_time(locked, onset_at, field="onset_at")
-    effect, created = _idempotent(
-        SideEffect,
-        session=locked,
-        key=key,
-        same=lambda row: row.kind == kind,
-        create=lambda: SideEffect.objects.create(
+    key = _key(idempotency_key)
+
+    def same(row: SideEffect) -> bool:
+        return (
+            (row.kind, row.severity, row.action, row.description, row.note)
+            == (kind, severity, action, description, note)
+        ) and _given(onset_at, row.onset_at)
+
+    def write() -> SideEffect:
+        _require_open(locked)
+        when = charted_time(locked, onset_at, field="onset_at")
+        effect = SideEffect.objects.create(
             clinic=locked.clinic,
             session=locked,
             kind=kind,
@@ -1443,12 +1496,10 @@ def side_effect_record(
             onset_at=when,
             severity=severity,
             action=action,
-            note=note.strip()[:500],
+            note=note,
             recorded_by=acting_user,
             idempotency_key=key,
-        ),
-    )
-    if created:
+        )
         _audit(
             acting_user=acting_user,
             action=AuditAction.SESSION_CHARTED,
@@ -1456,7 +1507,9 @@ def side_effect_record(
             subject=effect,
             detail={"side_effect": kind.value, "severity": severity.value, "action": action.value},
         )
-    return effect
+        return effect
+
+    return _sent_once(SideEffect, session=locked, key=key, same=same, write=write)
 
 
 @transaction.atomic
@@ -1467,11 +1520,14 @@ def side_effect_resolve(
     resolved_at: datetime.datetime | None = None,
     note: str = "",
 ) -> SideEffect:
+    """While the session is open; after discharge the chart is closed and the resolution is
+    written in an addendum to the signed note."""
     require_permission(user=acting_user, action=Action.SESSION_CHART, clinic=side_effect.clinic)
+    session = _lock(side_effect.session)
     locked = SideEffect.objects.select_for_update().get(pk=side_effect.pk)
-    session = locked.session
     if locked.resolved_at is not None:
         raise Conflict("Already marked resolved.")
+    _require_open(session)
     when = charted_time(session, resolved_at, field="resolved_at")
     if when < locked.onset_at:
         raise InvalidInput(
@@ -1503,38 +1559,69 @@ def prn_record(
     side_effect: SideEffect | None = None,
     given_at: datetime.datetime | None = None,
     response: str = "",
+    dose_override_reason: str = "",
     idempotency_key: str = "",
 ) -> PrnDose:
-    """A PRN medication given (CLINICAL.md §5.4), linked to the side effect it treats."""
+    """A PRN medication given (CLINICAL.md §5.4), linked to the side effect it treats.
+
+    The dose is checked by `medicine.medications`: above the drug's single-dose maximum, or by a
+    route its table does not list, it is refused; above its usual dose, or for a drug the table
+    does not list, a physician (acting) gives the reason — as a dose other than the order's does
+    at the preparation.
+    """
     require_permission(user=acting_user, action=Action.MEDICATION_ADMINISTER, clinic=session.clinic)
     drug, unit, route = drug.strip()[:100], unit.strip()[:16], route.strip()[:16]
-    errors: dict[str, list[str]] = {}
     if not drug:
-        errors["drug"] = ["Required."]
-    if not dose.is_finite() or dose <= 0:
-        errors["dose"] = ["Above zero."]
-    if not unit:
-        errors["unit"] = ["Required."]
-    if not route:
-        errors["route"] = ["Required."]
-    if errors:
-        raise InvalidInput("Give the drug, dose, unit and route.", fields=errors)
+        raise InvalidInput("Give the drug, dose, unit and route.", fields={"drug": ["Required."]})
+    try:
+        check = check_medication_dose(drug=drug, dose=dose, unit=unit, route=route)
+    except ClinicalRuleError as error:
+        field = (
+            "route"
+            if isinstance(error, RouteNotListed)
+            else "unit"
+            if isinstance(error, UnitNotListed)
+            else "dose"
+        )
+        raise _clinical(error, field) from error
+    reason = dose_override_reason.strip()[:500]
+    overridden_by: User | None = None
+    if check.needs_physician:
+        if not reason:
+            raise InvalidInput(
+                check.message,
+                fields={
+                    "dose": [check.message],
+                    "dose_override_reason": ["Required: a physician's reason."],
+                },
+            )
+        require_permission(
+            user=acting_user, action=Action.CHECKLIST_OVERRIDE, clinic=session.clinic
+        )
+        overridden_by = acting_user
+    else:
+        reason = ""
     if side_effect is not None and side_effect.session_id != session.pk:
         raise InvalidInput("That side effect belongs to another session.")
+    response = response.strip()[:500]
     locked = _lock(session)
-    key = idempotency_key.strip()[:64]
-    if key:
-        existing = PrnDose.objects.filter(session=locked, idempotency_key=key).first()
-        if existing is not None:
-            return existing
-    _require_open(locked)
-    when = charted_time(locked, given_at, field="given_at")
-    prn, created = _idempotent(
-        PrnDose,
-        session=locked,
-        key=key,
-        same=lambda row: row.drug == drug,
-        create=lambda: PrnDose.objects.create(
+    key = _key(idempotency_key)
+
+    def same(row: PrnDose) -> bool:
+        # The response sent with the dose is its first; later ones may have followed it.
+        first = row.responses.values_list("text", flat=True).first()
+        return (
+            (row.drug, row.dose, row.unit, row.route, row.side_effect_id)
+            == (drug, dose, unit, route, getattr(side_effect, "pk", None))
+            and (not response or first == response)
+            and row.dose_override_reason == reason
+            and _given(given_at, row.given_at)
+        )
+
+    def write() -> PrnDose:
+        _require_open(locked)
+        when = charted_time(locked, given_at, field="given_at")
+        prn = PrnDose.objects.create(
             clinic=locked.clinic,
             session=locked,
             side_effect=side_effect,
@@ -1544,39 +1631,60 @@ def prn_record(
             route=route,
             given_at=when,
             given_by=acting_user,
-            response=response.strip()[:500],
+            dose_override_reason=reason,
+            dose_overridden_by=overridden_by,
             idempotency_key=key,
-        ),
-    )
-    if created:
+        )
+        if response:
+            PrnResponse.objects.create(
+                clinic=locked.clinic,
+                prn=prn,
+                text=response,
+                recorded_at=timezone.now(),
+                recorded_by=acting_user,
+            )
         _audit(
             acting_user=acting_user,
             action=AuditAction.SESSION_CHARTED,
             session=locked,
             subject=prn,
-            detail={"prn": f"{drug} {dose} {unit} {route}"},
+            detail={
+                "prn": f"{drug} {dose_text(dose, unit)} {route}",
+                "dose_review": check.review.value,
+                "override_reason": reason or None,
+                "response": response or None,
+            },
         )
-    return prn
+        return prn
+
+    return _sent_once(PrnDose, session=locked, key=key, same=same, write=write)
 
 
 @transaction.atomic
-def prn_response_record(*, acting_user: User, prn: PrnDose, response: str) -> PrnDose:
+def prn_response_record(*, acting_user: User, prn: PrnDose, response: str) -> PrnResponse:
+    """How the patient responded to a PRN, observed now: a row of its own, so an earlier
+    response is kept beside it (while the session is open; after, an addendum)."""
     require_permission(user=acting_user, action=Action.SESSION_CHART, clinic=prn.clinic)
     response = response.strip()
     if not response:
         raise InvalidInput("Describe the response.", fields={"response": ["Required."]})
-    locked = PrnDose.objects.select_for_update().get(pk=prn.pk)
-    _require_open(locked.session)
-    locked.response = response[:500]
-    locked.save(update_fields=["response", "updated_at"])
+    session = _lock(prn.session)
+    _require_open(session)
+    row = PrnResponse.objects.create(
+        clinic=session.clinic,
+        prn=prn,
+        text=response[:500],
+        recorded_at=timezone.now(),
+        recorded_by=acting_user,
+    )
     _audit(
         acting_user=acting_user,
         action=AuditAction.SESSION_CHARTED,
-        session=locked.session,
-        subject=locked,
-        detail={"prn_response": response[:200]},
+        session=session,
+        subject=row,
+        detail={"prn": prn.pk, "prn_response": response[:200]},
     )
-    return locked
+    return row
 
 
 @transaction.atomic
@@ -1587,8 +1695,9 @@ def session_score_record(
     instrument: str,
     answers: Mapping[str, object],
 ) -> SessionScore:
-    """CADSS-6, modified Aldrete, PADSS (scored by `medicine/`), or the post-session side-effect
-    form (each symptom: none, mild, moderate or severe)."""
+    """A score of `medicine.recovery.SESSION_INSTRUMENTS` (CADSS-6, modified Aldrete, PADSS,
+    modified PADSS; scored by `medicine/`), or the post-session side-effect form (each
+    symptom: none, mild, moderate or severe)."""
     require_permission(user=acting_user, action=Action.SESSION_CHART, clinic=session.clinic)
     if instrument == POST_SESSION_FORM:
         allowed = {"none", *Severity}

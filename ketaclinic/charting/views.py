@@ -1,6 +1,6 @@
-"""The session day's pages: the day board, check-in, and the session page a nurse works on a
-tablet at the chair. Thin: each POST names one step, its form is parsed and one service called;
-a refusal comes back on the form with what was typed kept."""
+"""The session page a nurse works on a tablet at the chair (the day board, the arrivals list and
+check-in are in board_views.py). Thin: each POST names one step, its form is parsed and one
+service called; a refusal comes back on the form with what was typed kept."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.models import User
@@ -34,12 +33,9 @@ from ketaclinic.charting.models import (
     TreatmentSession,
 )
 from ketaclinic.charting.selectors import (
-    BoardStatus,
     chart_data_for_session,
     checklist_for_session,
-    day_board,
     discharge_readiness_for_session,
-    notes_to_sign,
     observation_ends_at,
     observation_minutes,
     open_alarms,
@@ -67,7 +63,6 @@ from ketaclinic.charting.services import (
     rems_form_mark_submitted,
     rems_form_update,
     session_addendum_add,
-    session_check_in,
     session_discharge,
     session_escort_confirm,
     session_measurements_record,
@@ -78,74 +73,12 @@ from ketaclinic.charting.services import (
     side_effect_resolve,
     vitals_record,
 )
-from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import DomainError, InvalidInput, PermissionRefused
 from ketaclinic.core.forms import form_add_domain_error
 from ketaclinic.inventory.stock_forms import witness_choices, witness_signature_check
+from ketaclinic.medicine.medications import dose_text
+from ketaclinic.medicine.rems import PMF_SUBMISSION_DAYS
 from ketaclinic.medicine.session import PRN_SUGGESTIONS, discharge_instructions
-from ketaclinic.scheduling.models import Appointment
-
-# --- the day board ------------------------------------------------------------------------------
-
-
-def _board_day(request: HttpRequest, clinic: Clinic) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(request.GET.get("day", ""))
-    except ValueError:
-        return clinic.local_today()
-
-
-def _board_context(request: HttpRequest) -> dict[str, Any]:
-    clinic = acting_clinic(request)
-    require_permission(user=acting_user(request), action=Action.DASHBOARD_VIEW, clinic=clinic)
-    day = _board_day(request, clinic)
-    chairs = day_board(clinic=clinic, day=day)
-    counts: dict[str, int] = {}
-    for chair in chairs:
-        for row in chair.rows:
-            counts[row.status] = counts.get(row.status, 0) + 1
-    return {
-        "chairs": chairs,
-        "day": day,
-        "is_today": day == clinic.local_today(),
-        "counts": [(BoardStatus.LABELS[key], counts.get(key, 0)) for key in BoardStatus.LABELS],
-        "now": timezone.now(),
-        "nav": "board",
-    }
-
-
-@login_required
-def board(request: HttpRequest) -> HttpResponse:
-    """Today's patients by chair with their live status; the page refreshes its body itself."""
-    context = _board_context(request)
-    clinic = acting_clinic(request)
-    if has_permission(user=acting_user(request), action=Action.SESSION_CHART, clinic=clinic):
-        context["to_sign"] = notes_to_sign(clinic=clinic)
-    return render(request, "charting/board.html", context)
-
-
-@login_required
-def board_fragment(request: HttpRequest) -> HttpResponse:
-    return render(request, "charting/includes/board_body.html", _board_context(request))
-
-
-@login_required
-@require_POST
-def check_in(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    clinic = acting_clinic(request)
-    appointment = get_object_or_404(Appointment, clinic=clinic, pk=appointment_id)
-    try:
-        session = session_check_in(acting_user=acting_user(request), appointment=appointment)
-    except PermissionRefused:
-        raise
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("charting:board")
-    messages.success(request, f"{appointment.patient.display_name} is checked in.")
-    if has_permission(user=acting_user(request), action=Action.SESSION_CHART, clinic=clinic):
-        return redirect("charting:session", session_id=session.pk)
-    return redirect("charting:board")
-
 
 # --- the session page --------------------------------------------------------------------------
 
@@ -163,7 +96,7 @@ def _when(session: TreatmentSession, value: datetime.time | None) -> datetime.da
     """A clock time typed on the tablet, on the session's day in the clinic's zone."""
     if value is None:
         return None
-    day = timezone.localdate(session.checked_in_at)
+    day = timezone.localdate(session.checked_in_at, session.clinic.zone)
     return datetime.datetime.combine(day, value, tzinfo=session.clinic.zone)
 
 
@@ -316,7 +249,10 @@ def _dose(
         dose_change_reason=data["dose_change_reason"],
         **extra,
     )
-    return f"Dose prepared: {preparation.dose_mg} mg. A second clinician verifies it now."
+    return (
+        f"Dose prepared: {dose_text(preparation.dose_mg, 'mg')}. A second clinician verifies it "
+        "now."
+    )
 
 
 def _verify(
@@ -444,6 +380,7 @@ def _prn(
         side_effect=data["side_effect"],
         given_at=_when(session, data["given_at"]),
         response=data["response"],
+        dose_override_reason=data["dose_override_reason"],
         idempotency_key=data["idempotency_key"],
     )
     return f"PRN recorded: {prn}."
@@ -503,7 +440,10 @@ def _reconcile(
         witness=form.cleaned_data["witness"],
         waste_reason=form.cleaned_data["waste_reason"],
     )
-    return f"Posted to the ledger: {record.administered_mg} mg given, the rest wasted (witnessed)."
+    return (
+        f"Posted to the ledger: {dose_text(record.administered_mg, 'mg')} given, the rest wasted "
+        "(witnessed)."
+    )
 
 
 def _discharge(
@@ -708,6 +648,10 @@ def _session_context(
         "route": route_of(session),
         "checklist": checklist,
         "preparation": preparation,
+        # The double check is blind: until it is verified, only its preparer sees the figures.
+        "blinded": preparation is not None
+        and preparation.verified_at is None
+        and preparation.prepared_by_id != user.pk,
         "pump_state": pump_state,
         "devices_given": devices_given,
         "alarms": list(open_alarms(session=session)),
@@ -807,7 +751,7 @@ def _session_context(
         },
         "scores": list(session.scores.all()),
         "side_effects": list(session.side_effects.all()),
-        "prns": list(session.prns.all()),
+        "prns": list(session.prns.prefetch_related("responses__recorded_by")),
         "substance_records": list(session.substance_records.select_related("witness")),
         "now": now,
         "nav": "board",
@@ -861,7 +805,12 @@ def rems_tracker(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "charting/rems_tracker.html",
-        {"rems_forms": forms_list, "now": timezone.now(), "nav": "board"},
+        {
+            "rems_forms": forms_list,
+            "now": timezone.now(),
+            "submission_days": PMF_SUBMISSION_DAYS,  # the REMS rule, CLINICAL.md §10.5
+            "nav": "board",
+        },
     )
 
 

@@ -616,7 +616,16 @@ def _chart_infusion(
     if not plan.reaches("recovery"):
         return session
     stop = start + _minutes(length)
-    pump_event_record(acting_user=nurse, session=session, kind="stop", occurred_at=stop)
+    pump_event_record(
+        acting_user=nurse,
+        session=session,
+        kind="stop",
+        occurred_at=stop,
+        # Halved for the BP alarm, the bag is not finished at the stop: an early stop says why.
+        reason="Stopped at 45 minutes after the rate was halved for BP; remainder wasted."
+        if alarm
+        else "",
+    )
     score = session_score_record(
         acting_user=nurse, session=session, instrument="cadss6", answers=CADSS6
     )

@@ -10,6 +10,7 @@ class ClinicalErrorCode(StrEnum):
     MISSING_MEASUREMENT = "missing_measurement"
     UNKNOWN_PROTOCOL = "unknown_protocol"
     DOSE_ABOVE_CAP = "dose_above_cap"
+    DOSE_ABOVE_MAXIMUM = "dose_above_maximum"
     OVERRIDE_REASON_REQUIRED = "override_reason_required"
     UNDILUTED_PREPARATION = "undiluted_preparation"
     NOT_POSITIVE = "not_positive"
@@ -46,6 +47,12 @@ class UnknownProtocol(ClinicalRuleError):
 
 class DoseAboveProtocolCap(ClinicalRuleError):
     code = ClinicalErrorCode.DOSE_ABOVE_CAP
+
+
+class DoseAboveMaximum(ClinicalRuleError):
+    """A dose above a drug's single-dose maximum: refused whoever asks."""
+
+    code = ClinicalErrorCode.DOSE_ABOVE_MAXIMUM
 
 
 class OverrideReasonRequired(ClinicalRuleError):

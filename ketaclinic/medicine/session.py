@@ -237,6 +237,19 @@ def delivered_mg(
     return (volume * concentration_mg_per_ml).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+# [PRACTICE] design default: a stop that leaves more than 1 % of the planned dose in the bag or
+# syringe is an early stop, charted with its reason (the AE record, CLINICAL.md §6.5; a stop for a
+# critical alarm, §5.3). 1 % is well above the pump-rate rounding (0.1 mL/h of ~150 mL/h, §2.5).
+EARLY_STOP_TOLERANCE = Decimal("0.01")
+
+
+def is_early_stop(*, delivered_mg: Decimal, planned_mg: Decimal) -> bool:
+    """True when less than the planned dose, less the tolerance, was delivered at the stop."""
+    if not (planned_mg.is_finite() and planned_mg > 0):
+        raise NotApplicable(f"A planned dose of {planned_mg} mg is not possible.")
+    return delivered_mg < planned_mg * (1 - EARLY_STOP_TOLERANCE)
+
+
 def pk_infusions(
     events: Sequence[PumpEvent], *, concentration_mg_per_ml: Decimal, until_minute: float
 ) -> tuple[Infusion, ...]:

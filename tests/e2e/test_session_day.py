@@ -98,7 +98,7 @@ def test_a_whole_infusion_at_the_chair(page: Any, browser: Any, live_server: Any
 
         page.get_by_label("Vial or kit").select_option(value=str(container.pk))
         page.get_by_role("button", name="Compute and draw the dose").click()
-        page.get_by_text("35.00 mg").first.wait_for()
+        page.get_by_text("35 mg").first.wait_for()
         page.get_by_text("151.1 mL/h").first.wait_for()
 
         # The physician verifies on their own tablet, reading the label and the pump.
@@ -154,6 +154,7 @@ def test_a_whole_infusion_at_the_chair(page: Any, browser: Any, live_server: Any
         page.get_by_role("button", name="Record CADSS-6").click()
         page.get_by_text("Recorded: 6").wait_for()
         later(2)  # stopped a little early (nausea): the rest of the draw is wasted
+        page.get_by_label("Reason, if stopping before the planned dose").fill("Nausea")
         with page.expect_navigation():
             page.get_by_role("button", name="Stop infusion").click()
         page.get_by_role("heading", name="Recovery", exact=True).wait_for()

@@ -202,7 +202,11 @@ def test_a_whole_infusion_through_the_api(client: Client, personas: Personas) ->
         advance(clock, 5)
         assert post(client, f"{path}/events", {"kind": "resume"}, nina).status_code == 201
         advance(clock, 20)
-        assert post(client, f"{path}/events", {"kind": "stop"}, nina).status_code == 201
+        early = post(client, f"{path}/events", {"kind": "stop"}, nina)
+        assert early.status_code == 400  # the pause left part of the dose: say why
+        assert list(early.json()["error"]["fields"]) == ["reason"]
+        stop = {"kind": "stop", "reason": "Nausea: stopped at the planned time"}
+        assert post(client, f"{path}/events", stop, nina).status_code == 201
         resolved = post(client, f"side-effects/{effect.json()['id']}/resolve", {}, nina)
         assert resolved.status_code == 200
         assert resolved.json()["resolved_at"] is not None
@@ -253,7 +257,8 @@ def test_a_whole_infusion_through_the_api(client: Client, personas: Personas) ->
 
         signed = post(client, f"{path}/note/sign", {}, nina)
         assert signed.status_code == 200, signed.json()
-        assert "35.00 mg" in signed.json()["body"]
+        assert "= 35 mg in" in signed.json()["body"]
+        assert "Stopped early" in signed.json()["body"]
         assert signed.json()["physician_signed_by"] is None
         cosigned = post(client, f"{path}/note/sign", {}, bob)
         assert cosigned.json()["physician_signed_by"] == "Bob Physician"
@@ -383,7 +388,8 @@ def test_a_wrong_witness_password_records_nothing(client: Client, personas: Pers
         verified(client, personas, session_id, prepared(client, personas, session_id, nina))
         assert post(client, f"{path}/events", {"kind": "start"}, nina).status_code == 201
         advance(clock, 30)  # stopped early: a remainder to waste
-        assert post(client, f"{path}/events", {"kind": "stop"}, nina).status_code == 201
+        stop = {"kind": "stop", "reason": "Patient asked to stop"}
+        assert post(client, f"{path}/events", stop, nina).status_code == 201
         body = {"witness_id": personas.bob.pk, "witness_password": "not-bobs"}
         refused = post(client, f"{path}/controlled-substance", body, nina)
         assert refused.status_code == 400

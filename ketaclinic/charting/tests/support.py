@@ -13,11 +13,16 @@ import time_machine
 from ketaclinic.charting.models import DosePreparation, TreatmentSession
 from ketaclinic.charting.services import (
     checklist_answer,
+    controlled_substance_reconcile,
     dose_prepare,
     dose_verify,
+    pump_event_record,
     session_check_in,
+    session_discharge,
     session_escort_confirm,
     session_measurements_record,
+    session_score_record,
+    side_effect_record,
     vitals_record,
 )
 from ketaclinic.inventory.models import Container
@@ -37,6 +42,9 @@ GOOD_VITALS: dict[str, Any] = {
     "spo2_percent": 98,
     "respiratory_rate_per_min": 14,
 }
+RECOVERED: dict[str, Any] = {**GOOD_VITALS, "moaa_s": 5}
+LOW_SPO2: dict[str, Any] = {**GOOD_VITALS, "spo2_percent": 88}
+ALDRETE_FULL = {f"aldrete.{n}": 2 for n in range(1, 6)}
 
 
 @contextmanager
@@ -110,3 +118,32 @@ def prepared_and_verified(personas: Personas, session: TreatmentSession) -> Dose
         dose_mg=preparation.dose_mg,
         rate_ml_per_h=preparation.rate_ml_per_h,
     )
+
+
+def discharged(personas: Personas, appointment: Any, clock: Any) -> TreatmentSession:
+    """An infusion with an alarm left unacknowledged and a headache left unresolved, then the
+    patient discharged (the note not yet signed)."""
+    nina = personas.nina
+    session = ready_session(personas, appointment)
+    prepared_and_verified(personas, session)
+    pump_event_record(acting_user=nina, session=session, kind="start")
+    advance(clock, 5)
+    vitals_record(acting_user=nina, session=session, **LOW_SPO2)
+    side_effect_record(
+        acting_user=nina, session=session, kind="headache", severity="mild", action="none"
+    )
+    advance(clock, 35)
+    pump_event_record(acting_user=nina, session=session, kind="stop")
+    controlled_substance_reconcile(acting_user=nina, session=session, witness=personas.bob)
+    vitals_record(acting_user=nina, session=session, **RECOVERED)
+    session_score_record(
+        acting_user=nina, session=session, instrument="modified_aldrete", answers=ALDRETE_FULL
+    )
+    advance(clock, 45)
+    vitals_record(acting_user=nina, session=session, **RECOVERED)
+    session_discharge(
+        acting_user=nina, session=session, escort_name="Sam Driver", instructions_given=True
+    )
+    advance(clock, 5)
+    session.refresh_from_db()
+    return session

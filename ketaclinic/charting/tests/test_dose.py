@@ -50,6 +50,10 @@ def test_the_dose_is_computed_from_the_signed_order_and_todays_weight(personas: 
         assert preparation.dosing_weight_kg == Decimal("70")
         assert preparation.weight_basis
         assert preparation.plan["weight"]["basis"] == preparation.weight_basis
+        # the stored plan writes numbers as a clinician does: never "5E+1" for a 50 mg/mL vial
+        assert preparation.plan["vial_mg_per_ml"] == "50"
+        for figure in ("dose_mg", "drug_volume_ml", "total_volume_ml", "rate_ml_per_h"):
+            assert "E" not in preparation.plan[figure]
         assert preparation.dose_mg == Decimal("35.00")
         assert preparation.dose_changed_by is None
         # the draw went to the ledger with the preparation: 0.7 mL of 50 mg/mL
@@ -154,7 +158,7 @@ def test_a_preparation_that_fails_after_the_draw_leaves_nothing_in_the_ledger(
         container = vial(personas)
         balance = container.balance
         movements = Movement.objects.count()
-        yesterday = timezone.localdate() - datetime.timedelta(days=1)
+        yesterday = personas.clinic.local_today() - datetime.timedelta(days=1)
         with pytest.raises(InvalidInput, match="expired"):
             dose_prepare(
                 acting_user=personas.nina,
@@ -246,7 +250,9 @@ def test_pump_events_keep_their_times_and_the_delivered_dose_excludes_the_pause(
             reason="Nausea: rate halved",
         )
         advance(clock, 20)
-        stop = pump_event_record(acting_user=nina, session=session, kind="stop")
+        stop = pump_event_record(
+            acting_user=nina, session=session, kind="stop", reason="Stopped at the planned time"
+        )
         minutes = [
             (event.occurred_at - start.occurred_at).total_seconds() / 60
             for event in (pause, resume, change, stop)

@@ -216,4 +216,4 @@ def test_the_rems_form_is_due_in_seven_days_and_filled_from_the_chart(
         assert fields.first_treatment
         assert fields.dose_mg == Decimal("56")
         assert fields.total_monitoring_minutes == 121
-        assert fields.treatment_date == timezone.localdate(first.occurred_at)
+        assert fields.treatment_date == timezone.localdate(first.occurred_at, personas.clinic.zone)

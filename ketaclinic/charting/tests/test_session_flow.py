@@ -89,7 +89,9 @@ def test_a_whole_infusion_from_check_in_to_the_signed_note(personas: Personas) -
         advance(clock, 5)
         pump_event_record(acting_user=nina, session=session, kind="resume")
         advance(clock, 20)  # stopped 5 minutes early: 35 running minutes
-        pump_event_record(acting_user=nina, session=session, kind="stop")
+        pump_event_record(
+            acting_user=nina, session=session, kind="stop", reason="Dissociation: stopped early"
+        )
         session.refresh_from_db()
         assert session.status == SessionStatus.RECOVERY
         # 35 running minutes at 151.1 mL/h of 0.348 mg/mL (35 mg in 100.7 mL) ≈ 30.6 mg
@@ -123,7 +125,7 @@ def test_a_whole_infusion_from_check_in_to_the_signed_note(personas: Personas) -
         assert notes_to_sign(clinic=personas.clinic)["unsigned"] == [session]
         note = session_note_sign(acting_user=nina, session=session)
         assert notes_to_sign(clinic=personas.clinic)["awaiting_cosignature"] == [session]
-        assert "35.00 mg" in note.body
+        assert "= 35 mg in" in note.body
         assert "Sam Driver" in note.body
         session_note_sign(acting_user=bob, session=session)
         assert notes_to_sign(clinic=personas.clinic) == {"unsigned": [], "awaiting_cosignature": []}

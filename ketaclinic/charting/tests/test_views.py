@@ -49,7 +49,7 @@ def test_a_nurse_runs_an_infusion_through_the_pages(personas: Personas) -> None:
             _client(personas.bob),
             _client(personas.fran),
         )
-        board = desk.get(reverse("charting:board"))
+        board = nurse.get(reverse("charting:board"))
         assert board.status_code == 200
         assert b"Expected" in board.content
         response = desk.post(reverse("charting:check_in", args=[appointment.pk]))
@@ -122,9 +122,11 @@ def test_a_nurse_runs_an_infusion_through_the_pages(personas: Personas) -> None:
             },
         )
         assert response.status_code == 302
-        page = physician.get(reverse("charting:session", args=[session.pk]))
-        assert b"35.00 mg" in page.content
+        page = nurse.get(reverse("charting:session", args=[session.pk]))
+        assert b"35 mg" in page.content
         assert b"151.1 mL/h" in page.content
+        blind = physician.get(reverse("charting:session", args=[session.pk]))  # the verifier
+        assert b"151.1 mL/h" not in blind.content
         wrong = _post(
             physician,
             session,
@@ -211,10 +213,10 @@ def test_the_board_renders_twelve_chairs_in_a_fixed_number_of_queries(
 ) -> None:
     appointment = booked_infusion(personas)
     with at_appointment(appointment):
-        desk = _client(personas.fran)
-        desk.get(reverse("charting:board_body"))
+        nurse = _client(personas.nina)
+        nurse.get(reverse("charting:board_body"))
         with django_assert_max_num_queries(20):
-            response = desk.get(reverse("charting:board_body"))
+            response = nurse.get(reverse("charting:board_body"))
     assert response.status_code == 200
 
 
@@ -248,7 +250,7 @@ def test_the_board_takes_the_same_queries_for_one_chair_and_twelve(personas: Per
     appointment = booked_infusion(personas)
     with at_appointment(appointment):
         session = ready_session(personas, appointment)
-        desk = _client(personas.fran)
+        desk = _client(personas.nina)  # the board is clinical
         url = reverse("charting:board_body")
         desk.get(url)
         with CaptureQueriesContext(connection) as one:

@@ -203,11 +203,11 @@ def _session_with_readings(
     return session
 
 
-# One reading with an alarm: the transaction and the create's savepoint (4), the permission
-# (clinic, membership, credentials), the session lock, the key lookup, the clinic (for its rules),
-# the repeat window's earlier readings, the insert, the alarms' bulk insert, the audit (the
-# actor's role, the event) — and a second key lookup, made by `_idempotent`.
-VITALS_RECORD_QUERIES = 16
+# One reading with an alarm: the transaction and the write's savepoint (4), the permission
+# (clinic, membership, credentials), the session lock, the key lookup (once: `_sent_once`), the
+# clinic (for its rules), the repeat window's earlier readings, the insert, the alarms' bulk
+# insert, the audit (the actor's role, the event).
+VITALS_RECORD_QUERIES = 15
 
 
 @pytest.mark.parametrize("readings", [3, 30])
