@@ -634,8 +634,9 @@ class DrawWasteView(StaffEndpoint):
         description="The witness is another member of staff at the clinic with a current "
         "licence (`inventory.witness`), and signs with their own password in the body "
         "(`witness_id`, `witness_password`), checked like a sign-in: a wrong password is a 400 "
-        "on `witness_password` and nothing is recorded; after the sign-in lockout's number of "
-        "failures the witness's sign-in is paused (429 `rate_limited`). The caller as witness, "
+        "on `witness_password` and nothing is recorded; after five wrong passwords from one "
+        "address, signing as the witness is paused there (429 `rate_limited`; their sign-in is "
+        "not affected). The caller as witness, "
         "or a witness without a current licence, is a 400 on `witness_id`. 409 for more than "
         "is left of the draw. Needs `medication.administer`. Answers with the ledger entry.",
         request=WasteInputSerializer,

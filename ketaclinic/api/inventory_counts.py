@@ -93,6 +93,7 @@ from ketaclinic.inventory.reports import (
     Cell,
     ReportFilters,
     ReportKind,
+    cell_text,
     report_build,
 )
 from ketaclinic.inventory.stock_forms import witness_signature_check
@@ -248,16 +249,32 @@ class DiscrepancySerializer(serializers.Serializer):
     status = DiscrepancyStatusField(source="discrepancy.status")
     discovered_at = ClinicDateTimeField(source="discrepancy.discovered_at")
     discovered_on = serializers.DateField(help_text="The clinic's day of discovery.")
-    count_id = serializers.IntegerField(source="line.count_id")
-    count_kind = CountKindField(source="line.count.kind")
-    container_id = serializers.IntegerField(source="line.container_id")
-    container_label = serializers.CharField(source="line.container.label")
+    count_id = serializers.IntegerField(
+        source="line.count_id",
+        allow_null=True,
+        help_text="The count that found it; null when a large correction opened it.",
+    )
+    count_kind = CountKindField(source="line.count.kind", allow_null=True)
+    correction_id = serializers.IntegerField(
+        source="discrepancy.correction_id",
+        allow_null=True,
+        help_text="The ledger entry (an adjustment or a reversal) that opened it, for moving the "
+        "container by more than 10 % of what it was received with; null when a count did.",
+    )
+    container_id = serializers.IntegerField(source="container.pk")
+    container_label = serializers.CharField(source="container.label")
     product_id = serializers.IntegerField(source="amounts.product.pk")
     product_name = serializers.CharField(source="amounts.product.name")
     unit = serializers.CharField(source="amounts.product.unit_label", help_text=UNIT_HELP)
-    expected_units = serializers.IntegerField(source="line.expected", help_text=UNITS_HELP)
-    counted_units = serializers.IntegerField(source="line.counted", help_text=UNITS_HELP)
-    difference_units = serializers.IntegerField(source="line.difference", help_text=UNITS_HELP)
+    expected_units = serializers.IntegerField(
+        source="amounts.expected",
+        help_text=UNITS_HELP + " What the ledger held (for a correction: before it).",
+    )
+    counted_units = serializers.IntegerField(
+        source="amounts.counted",
+        help_text=UNITS_HELP + " What was found (for a correction: the balance it left).",
+    )
+    difference_units = serializers.IntegerField(source="amounts.difference", help_text=UNITS_HELP)
     expected = serializers.SerializerMethodField(help_text="In `unit`.")
     counted = serializers.SerializerMethodField(help_text="In `unit`.")
     difference = serializers.SerializerMethodField(help_text="In `unit`; negative: a shortfall.")
@@ -300,15 +317,15 @@ class DiscrepancySerializer(serializers.Serializer):
 
     @extend_schema_field(AMOUNT)
     def get_expected(self, row: DiscrepancyRow) -> str:
-        return _amount(row.amounts.product, row.line.expected)
+        return _amount(row.amounts.product, row.amounts.expected)
 
     @extend_schema_field(AMOUNT)
     def get_counted(self, row: DiscrepancyRow) -> str:
-        return _amount(row.amounts.product, row.line.counted)
+        return _amount(row.amounts.product, row.amounts.counted)
 
     @extend_schema_field(AMOUNT)
     def get_difference(self, row: DiscrepancyRow) -> str:
-        return _amount(row.amounts.product, row.line.difference)
+        return _amount(row.amounts.product, row.amounts.difference)
 
 
 @extend_schema_field(
@@ -321,7 +338,7 @@ class ReportCellField(serializers.Field):
     def to_representation(self, value: Cell) -> str | int:
         if isinstance(value, bool):  # pragma: no cover - reports have no booleans
             return str(value)
-        return value if isinstance(value, int) else str(value)
+        return cell_text(value)
 
 
 class ReportTableSerializer(serializers.Serializer):
@@ -432,7 +449,7 @@ class CountListView(InventoryListEndpoint):
         "missing, counted twice or no longer on hand (`entries`), an amount that is not one "
         "(`entries[i].amount`), a wrong password (`witness_password`), the caller or someone "
         "without a current licence as witness (`witness_id`); 409 for a second initial "
-        "inventory; 429 once the witness's sign-in is paused. Recorded as "
+        "inventory; 429 once signing as the witness is paused. Recorded as "
         "`inventory.counted` (and `inventory.discrepancy` for each one opened).",
         request=CountInputSerializer,
         responses={201: StockCountDetailSerializer, **ERRORS, **REFUSED_BY_STATE},
@@ -557,9 +574,12 @@ class DiscrepancyListView(InventoryListEndpoint):
 
     @extend_schema(
         operation_id="inventory_discrepancies_list",
-        summary="Count discrepancies, newest first, with their deadlines",
-        description="Each with its judgement, the DEA notice's and Form 106's deadlines and "
-        "dates, and whether any is overdue (as of the clinic's today).",
+        summary="Discrepancies, newest first, with their deadlines",
+        description="Each count line that did not match the ledger, and each large correction "
+        "(an adjustment or a reversal moving a container by more than 10 % of what it was "
+        "received with: `correction_id`), with its judgement, the DEA notice's and Form 106's "
+        "deadlines and dates, and whether any is overdue (as of the clinic's today). A large "
+        "adjustment up is stock found, judged not a loss when it is opened.",
         parameters=[DiscrepancyListQuerySerializer],
         responses={200: DiscrepancySerializer(many=True), **ERRORS},
     )
@@ -693,8 +713,11 @@ class DiscrepancyResolveView(DiscrepancyWriteEndpoint):
         description="With the findings that close it. `adjust_balance: true` corrects the "
         "container by the counted difference (an `adjustment` on the ledger), signed off by a "
         "second person who records stock and signs with their own password (`approver_id`, "
-        "`approver_password`, checked like a sign-in). 409 before the judgement, or for theft "
-        "or significant loss before the DEA notice and Form 106 are recorded.",
+        "`approver_password`, checked like a sign-in); not for a discrepancy opened by a "
+        "correction, which is already on the ledger (400). The adjustment may not take the "
+        "container below zero or past what it was received with (409). 409 before the "
+        "judgement, or for theft or significant loss before the DEA notice and Form 106 are "
+        "recorded.",
         request=DiscrepancyResolveInputSerializer,
         responses={200: DiscrepancySerializer, **ERRORS, **REFUSED_BY_STATE},
     )

@@ -35,6 +35,13 @@ from ketaclinic.inventory.models import (
     ProductForm,
     StorageLocation,
 )
+from ketaclinic.medicine.dosing import (
+    ESKETAMINE_DEVICE_MG,
+    MAX_ESKETAMINE_DEVICES_PER_KIT,
+    MAX_VIAL_STRENGTH_MG_PER_ML,
+    MAX_VIAL_VOLUME_ML,
+)
+from ketaclinic.medicine.medications import plain_decimal
 
 CONTAINER_NOT_FOUND = "No such container at this clinic."
 PRODUCT_NOT_FOUND = "No such product at this clinic."
@@ -43,6 +50,10 @@ LOT_NOT_FOUND = "No such lot at this clinic."
 DRAW_NOT_FOUND = "No such draw at this clinic."
 MOVEMENT_NOT_FOUND = "No such ledger entry at this clinic."
 _NDC = "0123456789-"
+
+# The sizes of a product become stock quantities (a receipt fills each container with them), so
+# each has a ceiling: the largest ketamine and esketamine presentations (medicine/dosing.py,
+# CLINICAL.md §2.4, §2.8). Anything beyond is a typing slip, refused rather than received.
 
 
 # --- products ----------------------------------------------------------------------------------
@@ -74,15 +85,29 @@ def product_add(
     if form == ProductForm.VIAL:
         if strength_mg_per_ml is None or strength_mg_per_ml <= 0:
             problems["strength_mg_per_ml"] = ["A vial needs its strength in mg/mL."]
+        elif strength_mg_per_ml > MAX_VIAL_STRENGTH_MG_PER_ML:
+            problems["strength_mg_per_ml"] = [
+                f"At most {plain_decimal(MAX_VIAL_STRENGTH_MG_PER_ML)} mg/mL."
+            ]
         if volume_ml is None or volume_ml <= 0:
             problems["volume_ml"] = ["A vial needs its volume in mL."]
+        elif volume_ml > MAX_VIAL_VOLUME_ML or volume_ml != volume_ml.quantize(Decimal("0.001")):
+            problems["volume_ml"] = [f"Up to {plain_decimal(MAX_VIAL_VOLUME_ML)} mL, to 0.001 mL."]
         devices_per_kit = None
         mg_per_device = None
     elif form == ProductForm.DEVICE_KIT:
         if devices_per_kit is None or devices_per_kit <= 0:
             problems["devices_per_kit"] = ["A kit needs its number of devices."]
+        elif devices_per_kit > MAX_ESKETAMINE_DEVICES_PER_KIT:
+            problems["devices_per_kit"] = [
+                f"At most {MAX_ESKETAMINE_DEVICES_PER_KIT} devices per kit."
+            ]
         if mg_per_device is None or mg_per_device <= 0:
             problems["mg_per_device"] = ["A kit needs the mg of drug per device."]
+        elif mg_per_device > ESKETAMINE_DEVICE_MG:
+            problems["mg_per_device"] = [
+                f"At most {plain_decimal(ESKETAMINE_DEVICE_MG)} mg per device."
+            ]
         strength_mg_per_ml = None
         volume_ml = None
     else:

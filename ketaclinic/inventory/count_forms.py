@@ -11,7 +11,7 @@ from django import forms
 
 from ketaclinic.accounts.models import User
 from ketaclinic.clinics.models import Clinic
-from ketaclinic.core.forms import StyledForm
+from ketaclinic.core.forms import PlainDecimalField, StyledForm
 from ketaclinic.inventory.counts import INVENTORY_KINDS, ROUTINE_KINDS, CountEntry
 from ketaclinic.inventory.models import (
     BusinessTiming,
@@ -120,7 +120,7 @@ class CountSheetForm(StyledForm):
                 )
             else:
                 places = 3 if product.is_vial else 0
-                self.fields[self.amount_name(container)] = forms.DecimalField(
+                self.fields[self.amount_name(container)] = PlainDecimalField(
                     label=f"{container.label}: "
                     + ("mL left (estimate)" if product.is_vial else "devices left"),
                     min_value=0,
@@ -261,9 +261,17 @@ class ResolveForm(StyledForm):
         help_text="Typed by the person signing off the adjustment.",
     )
 
-    def __init__(self, *args: Any, approvers: Sequence[User], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, approvers: Sequence[User], can_adjust: bool = True, **kwargs: Any
+    ) -> None:
         self.approvers = list(approvers)
+        self.can_adjust = can_adjust
         super().__init__(*args, **kwargs)
+        if not can_adjust:
+            # Opened by a correction already on the ledger: there is nothing to adjust.
+            for name in ("adjust_balance", "approver", "approver_password"):
+                del self.fields[name]
+            return
         approver_field = self.fields["approver"]
         assert isinstance(approver_field, forms.ChoiceField)
         approver_field.choices = _user_choices(self.approvers, "Choose who signs off")
@@ -273,6 +281,8 @@ class ResolveForm(StyledForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if not self.can_adjust:
+            cleaned.update(adjust_balance=False, approver=None, approver_password="")
         if cleaned.get("adjust_balance") and cleaned.get("approver") is None:
             self.add_error("approver", "An adjustment is signed off by a second person.")
         return cleaned

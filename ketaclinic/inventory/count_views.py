@@ -49,6 +49,7 @@ from ketaclinic.inventory.counts import (
 from ketaclinic.inventory.exports import report_csv_response, report_filename
 from ketaclinic.inventory.models import CountKind, DiscrepancyStatus
 from ketaclinic.inventory.reports import REPORTS, Report, report_build
+from ketaclinic.inventory.services import LARGE_CORRECTION_PERCENT
 from ketaclinic.inventory.stock_forms import witness_signature_check
 
 REPORT_PAGE_SIZE = 100
@@ -209,6 +210,7 @@ def discrepancy_list(request: HttpRequest) -> HttpResponse:
             "shown": shown,
             "status_tabs": [("open", "Open"), ("resolved", "Resolved"), ("all", "All")],
             "overdue_total": sum(1 for row in rows if row.is_overdue),
+            "large_correction_percent": LARGE_CORRECTION_PERCENT,
             "nav": "inventory",
         },
     )
@@ -244,7 +246,11 @@ def discrepancy_detail(request: HttpRequest, discrepancy_id: int) -> HttpRespons
             initial={"filed_on": clinic.local_today()},
         ),
         "resolve": ResolveForm(
-            bound if action == "resolve" else None, prefix="resolve", approvers=approvers
+            bound if action == "resolve" else None,
+            prefix="resolve",
+            approvers=approvers,
+            # A correction is already on the ledger: nothing to adjust on resolving it.
+            can_adjust=row.line is not None,
         ),
     }
     status = 200
@@ -277,7 +283,8 @@ def discrepancy_detail(request: HttpRequest, discrepancy_id: int) -> HttpRespons
         {
             "row": row,
             "discrepancy": row.discrepancy,
-            "line": row.discrepancy.count_line,
+            "line": row.line,
+            "correction": row.correction,
             "can_record": can_record,
             "forms": forms,
             "failed": action if status == 400 else "",

@@ -3,12 +3,15 @@
 
 A count records, for each container, what the ledger expected and what was found: a sealed
 container counts whole, an opened vial by its estimated measure in mL (allowed for CIII), an
-opened kit by its devices. Counting never changes a balance; a difference opens a `Discrepancy`,
-a task to investigate, settled (when the ledger was wrong) by `stock_adjust` with its sign-off.
+opened kit by its devices, never more than the container was received with. Counting never
+changes a balance; a difference opens a `Discrepancy`, a task to investigate, settled (when the
+ledger was wrong) by `stock_adjust` with its sign-off. A large correction of the ledger (an
+adjustment or a reversal, `services.LARGE_CORRECTION_PERCENT`) opens one too.
 Theft or a significant loss is reported to the DEA in writing within one business day of
 discovery and on Form 106 within 45 days; both deadlines are kept on the discrepancy and shown
-until met. Counts and their lines are append-only (a PostgreSQL trigger refuses UPDATE and
-DELETE); a discrepancy's findings are appended to, never rewritten.
+until met. Counts and their lines are append-only (database triggers refuse UPDATE and DELETE,
+and TRUNCATE on PostgreSQL: inventory/guards.py); a discrepancy's findings are appended to, never
+rewritten.
 
 The date arithmetic is regulatory, not clinical, so it lives here rather than in `medicine/`.
 """
@@ -157,8 +160,8 @@ def _counted_units(*, container: Container, entry: CountEntry) -> tuple[int, boo
     if not entry.is_found:
         return 0, False
     if container.status == ContainerStatus.SEALED:
-        # A sealed container is counted whole: it holds what its label says.
-        return product.units_per_container, False
+        # A sealed container is counted whole: it holds what it was received with.
+        return container.received_units, False
     if entry.amount is None:
         raise InvalidInput(
             f"Enter what is left in {container.label} ({product.unit_label}).",
@@ -183,10 +186,9 @@ def _counted_units(*, container: Container, entry: CountEntry) -> tuple[int, boo
             f"{container.label}: record {product.unit_label} in {precision}.",
             fields={field: [precision]},
         )
-    if units > product.units_per_container:
+    if units > container.received_units:
         raise InvalidInput(
-            f"{container.label} holds at most "
-            f"{product.display_amount(product.units_per_container)}.",
+            f"{container.label} holds at most {product.display_amount(container.received_units)}.",
             fields={field: ["More than a full container."]},
         )
     # An opened vial's contents are an estimated measure (21 CFR 1304.11(e)); devices are counted.
@@ -340,7 +342,8 @@ def stock_count_record(
         },
     )
     for discrepancy in opened:
-        line = discrepancy.count_line
+        counted_line = discrepancy.count_line
+        assert counted_line is not None
         audit_record(
             actor=acting_user,
             action=AuditAction.INVENTORY_DISCREPANCY,
@@ -348,9 +351,9 @@ def stock_count_record(
             subject=discrepancy,
             detail={
                 "event": "opened",
-                "container": line.container.label,
-                "expected": line.expected,
-                "counted": line.counted,
+                "container": counted_line.container.label,
+                "expected": counted_line.expected,
+                "counted": counted_line.counted,
             },
         )
     return count
@@ -362,7 +365,12 @@ def stock_count_record(
 def _lock_discrepancy(discrepancy: Discrepancy) -> Discrepancy:
     return (
         Discrepancy.objects.select_for_update(of=("self",))
-        .select_related("clinic", "count_line__container__lot__product", "count_line__count")
+        .select_related(
+            "clinic",
+            "count_line__container__lot__product",
+            "count_line__count",
+            "correction__container__lot__product",
+        )
         .get(pk=discrepancy.pk)
     )
 
@@ -534,11 +542,19 @@ def discrepancy_resolve(
 ) -> Discrepancy:
     """Close the task with its findings. When the ledger was wrong, `adjust_balance` corrects
     the container by the counted difference through `stock_adjust` (a reason and a second
-    person's sign-off); the adjustment names the discrepancy and the findings name the entry."""
+    person's sign-off); the adjustment names the discrepancy and the findings name the entry.
+    A discrepancy opened by a correction is not adjusted again: the correction is the entry."""
     require_permission(user=acting_user, action=Action.INVENTORY_RECORD, clinic=discrepancy.clinic)
     locked = _lock_discrepancy(discrepancy)
     _require_open(locked)
     _require_text(findings, field="findings", message="Record the findings that resolve it.")
+    line = locked.count_line
+    if adjust_balance and line is None:
+        raise InvalidInput(
+            "This discrepancy was opened by a correction that is already on the ledger; record "
+            "the findings without adjusting again (a further correction is its own adjustment).",
+            fields={"adjust_balance": ["Already on the ledger."]},
+        )
     if locked.is_theft_or_significant_loss is None:
         raise PreconditionFailed(
             "Judge first whether this is theft or a significant loss (DEA reporting depends on it)."
@@ -550,21 +566,30 @@ def discrepancy_resolve(
             "A theft or significant loss is resolved only after the DEA notice is sent and "
             "Form 106 is filed."
         )
-    line = locked.count_line
     movement: Movement | None = None
     if adjust_balance:
+        assert line is not None
         product = line.container.lot.product
-        movement = stock_adjust(
-            acting_user=acting_user,
-            container=line.container,
-            delta=line.difference,
-            approver=approver,
-            reason=(
-                f"Count discrepancy #{locked.pk} ({line.count.get_kind_display().lower()} of "
-                f"{locked.discovered_at.astimezone(locked.clinic.zone):%Y-%m-%d}): "
-                f"{findings.strip()}"
-            )[:500],
-        )
+        try:
+            movement = stock_adjust(
+                acting_user=acting_user,
+                container=line.container,
+                delta=line.difference,
+                approver=approver,
+                settles=locked,
+                reason=(
+                    f"Count discrepancy #{locked.pk} ({line.count.get_kind_display().lower()} "
+                    f"of {locked.discovered_at.astimezone(locked.clinic.zone):%Y-%m-%d}): "
+                    f"{findings.strip()}"
+                )[:500],
+            )
+        except InvalidInput as error:
+            if "quantity" not in error.fields:
+                raise
+            # Nobody typed the amount: the ledger has moved since the count.
+            raise PreconditionFailed(
+                f"{error.message} The ledger has changed since the count; count it again."
+            ) from error
         text = (
             f"Resolved. {findings.strip()} Ledger corrected by adjustment #{movement.pk} "
             f"({signed_amount(product, line.difference)}), signed off by "
@@ -620,6 +645,32 @@ class CountLineRow:
 
 
 @dataclass(frozen=True)
+class Amounts:
+    """What the ledger expected and what was found (for a correction: the balance before and
+    after it), as staff read them."""
+
+    product: Product
+    expected: int
+    counted: int
+
+    @property
+    def difference(self) -> int:
+        return self.counted - self.expected
+
+    @property
+    def counted_display(self) -> str:
+        return self.product.display_amount(self.counted)
+
+    @property
+    def expected_display(self) -> str:
+        return self.product.display_amount(self.expected)
+
+    @property
+    def difference_display(self) -> str:
+        return signed_amount(self.product, self.difference)
+
+
+@dataclass(frozen=True)
 class DiscrepancyRow:
     """A discrepancy with its deadlines as of `today` in the clinic's time zone."""
 
@@ -636,12 +687,31 @@ class DiscrepancyRow:
         return self.is_judgement_overdue or self.is_dea_notice_overdue or self.is_form_106_overdue
 
     @property
-    def line(self) -> StockCountLine:
+    def line(self) -> StockCountLine | None:
+        """The count line that opened it; None when a correction did."""
         return self.discrepancy.count_line
 
     @property
-    def amounts(self) -> CountLineRow:
-        return CountLineRow(self.discrepancy.count_line)
+    def correction(self) -> Movement | None:
+        """The adjustment or reversal that opened it; None when a count did."""
+        return self.discrepancy.correction
+
+    @property
+    def container(self) -> Container:
+        return self.discrepancy.container
+
+    @property
+    def amounts(self) -> Amounts:
+        line = self.discrepancy.count_line
+        product = self.container.lot.product
+        if line is not None:
+            return Amounts(product=product, expected=line.expected, counted=line.counted)
+        correction = self.discrepancy.correction
+        assert correction is not None
+        before = int(correction.detail.get("balance_before", 0))
+        return Amounts(
+            product=product, expected=before, counted=before + correction.container_delta
+        )
 
 
 def discrepancy_row(discrepancy: Discrepancy, *, today: datetime.date) -> DiscrepancyRow:
@@ -672,6 +742,9 @@ def _discrepancies(clinic: Clinic) -> QuerySet[Discrepancy]:
         "count_line__container__lot__product",
         "count_line__count__location",
         "count_line__count__counted_by",
+        "correction__container__lot__product",
+        "correction__recorded_by",
+        "correction__witness",
         "resolved_by",
     )
 

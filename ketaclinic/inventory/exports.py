@@ -7,7 +7,7 @@ import csv
 from django.http import HttpResponse
 
 from ketaclinic.core.spreadsheets import spreadsheet_safe
-from ketaclinic.inventory.reports import Report
+from ketaclinic.inventory.reports import Report, cell_text
 
 
 def report_filename(built: Report, extension: str) -> str:
@@ -20,12 +20,13 @@ def report_filename(built: Report, extension: str) -> str:
 
 
 def report_csv_response(built: Report) -> HttpResponse:
-    """The report's main table, each typed cell made safe to open in a spreadsheet."""
+    """The report's main table, each typed cell made safe to open in a spreadsheet (a number
+    stays a number: a negative difference is not quoted as if it were a formula)."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{report_filename(built, "csv")}"'
     table = built.data.primary
     writer = csv.writer(response)
     writer.writerow(table.columns)
     for row in table.rows:
-        writer.writerow([spreadsheet_safe(value) for value in row])
+        writer.writerow([cell_text(spreadsheet_safe(value)) for value in row])
     return response

@@ -3,8 +3,9 @@ device kit), what was drawn for a session, and the append-only movements between
 
 Quantities are whole base units: microlitres for vials, devices for esketamine kits, so sums are
 exact. A container's and a draw's `balance` is the sum of their movements, kept in the same
-transaction as each movement and guarded by a database constraint that it is never negative; on
-PostgreSQL a trigger refuses UPDATE and DELETE of movements (a correction is a reversing entry).
+transaction as each movement and guarded by a database constraint that it is never negative;
+database triggers refuse UPDATE and DELETE of movements and counts, and TRUNCATE on PostgreSQL
+(inventory/guards.py; a correction is a reversing entry).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from ketaclinic.core.models import ClinicScopedModel
+from ketaclinic.medicine.medications import plain_decimal
 
 
 class ProductForm(models.TextChoices):
@@ -92,7 +94,7 @@ class Product(ClinicScopedModel):
 
     def display_amount(self, units: int) -> str:
         if self.is_vial:
-            return f"{Decimal(units) / 1000:.3f}".rstrip("0").rstrip(".") + " mL"
+            return f"{plain_decimal(Decimal(units) / 1000)} mL"
         return f"{units} device{'' if abs(units) == 1 else 's'}"
 
 
@@ -143,6 +145,10 @@ class Container(ClinicScopedModel):
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="containers")
     location = models.ForeignKey(StorageLocation, on_delete=models.PROTECT, related_name="+")
     label = models.CharField(max_length=32, help_text="Written on the vial or kit when received.")
+    received_units = models.PositiveIntegerField(
+        help_text="Base units it was received with (its label's volume or devices): the most "
+        "its balance may ever be."
+    )
     balance = models.IntegerField(help_text="Base units left: the sum of its movements.")
     status = models.CharField(
         max_length=16, choices=ContainerStatus.choices, default=ContainerStatus.SEALED
@@ -155,6 +161,11 @@ class Container(ClinicScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["clinic", "label"], name="container_label_per_clinic"),
             models.CheckConstraint(condition=Q(balance__gte=0), name="container_never_negative"),
+            # No entry fills a container past what it was received with (issue 13 item 4).
+            models.CheckConstraint(
+                condition=Q(balance__lte=models.F("received_units")),
+                name="container_never_above_received",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -344,13 +355,28 @@ class DiscrepancyStatus(models.TextChoices):
 
 
 class Discrepancy(ClinicScopedModel):
-    """A count that did not match: a task to investigate. Theft or significant loss must be
-    reported to the DEA in writing within one business day of discovery and on Form 106 within
-    45 days (21 CFR 1301.76(b)); the deadlines are kept here and shown until met."""
+    """A count that did not match, or a large correction of the ledger (an adjustment or a
+    reversal): a task to investigate.
+    Theft or significant loss must be reported to the DEA in writing within one business day of
+    discovery and on Form 106 within 45 days (21 CFR 1301.76(b)); the deadlines are kept here
+    and shown until met."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     count_line = models.OneToOneField(
-        StockCountLine, on_delete=models.PROTECT, related_name="discrepancy"
+        StockCountLine,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="discrepancy",
+    )
+    correction = models.OneToOneField(
+        Movement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="discrepancy",
+        help_text="The large adjustment or reversal that opened it "
+        "(services.LARGE_CORRECTION_PERCENT).",
     )
     discovered_at = models.DateTimeField()
     status = models.CharField(
@@ -369,6 +395,22 @@ class Discrepancy(ClinicScopedModel):
 
     class Meta:
         ordering = ["-discovered_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(count_line__isnull=False, correction__isnull=True)
+                    | Q(count_line__isnull=True, correction__isnull=False)
+                ),
+                name="discrepancy_from_a_count_or_a_correction",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"Discrepancy on {self.count_line.container} ({self.get_status_display()})"
+        return f"Discrepancy on {self.container} ({self.get_status_display()})"
+
+    @property
+    def container(self) -> Container:
+        if self.count_line is not None:
+            return self.count_line.container
+        assert self.correction is not None
+        return self.correction.container

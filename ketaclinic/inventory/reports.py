@@ -37,6 +37,7 @@ from ketaclinic.inventory.models import (
     StockCountLine,
     StorageLocation,
 )
+from ketaclinic.medicine.medications import plain_decimal
 
 Cell = str | int | Decimal
 
@@ -115,9 +116,14 @@ class ReportKind:
 
 
 def _trimmed(value: Decimal) -> Decimal:
-    """A decimal without trailing zeros and never in exponent form (1.500 → 1.5, 100 → 100)."""
-    text = f"{value:.3f}".rstrip("0").rstrip(".")
-    return Decimal(text if text not in ("", "-0") else "0")
+    """A decimal exactly as it is, without trailing zeros (1.500 → 1.5) and never rounded."""
+    return Decimal(plain_decimal(value))
+
+
+def cell_text(value: Cell) -> str | int:
+    """A cell as the CSV and the API write it: a decimal as plain digits ("100", "0.8"), never
+    in exponent form ("1E+2") as `str()` may write one."""
+    return plain_decimal(value) if isinstance(value, Decimal) else value
 
 
 def quantity(product: Product, units: int) -> Decimal | int:

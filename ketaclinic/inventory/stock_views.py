@@ -51,6 +51,7 @@ from ketaclinic.inventory.models import (
     ProductForm,
 )
 from ketaclinic.inventory.services import (
+    LARGE_CORRECTION_PERCENT,
     REVERSIBLE,
     breakage_record,
     container_destroy,
@@ -78,6 +79,7 @@ from ketaclinic.inventory.stock_forms import (
     TransferForm,
     WasteForm,
 )
+from ketaclinic.medicine.medications import plain_decimal
 from ketaclinic.medicine.visits import VisitKind, is_treatment
 from ketaclinic.patients.access import patient_get_for_staff
 from ketaclinic.scheduling.models import Appointment, AppointmentStatus
@@ -97,7 +99,7 @@ def _signed(amount: str) -> str:
 
 
 def _mg(product: Product, units: int) -> str:
-    return f"{product.mg_for(units).normalize():f} mg"
+    return f"{plain_decimal(product.mg_for(units))} mg"
 
 
 @dataclass
@@ -317,11 +319,20 @@ def container_detail(request: HttpRequest, container_id: int) -> HttpResponse:
         form = container_forms[action]
         if form.is_valid():
             try:
-                _container_act(request, action=action, form=form, container=container, user=user)
+                movement = _container_act(
+                    request, action=action, form=form, container=container, user=user
+                )
             except DomainError as error:
                 _refuse_on_form(form, error)
             else:
                 messages.success(request, _DONE[action])
+                if getattr(movement, "discrepancy", None) is not None:
+                    messages.warning(
+                        request,
+                        f"That correction is more than {LARGE_CORRECTION_PERCENT} % of what "
+                        f"{container.label} was received with: a discrepancy is open to "
+                        "investigate (Counts → Discrepancies).",
+                    )
                 return redirect("inventory:container", container_id=container.pk)
     product = container.lot.product
     can_record = has_permission(user=user, action=Action.INVENTORY_RECORD, clinic=clinic)

@@ -9,6 +9,7 @@ import csv
 import datetime
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import PERMISSIONS, Action, Role
+from ketaclinic.api.inventory_counts import ReportCellField
 from ketaclinic.api.tests.support import assert_error_shape, get, post, token_for
 from ketaclinic.audit.models import AuditAction, AuditEvent
 from ketaclinic.inventory.counts import CountEntry, discrepancy_assess, stock_count_record
@@ -293,7 +295,7 @@ def test_an_unlicensed_witness_cannot_sign(
 def test_repeated_wrong_witness_passwords_pause_the_witness(
     client: Client, personas: Personas, stock: Stock, settings: Any
 ) -> None:
-    settings.AXES_FAILURE_LIMIT = 2
+    settings.WITNESS_SIGNATURE_FAILURE_LIMIT = 2
     wrong = inventory_body(stock, personas.bob, witness_password="guess")
     assert post(client, "inventory/counts", wrong, nina(personas)).status_code == 400
     response = post(client, "inventory/counts", wrong, nina(personas))
@@ -924,3 +926,12 @@ def test_another_clinics_counts_discrepancies_and_stock_are_a_404(
     theirs = get(client, "inventory/reports/dispensing", token).json()["tables"][0]["rows"]
     assert theirs == []
     assert StockCount.objects.filter(clinic=personas.other_clinic).count() == 0
+
+
+def test_a_report_cell_is_a_plain_number_never_an_exponent() -> None:
+    field = ReportCellField()
+    assert [field.to_representation(cell) for cell in (Decimal("1E+2"), Decimal("0.800"), 7)] == [
+        "100",
+        "0.8",
+        7,
+    ]

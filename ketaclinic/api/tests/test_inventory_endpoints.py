@@ -474,7 +474,7 @@ def test_a_witness_from_another_clinic_is_refused(
 def test_repeated_wrong_witness_passwords_pause_the_witness(
     client: Client, personas: Personas, drawn: Draw, settings: Any
 ) -> None:
-    settings.AXES_FAILURE_LIMIT = 2
+    settings.WITNESS_SIGNATURE_FAILURE_LIMIT = 2
     path = f"inventory/draws/{drawn.pk}/waste"
     wrong = waste_body(personas.bob, witness_password="guess")
     assert post(client, path, wrong, nina(personas)).status_code == 400

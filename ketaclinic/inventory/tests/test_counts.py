@@ -5,6 +5,7 @@ biennial inventories, and the discrepancies they open with the DEA's deadlines
 from __future__ import annotations
 
 import datetime
+import html
 import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +27,7 @@ from ketaclinic.core.errors import (
     PermissionRefused,
     PreconditionFailed,
 )
+from ketaclinic.core.forms import PLAIN_NUMBER
 from ketaclinic.inventory.counts import (
     CountEntry,
     add_business_days,
@@ -260,8 +262,9 @@ def test_the_witness_is_someone_else_and_credentialed(personas: Personas, stock:
         _count(personas, stock, _all_found(stock), witness=personas.fran)
     with pytest.raises(PermissionRefused, match="cannot witness"):
         _count(personas, stock, _all_found(stock), witness=personas.ada)
+    # Expired yesterday at the clinic (its day, not the server's: they differ after UTC midnight).
     Credential.objects.filter(user=personas.bob).update(
-        expires_on=timezone.localdate() - datetime.timedelta(days=1)
+        expires_on=personas.clinic.local_today() - datetime.timedelta(days=1)
     )
     with pytest.raises(CredentialExpired, match="Bob Physician cannot witness"):
         _count(personas, stock, _all_found(stock), witness=personas.bob)
@@ -480,7 +483,9 @@ def test_report_dates_are_not_in_the_future_or_before_discovery(
     discrepancy = _one_missing(personas, stock)
     with pytest.raises(PreconditionFailed, match="judgement"):
         discrepancy_dea_notice_record(
-            acting_user=personas.alice, discrepancy=discrepancy, sent_on=timezone.localdate()
+            acting_user=personas.alice,
+            discrepancy=discrepancy,
+            sent_on=personas.clinic.local_today(),
         )
     discrepancy_assess(
         acting_user=personas.alice,
@@ -738,6 +743,19 @@ def test_a_bad_count_sheet_keeps_what_was_typed(
     assert "holds at most 10 mL" in too_much.content.decode()
     same = client.post(_sheet_url(stock), _sheet_post(stock, witness=str(personas.nina.pk)))
     assert same.status_code == 400
+    assert not StockCount.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["7.4e0", "74E-1", "NaN"])
+def test_an_estimate_with_an_exponent_is_refused_not_read(
+    client_for: Any, personas: Personas, stock: Stock, typed: str
+) -> None:
+    _open_vial(personas, stock)
+    response = client_for(personas.nina).post(
+        _sheet_url(stock), _sheet_post(stock, **{f"amount_{stock.vials[0].pk}": typed})
+    )
+    assert response.status_code == 400
+    assert PLAIN_NUMBER in html.unescape(response.content.decode())
     assert not StockCount.objects.exists()
 
 

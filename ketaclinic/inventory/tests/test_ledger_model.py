@@ -200,9 +200,11 @@ class LedgerMachine(RuleBasedStateMachine):
             .annotate(total=Sum("container_delta"))
             .values_list("container", "total")
         )
-        for pk, balance in Container.objects.values_list("pk", "balance"):
+        for pk, balance, received in Container.objects.values_list(
+            "pk", "balance", "received_units"
+        ):
             assert balance == sums.get(pk, 0)
-            assert balance >= 0
+            assert 0 <= balance <= received
         draw_sums = dict(
             Movement.objects.exclude(draw=None)
             .values("draw")

@@ -31,6 +31,7 @@ from ketaclinic.inventory.models import (
     Movement,
     MovementKind,
     Product,
+    ProductForm,
     StorageLocation,
 )
 from ketaclinic.inventory.reports import (
@@ -41,6 +42,10 @@ from ketaclinic.inventory.reports import (
     REPORTS,
     WASTE_COLUMNS,
     ReportFilters,
+    cell_text,
+    form_and_strength,
+    milligrams,
+    quantity,
     report_build,
 )
 from ketaclinic.inventory.services import (
@@ -521,6 +526,26 @@ def test_the_csv_opens_safely_in_a_spreadsheet(
     assert lines[2][14] == "'+ remainder in syringe"
     assert lines[4][9] == "-0.5"  # a reversal's amount stays a number
     assert len(lines) == 5
+
+
+def test_report_figures_are_exact_plain_numbers() -> None:
+    """Never rounded (a Schedule III record says what the ledger says) and never in exponent
+    form, whichever format writes the cell."""
+    vial = Product(
+        form=ProductForm.VIAL, strength_mg_per_ml=Decimal("12.345"), volume_ml=Decimal("10.000")
+    )
+    assert milligrams(vial, 1) == Decimal("0.012345")
+    assert quantity(vial, 10_000) == Decimal("10")
+    strong = Product(
+        form=ProductForm.VIAL, strength_mg_per_ml=Decimal("100.000"), volume_ml=Decimal("5.000")
+    )
+    assert form_and_strength(strong) == "Injection 100 mg/mL"
+    assert [cell_text(cell) for cell in (Decimal("1E+2"), Decimal("-0.50"), 3, "L1")] == [
+        "100",
+        "-0.5",
+        3,
+        "L1",
+    ]
 
 
 def test_each_report_is_a_pdf(client_for: Any, personas: Personas, ledger: Ledger) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django import forms
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -18,6 +19,8 @@ from django.utils import timezone
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import PERMISSIONS, Action, CredentialKind, Role
 from ketaclinic.audit.models import AuditAction, AuditEvent
+from ketaclinic.core.forms import PLAIN_NUMBER, PlainDecimalField
+from ketaclinic.inventory import stock_forms
 from ketaclinic.inventory.models import (
     Container,
     ContainerStatus,
@@ -748,6 +751,77 @@ def test_the_clinic_admin_adds_and_deactivates_a_product(
     assert not Product.objects.get(pk=product.pk).is_active
     events = AuditEvent.objects.filter(action=AuditAction.CLINIC_UPDATED)
     assert events.count() == 2
+
+
+def test_the_products_page_writes_sizes_as_a_clinician_does(
+    client_for: SignIn, personas: Personas
+) -> None:
+    client = client_for(personas.ada)
+    for ndc, strength, volume in (("0409-2051-05", "100", "5"), ("42023-113-10", "10", "20")):
+        client.post(
+            PRODUCTS,
+            {
+                "action": "add",
+                "name": f"Ketamine {ndc}",
+                "form": "vial",
+                "ndc": ndc,
+                "strength_mg_per_ml": strength,
+                "volume_ml": volume,
+            },
+        )
+    esketamine_56(personas.clinic)
+    text = page_text(client.get(PRODUCTS))
+    assert "100 mg/mL × 5 mL vial" in text
+    assert "10 mg/mL × 20 mL vial" in text
+    assert "kit of 2 × 28 mg devices" in text
+    assert "E+" not in text
+
+
+@pytest.mark.parametrize("typed", ["1e2", "1E+2", " 1e2", "NaN", "1,000"])
+def test_a_products_size_with_an_exponent_is_refused_not_read(
+    client_for: SignIn, personas: Personas, typed: str
+) -> None:
+    response = client_for(personas.ada).post(
+        PRODUCTS,
+        {
+            "action": "add",
+            "name": "Ketamine",
+            "form": "vial",
+            "ndc": "0409-2051-05",
+            "strength_mg_per_ml": typed,
+            "volume_ml": "5",
+        },
+    )
+    assert response.status_code == 200
+    assert PLAIN_NUMBER in page_text(response)
+    assert not Product.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["1e0", "8E-1", "1e-3"])
+def test_an_amount_with_an_exponent_is_refused_and_nothing_is_drawn(
+    client_for: SignIn, personas: Personas, vials: list[Container], session: Appointment, typed: str
+) -> None:
+    """Django's own DecimalField reads "1e0" as 1 mL; a nurse never writes an amount so."""
+    response = client_for(personas.nina).post(
+        session_url(session),
+        {"action": "draw", "draw-container": vials[0].pk, "draw-quantity": typed},
+    )
+    assert response.status_code == 200
+    assert PLAIN_NUMBER in page_text(response)
+    assert f'value="{typed}"' in response.content.decode()
+    assert not Draw.objects.exists()
+    assert fresh(vials[0]).balance == 10_000
+
+
+def test_every_decimal_a_stock_form_takes_is_a_plain_number() -> None:
+    decimal_fields = [
+        (form.__name__, name)
+        for form in vars(stock_forms).values()
+        if isinstance(form, type) and issubclass(form, forms.Form)
+        for name, field in form.base_fields.items()
+        if isinstance(field, forms.DecimalField) and not isinstance(field, PlainDecimalField)
+    ]
+    assert decimal_fields == []
 
 
 def test_a_vial_without_its_strength_is_refused(client_for: SignIn, personas: Personas) -> None:
