@@ -5,12 +5,19 @@ Definitions (shown on the page too, so a reader knows what a number counts):
 - Infusion given: a treatment session that was discharged (a session stopped before the drug was
   given is "not given" and counts nowhere here).
 - Course cohort: courses whose first given infusion falls in the period.
-- Outcome (PHQ-9, CLINICAL.md §9.3): baseline = the last PHQ-9 completed before the first infusion
-  started; latest = the last PHQ-9 after it, up to the end of the period. `medicine/outcomes`
-  classifies the pair; "responded" counts response or remission, "remitted" remission only.
-  Courses without both scores, or with a baseline of 0, are not measured (not in N).
-- Infusions to response: given infusions of the course started before its first PHQ-9 that
-  `medicine/outcomes` classifies as response or remission.
+- Outcome (PHQ-9, CLINICAL.md §9.3), as on each patient's outcome page (care/course_outcome.py):
+  baseline = `medicine.outcomes.baseline_score`, the last PHQ-9 completed before the first
+  infusion started and within the clinic's baseline window (clinic rules
+  `outcomes.baseline_window_days`, 30 days by default), stated here in the query; latest = the
+  last PHQ-9 after it, up to the end of the period and before the patient's next course was
+  signed (from then on the scores are the next course's). `medicine/outcomes` classifies the
+  pair; "responded" counts response or remission, "remitted" remission only. Courses without
+  both scores, or with a baseline of 0, are not measured (not in N).
+- Infusions to response (`medicine.outcomes.infusions_to_response`, as on the outcome page): the
+  course's given infusions started before its first PHQ-9 after infusion 1 that is a response or
+  remission from its baseline (a total at or below `highest_responding_score`), within the same
+  bounds as the latest. The median is over the measured courses that reached a response, even
+  if their latest score is no longer one.
 - Induction completion: of cohort courses whose induction has ended (maintenance, completed or
   stopped), those given at least their target number of infusions.
 - Side effects and alarms per 100 infusions given in the period.
@@ -35,6 +42,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import (
     Case,
     Count,
+    DateTimeField,
     DurationField,
     ExpressionWrapper,
     F,
@@ -48,23 +56,30 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 
 from ketaclinic.accounts.models import StaffMembership, User
 from ketaclinic.accounts.roles import PERMISSIONS, Action
 from ketaclinic.charting.models import SessionAlarm, SessionStatus, SideEffect, TreatmentSession
 from ketaclinic.clinics.models import Chair, Clinic, OpeningHours
+from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.courses.models import OPEN_STATUSES, CourseStatus, TreatmentCourse
 from ketaclinic.medicine.errors import NotApplicable
-from ketaclinic.medicine.outcomes import OutcomeStatus, classify_outcome
+from ketaclinic.medicine.medications import plain_decimal
+from ketaclinic.medicine.outcomes import (
+    RESPONDED,
+    OutcomeRule,
+    OutcomeStatus,
+    classify_outcome,
+    highest_responding_score,
+    outcome_rule,
+)
 from ketaclinic.medicine.protocols import STANDARD_PROTOCOLS, Indication
-from ketaclinic.medicine.questionnaires import instrument_get
 from ketaclinic.outcomes.models import QuestionnaireResponse
 from ketaclinic.scheduling.models import Appointment, AppointmentStatus, ClinicClosure
 
 OUTCOME_INSTRUMENT = "phq9"
-_HIGHEST_SCORE = instrument_get(OUTCOME_INSTRUMENT).total_range[1]
 INDUCTION_ENDED = (CourseStatus.MAINTENANCE, CourseStatus.COMPLETED, CourseStatus.STOPPED)
-RESPONDED = frozenset({OutcomeStatus.RESPONSE, OutcomeStatus.REMISSION})
 _INDICATION_LABELS = {
     Indication.TREATMENT_RESISTANT_DEPRESSION: "Treatment-resistant depression",
     Indication.DEPRESSION_WITH_SUICIDAL_IDEATION: "Depression with suicidal ideation",
@@ -178,17 +193,24 @@ class DashboardFigures:
     outcomes: tuple[OutcomeGroup, ...]
     outcomes_overall: OutcomeGroup
     median_infusions_to_response: Decimal | None
-    responders_with_infusion_count: int
+    responders_with_infusion_count: int  # measured courses that reached a response
     infusions_given: int
     side_effects: Rate  # per 100 infusions
     alarms: Rate  # per 100 infusions
     no_shows: Rate
     chair_utilisation: Rate  # booked chair minutes / open chair minutes, as a percentage
+    baseline_window_days: int  # the clinic's outcome rule the baselines were read with
+    outcome_rule: OutcomeRule  # medicine's PHQ-9 response and remission rule, stated on the page
     notes: tuple[str, ...] = field(default=())
 
     @property
     def active_patients(self) -> int:
         return sum(stage.patients for stage in self.active_by_stage)
+
+    @property
+    def response_percent(self) -> str:
+        """The response rule's improvement as a percentage ("50")."""
+        return plain_decimal(self.outcome_rule.response * 100)
 
 
 @functools.cache
@@ -200,15 +222,8 @@ def _status(baseline: int, latest: int) -> OutcomeStatus | None:
 
 
 @functools.cache
-def response_threshold(baseline: int) -> int:
-    """The highest score `medicine/outcomes` still calls response or remission from `baseline`
-    (−1 when none is). Lower scores are never worse, so every score up to it responds."""
-    threshold = -1
-    for score in range(0, max(baseline, _HIGHEST_SCORE) + 1):
-        if _status(baseline, score) not in RESPONDED:
-            break
-        threshold = score
-    return threshold
+def _highest_responding(baseline: int) -> int | None:
+    return highest_responding_score(instrument=OUTCOME_INSTRUMENT, baseline=baseline)
 
 
 def _phq9() -> Q:
@@ -224,6 +239,19 @@ def _first_infusion(course: OuterRef) -> Subquery:
     return Subquery(first.values("at"))
 
 
+def _course_scores_end(filters: DashboardFilters) -> Coalesce:
+    """Inside a subquery of a course's scores: the end of its scores, when the patient's next
+    course was signed (from then on the scores are the next course's), or the period's end."""
+    next_course_signed = (
+        TreatmentCourse.objects.filter(
+            patient=OuterRef(OuterRef("patient_id")), signed_at__gt=OuterRef(OuterRef("signed_at"))
+        )
+        .order_by("signed_at")
+        .values("signed_at")[:1]
+    )
+    return Coalesce(Subquery(next_course_signed), Value(filters.ends_at))
+
+
 @dataclass(frozen=True)
 class _CourseRow:
     pk: int
@@ -235,6 +263,7 @@ class _CourseRow:
     baseline: int | None
     latest: int | None
     latest_at: datetime.datetime | None
+    best: int | None  # the lowest PHQ-9 after the first infusion, within the latest's bounds
     first_infusion: datetime.datetime
     given: int
 
@@ -242,11 +271,16 @@ class _CourseRow:
 def _course_rows(filters: DashboardFilters) -> list[_CourseRow]:
     """One row per cohort course: its group, status, infusions given, baseline and latest.
 
-    The latest PHQ-9 is the patient's last one in the period, returned with its time: when it
-    is not after the first infusion it is the baseline itself, and the course is not measured.
-    Two queries: the first infusion and count per course in one pass over the sessions, then
-    the courses with their scores (index lookups on `response_trend`).
+    The baseline is the last PHQ-9 before the first infusion within the clinic's baseline
+    window. The latest is the patient's last PHQ-9 in the period and before their next course's
+    signature, returned with its time: when it is not after the first infusion the course is
+    not measured. The best is the lowest PHQ-9 after the first infusion within the same bounds:
+    the course reached a response when it is at or below the baseline's highest responding
+    total. Two queries (plus the clinic's rules): the first infusion and count per course
+    in one pass over the sessions, then the courses with their scores (index lookups on
+    `response_trend`).
     """
+    window = clinic_rules_get(clinic=filters.clinic).outcomes.baseline_window
     cohort = (
         _given(clinic=filters.clinic)
         .values("course")
@@ -257,17 +291,30 @@ def _course_rows(filters: DashboardFilters) -> list[_CourseRow]:
         course: (first, n) for course, first, n in cohort.values_list("course", "first", "n")
     }
     scores = QuestionnaireResponse.objects.filter(_phq9(), patient=OuterRef("patient_id"))
-    latest = scores.filter(completed_at__lt=filters.ends_at).order_by("-completed_at")
+    first_infusion = _first_infusion(OuterRef(OuterRef("pk")))
+    latest = (
+        scores.filter(completed_at__lt=filters.ends_at)
+        .filter(completed_at__lt=_course_scores_end(filters))
+        .order_by("-completed_at")
+    )
     rows = list(
         TreatmentCourse.objects.filter(clinic=filters.clinic, pk__in=cohort.values("course"))
         .annotate(
             baseline=Subquery(
-                scores.filter(completed_at__lt=_first_infusion(OuterRef(OuterRef("pk"))))
+                scores.filter(
+                    completed_at__lt=first_infusion,
+                    completed_at__gte=ExpressionWrapper(
+                        first_infusion - Value(window), output_field=DateTimeField()
+                    ),
+                )
                 .order_by("-completed_at")
                 .values("total")[:1]
             ),
             latest=Subquery(latest.values("total")[:1]),
             latest_at=Subquery(latest.values("completed_at")[:1]),
+            best=Subquery(
+                latest.filter(completed_at__gt=first_infusion).order_by("total").values("total")[:1]
+            ),
         )
         .order_by()
         .values_list(
@@ -280,15 +327,78 @@ def _course_rows(filters: DashboardFilters) -> list[_CourseRow]:
             "baseline",
             "latest",
             "latest_at",
+            "best",
         )
     )
     return [_CourseRow(*row, *infusions[row[0]]) for row in rows]
 
 
-def _infusions_to_response(filters: DashboardFilters, thresholds: dict[int, int]) -> list[int]:
-    """Infusions given before each responder's first responding PHQ-9 (one query)."""
+def _measured_status(row: _CourseRow) -> OutcomeStatus | None:
+    """The course's PHQ-9 status, or None when it is not measured (no baseline, no score after
+    infusion 1, or a baseline of 0)."""
+    if row.baseline is None or row.latest is None or row.latest_at is None:
+        return None
+    if row.latest_at <= row.first_infusion:  # the latest is the baseline: not measured
+        return None
+    return _status(row.baseline, row.latest)
+
+
+@dataclass(frozen=True)
+class CourseOutcomeRow:
+    """One cohort course's PHQ-9 outcome as the dashboard counts it."""
+
+    course_id: int
+    baseline: int | None
+    latest: int | None  # None when no PHQ-9 follows infusion 1 within the period
+    status: OutcomeStatus | None  # None when the course is not measured
+    given: int  # infusions given (discharged), in the period or after it
+    infusions_to_response: int | None  # None when no PHQ-9 after infusion 1 responds
+
+
+def dashboard_course_outcomes(*, filters: DashboardFilters) -> list[CourseOutcomeRow]:
+    """Each cohort course's baseline, latest, status, infusions given and infusions to
+    response: the rows the outcome figures count."""
+    rows = _course_rows(filters)
+    to_response = _infusions_to_response(filters, _response_thresholds(rows))
+    return [
+        CourseOutcomeRow(
+            course_id=row.pk,
+            baseline=row.baseline,
+            latest=(
+                row.latest
+                if row.latest_at is not None and row.latest_at > row.first_infusion
+                else None
+            ),
+            status=_measured_status(row),
+            given=row.given,
+            infusions_to_response=to_response.get(row.pk),
+        )
+        for row in rows
+    ]
+
+
+def _response_thresholds(courses: list[_CourseRow]) -> dict[int, int]:
+    """The highest responding PHQ-9 total (from the baseline) of each measured course that
+    reached a response: its best score is at or below it."""
+    thresholds: dict[int, int] = {}
+    for row in courses:
+        if _measured_status(row) is None or row.baseline is None or row.best is None:
+            continue
+        threshold = _highest_responding(row.baseline)
+        if threshold is not None and row.best <= threshold:
+            thresholds[row.pk] = threshold
+    return thresholds
+
+
+def _infusions_to_response(filters: DashboardFilters, thresholds: dict[int, int]) -> dict[int, int]:
+    """Infusions given before each course's first PHQ-9 after infusion 1 at or below its
+    threshold, for the courses that reached one (one query; none without thresholds).
+
+    Each course passed has a responding score within its bounds (`_response_thresholds`), so
+    its first one lies within them too: the query needs no next-course bound, and it reads
+    only the courses that responded (PostgreSQL compiles a costlier plan with JIT)."""
     if not thresholds:
-        return []
+        return {}
     by_threshold: dict[int, list[int]] = defaultdict(list)
     for course_id, threshold in thresholds.items():
         by_threshold[threshold].append(course_id)
@@ -319,16 +429,15 @@ def _infusions_to_response(filters: DashboardFilters, thresholds: dict[int, int]
         .annotate(first_response=first_response)
         .annotate(infusions=Subquery(before, output_field=IntegerField()))
         .order_by()
-        .values_list("infusions", flat=True)
+        .values_list("pk", "infusions")
     )
-    return [n for n in rows if n is not None]
+    return {pk: n for pk, n in rows if n is not None}
 
 
 def _outcomes(
     filters: DashboardFilters, courses: list[_CourseRow]
 ) -> tuple[tuple[OutcomeGroup, ...], OutcomeGroup, Rate, list[int]]:
     groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    thresholds: dict[int, int] = {}
     ended = completed = 0
     for row in courses:
         key = (row.indication, row.protocol_key)
@@ -337,18 +446,11 @@ def _outcomes(
         if row.status in INDUCTION_ENDED:
             ended += 1
             completed += int(row.given >= min(row.target_infusions, row.maximum_infusions))
-        baseline, latest = row.baseline, row.latest
-        if baseline is None or latest is None or row.latest_at is None:
-            continue
-        if row.latest_at <= row.first_infusion:  # the latest is the baseline: not measured
-            continue
-        status = _status(baseline, latest)
-        if status is None:
+        status = _measured_status(row)
+        if status is None or row.baseline is None:
             continue
         tally[1] += 1
-        if status in RESPONDED:
-            tally[2] += 1
-            thresholds[row.pk] = response_threshold(baseline)
+        tally[2] += int(status in RESPONDED)
         tally[3] += int(status == OutcomeStatus.REMISSION)
 
     def group(indication: str, protocol_key: str, tally: list[int]) -> OutcomeGroup:
@@ -366,7 +468,8 @@ def _outcomes(
     )
     totals = [sum(tally[i] for tally in groups.values()) for i in range(4)]
     overall = group("", "", totals)
-    return ordered, overall, Rate(completed, ended), _infusions_to_response(filters, thresholds)
+    to_response = _infusions_to_response(filters, _response_thresholds(courses))
+    return ordered, overall, Rate(completed, ended), list(to_response.values())
 
 
 def _active_by_stage(clinic: Clinic) -> tuple[StageCount, ...]:
@@ -484,6 +587,8 @@ def dashboard_figures(*, filters: DashboardFilters) -> DashboardFigures:
         alarms=Rate(alarms, infusions),
         no_shows=_no_shows(filters),
         chair_utilisation=Rate(_booked_chair_minutes(filters), _open_chair_minutes(filters)),
+        baseline_window_days=clinic_rules_get(clinic=filters.clinic).outcomes.baseline_window_days,
+        outcome_rule=outcome_rule(OUTCOME_INSTRUMENT),
     )
 
 

@@ -42,10 +42,11 @@ from ketaclinic.api.selectors import (
     api_dose_order_list_for_course,
     course_reading_action,
 )
+from ketaclinic.api.serializers import WallClockTimeField
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import InvalidInput
 from ketaclinic.courses.models import CourseStatus, DoseOrder, TreatmentCourse
-from ketaclinic.courses.selectors import CourseReview, course_review
+from ketaclinic.courses.selectors import CourseReview, course_review, course_status_changes
 from ketaclinic.courses.services import course_create, course_transition, dose_order_sign
 from ketaclinic.medicine.protocols import protocol_get
 from ketaclinic.patients.access import patient_get_for_staff
@@ -101,8 +102,22 @@ class CourseSerializer(serializers.Serializer):
     )
 
 
+class CourseStatusChangeSerializer(serializers.Serializer):
+    from_status = CourseStatusField()
+    to_status = CourseStatusField()
+    reason = serializers.CharField()
+    changed_by = serializers.CharField(source="changed_by.full_name")
+    changed_at = ClinicDateTimeField()
+
+
 class CourseDetailSerializer(CourseSerializer):
     review = CourseReviewSerializer()
+    status_history = CourseStatusChangeSerializer(
+        many=True,
+        allow_null=True,
+        help_text="Every earlier move between states with its reason, oldest first (the course "
+        "keeps only the current reason); null for those who may not read the chart.",
+    )
 
 
 class DoseOrderSerializer(serializers.Serializer):
@@ -123,7 +138,7 @@ class DoseOrderSerializer(serializers.Serializer):
 
 class ProposedSlotSerializer(serializers.Serializer):
     day = serializers.DateField(help_text="The clinic's day.")
-    time = serializers.TimeField(format="%H:%M", help_text="The clinic's wall-clock time.")
+    time = WallClockTimeField(help_text="The clinic's wall-clock time.")
     starts_at = ClinicDateTimeField()
     chair_id = serializers.IntegerField()
     chair_name = serializers.CharField()
@@ -170,6 +185,7 @@ def _course_response(
 ) -> Response:
     review = course_review(course=course)
     data = course_data(course, sees_chart=sees_chart, review=review)
+    data["status_history"] = list(course_status_changes(course=course)) if sees_chart else None
     return Response(CourseDetailSerializer(data, context=clinic_context(clinic)).data, status=code)
 
 

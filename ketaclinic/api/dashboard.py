@@ -64,9 +64,15 @@ class DashboardSerializer(serializers.Serializer):
     outcomes = OutcomeGroupSerializer(many=True)
     outcomes_overall = OutcomeGroupSerializer()
     median_infusions_to_response = serializers.DecimalField(
-        max_digits=5, decimal_places=1, allow_null=True
+        max_digits=5,
+        decimal_places=1,
+        allow_null=True,
+        help_text="Infusions given before the first responding PHQ-9 after infusion 1, as on "
+        "each patient's outcome page; the median over the courses that reached a response.",
     )
-    responders_with_infusion_count = serializers.IntegerField(min_value=0)
+    responders_with_infusion_count = serializers.IntegerField(
+        min_value=0, help_text="The courses that reached a response: the median's N."
+    )
     infusions_given = serializers.IntegerField(min_value=0)
     side_effects = RateSerializer(help_text="Per 100 infusions given.")
     alarms = RateSerializer(help_text="Per 100 infusions given.")

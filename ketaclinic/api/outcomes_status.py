@@ -51,7 +51,11 @@ class OutcomeRelapseSignalSerializer(serializers.Serializer):
 class InstrumentOutcomeSerializer(serializers.Serializer):
     instrument = serializers.CharField()
     baseline = OutcomeScoreSerializer(
-        allow_null=True, help_text="The last score before infusion 1 (within 30 days)."
+        allow_null=True,
+        help_text=(
+            "The last score before infusion 1, within the clinic's baseline window (30 days "
+            "unless its rules say otherwise)."
+        ),
     )
     latest = OutcomeScoreSerializer(allow_null=True)
     change_points = serializers.IntegerField(
@@ -124,7 +128,8 @@ class PatientOutcomeStatusView(StaffEndpoint):
         summary="A patient's outcome status per course and measure",
         description=(
             "For each course (newest first) and each measure with response rules answered in it: "
-            "baseline (the last score before infusion 1), latest, change in points and percent, "
+            "baseline (the last score before infusion 1, within the clinic's baseline window), "
+            "latest, change in points and percent, "
             "status (remission, response, partial response, early improvement, no improvement, "
             "worsening; null before a baseline and a later score exist), the early "
             "non-improvement signal at infusion 3–4 and the relapse signal that suggests a "

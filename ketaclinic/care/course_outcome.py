@@ -1,12 +1,15 @@
 """One course's outcome on one instrument, from its scores and infusions (CLINICAL.md §8, §9.3).
 
 Pure: plain values in, a frozen dataclass out; every judgement is `medicine/outcomes.py`'s
-(classify_outcome, early_non_improvement, relapse_signal). This module only lines the scores up
-against the infusions:
-- baseline = the last score before infusion 1, no older than BASELINE_WINDOW (§9.3);
-- the score "after infusion k" = the latest score after infusion k and before infusion k + 1
-  (the next morning's pre-session score), or after the last infusion;
-- infusions to response = the first k whose score after it is a response or remission.
+(baseline_score, classify_outcome, early_non_improvement, relapse_signal). This module only lines
+the scores up against the infusions:
+- baseline = `medicine.outcomes.baseline_score`: the last score before infusion 1, within the
+  clinic's baseline window (clinic rules `outcomes.baseline_window_days`, §9.3);
+- the score "after infusion k" = `medicine.outcomes.scores_after_infusions`: the latest score
+  after infusion k and before infusion k + 1 (the next morning's pre-session score), or after
+  the last infusion;
+- infusions to response = `medicine.outcomes.infusions_to_response`: the infusions started before
+  the first score after infusion 1 that is a response or remission (the dashboard counts the same).
 """
 
 from __future__ import annotations
@@ -18,28 +21,23 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from ketaclinic.medicine.outcomes import (
+    DEFAULT_BASELINE_WINDOW_DAYS,
     OUTCOME_RULES,
     EarlySignal,
     OutcomeStatus,
     RelapseSignal,
+    TimedScore,
+    baseline_score,
     classify_outcome,
     early_non_improvement,
+    infusions_to_response,
     outcome_rule,
     percent_change,
     relapse_signal,
+    scores_after_infusions,
 )
 
-# [PRACTICE] design default, configurable: CLINICAL.md §9.3 "baseline = last score before
-# infusion 1, within N days (configurable)".
-BASELINE_WINDOW = datetime.timedelta(days=30)
-
-RESPONDED = (OutcomeStatus.RESPONSE, OutcomeStatus.REMISSION)
-
-
-@dataclass(frozen=True)
-class Score:
-    at: datetime.datetime
-    total: int
+Score = TimedScore  # a questionnaire total and when it was answered
 
 
 @dataclass(frozen=True)
@@ -71,24 +69,12 @@ def has_outcome_rule(instrument: str) -> bool:
     return instrument in OUTCOME_RULES
 
 
-def scores_after_infusions(
-    scores: Sequence[Score], infusions: Sequence[datetime.datetime]
-) -> list[Score]:
-    """The score after each infusion in turn, stopping at the first infusion with none."""
-    ordered = sorted(scores, key=lambda score: score.at)
-    starts = sorted(infusions)
-    after: list[Score] = []
-    for index, start in enumerate(starts):
-        end = starts[index + 1] if index + 1 < len(starts) else None
-        inside = [s for s in ordered if s.at > start and (end is None or s.at <= end)]
-        if not inside:
-            break
-        after.append(inside[-1])
-    return after
-
-
 def course_outcome(
-    *, instrument: str, scores: Sequence[Score], infusions: Sequence[datetime.datetime]
+    *,
+    instrument: str,
+    scores: Sequence[Score],
+    infusions: Sequence[datetime.datetime],
+    baseline_window_days: int = DEFAULT_BASELINE_WINDOW_DAYS,
 ) -> CourseOutcome:
     """Baseline, latest, change, status and signals of one course on one instrument."""
     rule = outcome_rule(instrument)
@@ -113,15 +99,14 @@ def course_outcome(
     if not starts:
         return _with(empty, status_note="No infusion given yet: the baseline is not fixed.")
     first = starts[0]
-    before = [s for s in ordered if first - BASELINE_WINDOW <= s.at < first]
-    if not before:
+    baseline = baseline_score(ordered, first_infusion_at=first, window_days=baseline_window_days)
+    if baseline is None:
         return _with(
             empty,
             status_note=(
-                f"No score in the {BASELINE_WINDOW.days} days before infusion 1: no baseline."
+                f"No score in the {baseline_window_days} days before infusion 1: no baseline."
             ),
         )
-    baseline = before[-1]
     threshold = (Decimal(baseline.total) * (1 - rule.response)).quantize(Decimal("0.1"))
     after = scores_after_infusions(ordered, starts)
     base = _with(empty, baseline=baseline, response_threshold=threshold)
@@ -138,14 +123,8 @@ def course_outcome(
     since = [s for s in ordered if s.at > first]
     best = min(s.total for s in since)
     relapse = relapse_signal(instrument=instrument, best_score=best, latest_score=latest.total)
-    to_response = next(
-        (
-            number
-            for number, score in enumerate(after, start=1)
-            if classify_outcome(instrument=instrument, baseline=baseline.total, current=score.total)
-            in RESPONDED
-        ),
-        None,
+    to_response = infusions_to_response(
+        instrument=instrument, baseline=baseline.total, scores=ordered, infusions=starts
     )
     return _with(
         base,
@@ -171,7 +150,6 @@ def median_infusions_to_response(outcomes: Sequence[CourseOutcome]) -> Decimal |
 
 
 __all__ = [
-    "BASELINE_WINDOW",
     "CourseOutcome",
     "Score",
     "course_outcome",

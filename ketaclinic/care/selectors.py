@@ -30,7 +30,9 @@ from ketaclinic.care.trend_chart import (
     trend_chart_svg,
 )
 from ketaclinic.charting.models import DosePreparation, SessionStatus, TreatmentSession
+from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.courses.models import DoseOrder, TreatmentCourse
+from ketaclinic.medicine.medications import dose_text, plain_decimal
 from ketaclinic.medicine.questionnaires import INSTRUMENTS, Instrument
 from ketaclinic.medicine.questionnaires.base import Rater
 from ketaclinic.outcomes.models import QuestionnaireResponse
@@ -90,10 +92,16 @@ def _dose_mg(session: TreatmentSession) -> Decimal | None:
 
 
 def _course_scores(
-    courses: list[TreatmentCourse], responses: list[QuestionnaireResponse]
+    courses: list[TreatmentCourse],
+    responses: list[QuestionnaireResponse],
+    *,
+    first_infusions: dict[int, datetime.datetime],
+    baseline_window: datetime.timedelta,
 ) -> dict[int, list[QuestionnaireResponse]]:
     """Each response belongs to the course in force when it was given: from the course's
-    signature (its baseline window reaches back before it) until the next course's signature."""
+    signature until the next course's signature (the first course also has those before it).
+    A course's baseline window reaches back before its signature: the responses within the
+    window before its infusion 1 are its too (CLINICAL.md §9.3, medicine.outcomes)."""
     ordered = sorted(courses, key=lambda c: c.signed_at)
     by_course: dict[int, list[QuestionnaireResponse]] = {c.pk: [] for c in ordered}
     for response in responses:
@@ -101,8 +109,13 @@ def _course_scores(
         for course in ordered:
             if course.signed_at <= response.completed_at:
                 owner = course
-        if owner is not None:
-            by_course[owner.pk].append(response)
+        for course in ordered:
+            first = first_infusions.get(course.pk)
+            in_window = (
+                first is not None and first - baseline_window <= response.completed_at < first
+            )
+            if course is owner or in_window:
+                by_course[course.pk].append(response)
     return by_course
 
 
@@ -139,7 +152,7 @@ def patient_outcomes_get(*, patient: Patient, sees_therapy_text: bool) -> Patien
     )  # 7
 
     given = [s for s in sessions if _given(s)]
-    course_rows = _course_rows(courses, given, responses)
+    course_rows = _course_rows(patient, courses, given, responses)
 
     trends = _trends(responses, given, course_rows)
     timeline = _timeline(
@@ -161,11 +174,24 @@ def patient_outcomes_get(*, patient: Patient, sees_therapy_text: bool) -> Patien
 
 
 def _course_rows(
+    patient: Patient,
     courses: list[TreatmentCourse],
     given: list[TreatmentSession],
     responses: list[QuestionnaireResponse],
 ) -> list[CourseOutcomes]:
-    by_course_scores = _course_scores(courses, responses)
+    rules = clinic_rules_get(clinic=patient.clinic).outcomes
+    first_infusions: dict[int, datetime.datetime] = {}
+    for session in given:
+        if session.started_at is not None:
+            known = first_infusions.get(session.course_id)
+            if known is None or session.started_at < known:
+                first_infusions[session.course_id] = session.started_at
+    by_course_scores = _course_scores(
+        courses,
+        responses,
+        first_infusions=first_infusions,
+        baseline_window=rules.baseline_window,
+    )
     course_rows: list[CourseOutcomes] = []
     for course in courses:
         infusions = [s for s in given if s.course_id == course.pk]
@@ -178,6 +204,7 @@ def _course_rows(
                     Score(r.completed_at, r.total) for r in course_responses if r.instrument == code
                 ],
                 infusions=starts,
+                baseline_window_days=rules.baseline_window_days,
             )
             for code in dict.fromkeys(r.instrument for r in course_responses)
             if has_outcome_rule(code)
@@ -203,7 +230,7 @@ def course_outcomes_for_patient(*, patient: Patient) -> tuple[list[CourseOutcome
         ).order_by("started_at")
     )
     responses = list(QuestionnaireResponse.objects.filter(patient=patient).order_by("completed_at"))
-    rows = _course_rows(courses, given, responses)
+    rows = _course_rows(patient, courses, given, responses)
     return rows, _median(rows)
 
 
@@ -245,7 +272,7 @@ def _trends(
             thresholds.append(
                 TrendThreshold(
                     float(value),
-                    f"response ≤ {value.normalize():f} (baseline {current.baseline.total})",
+                    f"response ≤ {plain_decimal(value)} (baseline {current.baseline.total})",
                     "response",
                 )
             )
@@ -292,7 +319,7 @@ def _timeline(
         dose = _dose_mg(session)
         detail = session.get_status_display()
         if dose is not None:
-            detail = f"{dose.normalize():f} mg · {detail}"
+            detail = f"{dose_text(dose, 'mg')} · {detail}"
         entries.append(
             TimelineEntry(session.started_at or session.checked_in_at, "infusion", title, detail)
         )
@@ -311,13 +338,13 @@ def _timeline(
         previous[order.course_id] = order
         if before is not None and (before.dose, before.dose_unit) == (order.dose, order.dose_unit):
             continue  # a renewal, not a change
-        ordered = f"{order.dose.normalize():f} {order.dose_unit}"
+        ordered = dose_text(order.dose, order.dose_unit)
         entries.append(
             TimelineEntry(
                 order.signed_at,
                 "dose_order",
                 f"Dose order {ordered}" if before is None else f"Dose changed to {ordered}",
-                "" if before is None else f"from {before.dose.normalize():f} {before.dose_unit}",
+                "" if before is None else f"from {dose_text(before.dose, before.dose_unit)}",
                 by=order.signed_by.full_name,
             )
         )

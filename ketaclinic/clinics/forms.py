@@ -230,3 +230,67 @@ class ScreeningSetsForm(StyledForm):
             name: [code for code in SCREENING_INSTRUMENTS if code in self.cleaned_data[name]]
             for name in self.fields
         }
+
+
+# The clinical rules set on the clinic rules page: (section, setting, label, help). Their bounds
+# are medicine/'s (the service refuses an unsafe value naming the setting).
+CLINIC_RULE_FIELDS = (
+    (
+        "outcomes",
+        "baseline_window_days",
+        "Baseline window (days)",
+        "A course's baseline is the last score before infusion 1 within this many days, on the "
+        "outcome page and the dashboard alike (CLINICAL.md §9.3; 1–90, default 30).",
+    ),
+    (
+        "dose_orders",
+        "valid_days",
+        "A dose order stands for (days)",
+        "The default life of a signed dose order and the longest a physician may give one "
+        "(1–180, default 30).",
+    ),
+    (
+        "eligibility",
+        "minimum_age",
+        "Youngest patient (years)",
+        "Registration and the eligibility advice refuse younger patients (CLINICAL.md §1.2; "
+        "18 or over).",
+    ),
+    (
+        "pregnancy_test",
+        "minimum_age_years",
+        "Pregnancy test from age",
+        "Female at birth from this age (CLINICAL.md §4; 8–12, default 12).",
+    ),
+    (
+        "pregnancy_test",
+        "maximum_age_years",
+        "Pregnancy test up to age",
+        "Female at birth up to this age, inclusive (CLINICAL.md §4; 55–60, default 55).",
+    ),
+    (
+        "vials",
+        "beyond_use_days",
+        "An opened vial is used for (days)",
+        "A multi-dose vial may be drawn from for this many days after its first puncture; "
+        "shorter when the maker says so (CLINICAL.md §2.4; 1–28, default 28).",
+    ),
+)
+
+
+class ClinicRulesForm(StyledForm):
+    """The clinical rules above, one whole number each, named `section.setting`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for section, name, label, help_text in CLINIC_RULE_FIELDS:
+            self.fields[f"{section}.{name}"] = forms.IntegerField(
+                label=label, help_text=help_text, min_value=0, max_value=1000
+            )
+        self._apply_styles()
+
+    def changes(self) -> dict[str, dict[str, int]]:
+        changes: dict[str, dict[str, int]] = {}
+        for section, name, _, _ in CLINIC_RULE_FIELDS:
+            changes.setdefault(section, {})[name] = self.cleaned_data[f"{section}.{name}"]
+        return changes

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
@@ -381,6 +382,88 @@ def clinic_screening_sets_update(
                 name: {"before": before.get(name), "after": codes}
                 for name, codes in overrides["screening"].items()
                 if set(before[name]) != set(codes)  # the order on the page is fixed
+            },
+        },
+    )
+    return locked
+
+
+def _plain(value: object) -> object:
+    """A rule's value as plain JSON for the audit detail."""
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+@transaction.atomic
+def clinic_rules_update(
+    *, acting_user: User, clinic: Clinic, changes: Mapping[str, Mapping[str, Any]]
+) -> Clinic:
+    """Change settings of the clinic's clinical rules (a medical director's act): `changes` maps
+    a section of `medicine.config.ClinicRules` to its settings, e.g.
+    `{"outcomes": {"baseline_window_days": 14}}`.
+
+    Every setting is checked by medicine/ before anything is saved; each refusal names its
+    setting (`outcomes.baseline_window_days`) and nothing is stored. Screening sets have their
+    own checks and service (`clinic_screening_sets_update`).
+    """
+    require_permission(user=acting_user, action=Action.CLINIC_RULES_APPROVE, clinic=clinic)
+    if "screening" in changes:
+        raise InvalidInput("Screening sets are changed on the screening page.")
+    locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
+    current_overrides = dict(locked.rule_overrides or {})
+    before = load_clinic_rules(current_overrides)
+    problems: dict[str, list[str]] = {}
+    overrides = {
+        section: dict(values) if isinstance(values, Mapping) else values
+        for section, values in current_overrides.items()
+    }
+    for section, values in changes.items():
+        for name, value in values.items():
+            trial = {**overrides, section: {**overrides.get(section, {}), name: value}}
+            try:
+                load_clinic_rules(trial)
+            except InvalidConfiguration as error:
+                problems[f"{section}.{name}"] = [error.message]
+        overrides[section] = {**overrides.get(section, {}), **values}
+    if problems:
+        raise InvalidInput(
+            "Not saved: " + " ".join(message for [message] in problems.values()), fields=problems
+        )
+    try:
+        after = load_clinic_rules(overrides)
+    except InvalidConfiguration as error:  # pragma: no cover  (each setting was checked above)
+        raise InvalidInput(f"Not saved: {error.message}") from error
+    changed = [
+        (section, name)
+        for section in changes
+        for name in changes[section]
+        if getattr(getattr(before, section), name) != getattr(getattr(after, section), name)
+    ]
+    if not changed:
+        return locked
+    # Only what changes is stored: a setting left at its value keeps following CLINICAL.md's
+    # default (or the clinic's earlier choice).
+    stored = {section: dict(values) for section, values in current_overrides.items()}
+    for section, name in changed:
+        stored.setdefault(section, {})[name] = changes[section][name]
+    locked.rule_overrides = stored
+    locked.save(update_fields=["rule_overrides", "updated_at"])
+    audit_record(
+        actor=acting_user,
+        action=AuditAction.CLINIC_RULES_CHANGED,
+        clinic=locked,
+        subject=locked,
+        detail={
+            "section": sorted({section for section, _ in changed}),
+            "changed": {
+                f"{section}.{name}": {
+                    "before": _plain(getattr(getattr(before, section), name)),
+                    "after": _plain(getattr(getattr(after, section), name)),
+                }
+                for section, name in changed
             },
         },
     )

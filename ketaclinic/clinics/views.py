@@ -20,8 +20,10 @@ from ketaclinic.accounts.models import StaffMembership, User
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action, CredentialKind, NurseType, Role
 from ketaclinic.clinics.forms import (
+    CLINIC_RULE_FIELDS,
     ChairAddForm,
     ClinicDetailsForm,
+    ClinicRulesForm,
     CredentialForm,
     MembershipForm,
     OpeningHoursForm,
@@ -38,6 +40,7 @@ from ketaclinic.clinics.services import (
     active_clinic_switch,
     chair_add,
     chair_set_active,
+    clinic_rules_update,
     clinic_screening_sets_update,
     clinic_update,
     credential_record,
@@ -357,5 +360,39 @@ def screening_sets(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "clinics/screening_sets.html",
+        {"form": form, "rows": rows, "can_change": can_change, "nav": "screening"},
+    )
+
+
+@login_required
+def clinic_rules(request: HttpRequest) -> HttpResponse:
+    """The clinic's other clinical rules (baseline window, dose orders, minimum age, pregnancy
+    test ages, an opened vial's beyond-use days): the medical director sets them; the clinic
+    admin and clinicians may read them."""
+    clinic = acting_clinic(request)
+    acting = acting_user(request)
+    can_change = has_permission(user=acting, action=Action.CLINIC_RULES_APPROVE, clinic=clinic)
+    if not can_change:
+        require_permission(user=acting, action=Action.PATIENT_CHART_VIEW, clinic=clinic)
+    rules = clinic_rules_get(clinic=clinic)
+    current = {
+        f"{section}.{name}": getattr(getattr(rules, section), name)
+        for section, name, _, _ in CLINIC_RULE_FIELDS
+    }
+    form = ClinicRulesForm(request.POST if request.method == "POST" else None, initial=current)
+    if request.method == "POST":
+        require_permission(user=acting, action=Action.CLINIC_RULES_APPROVE, clinic=clinic)
+        if form.is_valid():
+            try:
+                clinic_rules_update(acting_user=acting, clinic=clinic, changes=form.changes())
+            except DomainError as error:
+                form_add_domain_error(form, error)
+            else:
+                messages.success(request, "Clinical rules saved.")
+                return redirect("clinic_rules")
+    rows = [(form[key], value) for key, value in current.items()]
+    return render(
+        request,
+        "clinics/clinic_rules.html",
         {"form": form, "rows": rows, "can_change": can_change, "nav": "screening"},
     )

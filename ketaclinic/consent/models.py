@@ -85,7 +85,22 @@ class ConsentSignature(ClinicScopedModel):
     )
     decline_reason = models.CharField(max_length=500, blank=True)
     pdf = models.BinaryField(
-        help_text="The signed consent as a PDF; made again, with the witness, once witnessed."
+        help_text="The consent as the patient signed it (on a tablet, with its witness). Never "
+        "made again."
+    )
+    # Issue 13 item 2: a signed document is kept as signed. Witnessing or declining a portal
+    # signature makes a second PDF beside it.
+    witness_pdf = models.BinaryField(
+        null=True,
+        blank=True,
+        help_text="A portal signature's PDF made when staff witnessed or declined it: the consent "
+        "with the witness, or the decline. `pdf` stays as signed.",
+    )
+    is_pdf_as_signed = models.BooleanField(
+        default=True,
+        help_text="False only for portal signatures witnessed or declined before the PDF as "
+        "signed was kept: their `pdf` was made again at that step (it is also their "
+        "`witness_pdf`), and the copy as signed was not kept.",
     )
     expires_at = models.DateTimeField()
 
@@ -111,6 +126,13 @@ class ConsentSignature(ClinicScopedModel):
     @property
     def is_witnessed(self) -> bool:
         return self.witnessed_at is not None
+
+    @property
+    def has_witness_pdf(self) -> bool:
+        """Witnessed or declined after signing in the portal: its copy with the outcome."""
+        return self.signed_in == SigningPlace.PORTAL and (
+            self.witnessed_at is not None or self.declined_at is not None
+        )
 
     def __str__(self) -> str:
         return f"Consent {self.document} signed {self.signed_at:%Y-%m-%d}"

@@ -143,16 +143,21 @@ def require_current_consent(*, patient: Patient, treatment: Treatment) -> Consen
         )
     elif previous.document_id == latest.pk and previous.witnessed_at is None:
         why = (
-            f"the patient signed it in the portal on {previous.signed_at:%d %b %Y} and it awaits "
-            "a staff witness"
+            "the patient signed it in the portal on "
+            f"{_clinic_day(previous.signed_at, patient)} and it awaits a staff witness"
         )
     elif previous.document_id != latest.pk:
         why = f"a new version (v{latest.version}) was published since they signed v{previous.document.version}"
     else:
-        why = f"their consent lapsed on {previous.expires_at:%d %b %Y}"
+        why = f"their consent lapsed on {_clinic_day(previous.expires_at, patient)}"
     raise PreconditionFailed(
         f"No current consent for {treatment.label}: {why}. Sign the current consent first."
     )
+
+
+def _clinic_day(moment: datetime.datetime, patient: Patient) -> str:
+    """A moment as the day it was at the patient's clinic, not the server's UTC day."""
+    return f"{moment.astimezone(patient.clinic.zone):%d %b %Y}"
 
 
 def _signature_bytes(data_url: str) -> bytes:
@@ -199,8 +204,8 @@ def consent_sign(
     if awaiting is not None:
         raise PreconditionFailed(
             f"{patient.display_name} already signed {document} in the portal on "
-            f"{awaiting.signed_at:%d %b %Y}; confirm that signature as its witness instead of "
-            "signing again."
+            f"{_clinic_day(awaiting.signed_at, patient)}; confirm that signature as its witness "
+            "instead of signing again."
         )
     legal_name = _legal_name(patient)
     if _normalized(typed_name) != _normalized(legal_name):
@@ -252,7 +257,7 @@ def _check_signable(*, patient: Patient, document: ConsentDocument, by_patient: 
         who = "You already have" if by_patient else f"{patient.display_name} already has"
         raise PreconditionFailed(
             f"{who} a current consent to {document}, signed "
-            f"{existing.signed_at:%d %b %Y}; it does not need signing again."
+            f"{_clinic_day(existing.signed_at, patient)}; it does not need signing again."
         )
 
 
@@ -263,8 +268,14 @@ def _signed_consent_pdf(signature: ConsentSignature) -> bytes:
 
 
 def signed_consent_html(signature: ConsentSignature) -> str:
-    """The page the stored PDF is made from."""
+    """The page the stored PDF is made from, its times in the clinic's zone (it may be made
+    outside a staff page, e.g. from the API or the portal)."""
     document = signature.document
+    with timezone.override(signature.patient.clinic.zone):
+        return _signed_consent_page(signature, document)
+
+
+def _signed_consent_page(signature: ConsentSignature, document: ConsentDocument) -> str:
     return render_to_string(
         "consent/signed_consent.html",
         {
@@ -329,8 +340,9 @@ def consent_sign_in_portal(
     awaiting = consent_awaiting_witness(patient=patient, document=document)
     if awaiting is not None:
         raise PreconditionFailed(
-            f"You already signed this consent on {awaiting.signed_at:%d %b %Y}. A member of "
-            "our staff will confirm it with you; you do not need to sign again."
+            "You already signed this consent on "
+            f"{_clinic_day(awaiting.signed_at, patient)}. A member of our staff will confirm it "
+            "with you; you do not need to sign again."
         )
     legal_name = _legal_name(patient)
     if _normalized(typed_name) != _normalized(legal_name):
@@ -375,7 +387,8 @@ def consent_witness(
 ) -> ConsentSignature:
     """A staff member confirms a portal signature as its witness, having confirmed the
     patient's identity and their signature at a visit or by video. The consent then counts
-    as current, and its PDF is made again with the witness and the time."""
+    as current. The PDF as signed is kept; a copy with the witness and the time is made beside
+    it (`witness_pdf`)."""
     require_permission(user=witness, action=Action.CONSENT_WITNESS, clinic=signature.clinic)
     locked = (
         ConsentSignature.objects.select_for_update(of=("self",))
@@ -395,7 +408,8 @@ def consent_witness(
     now = timezone.now()
     if locked.expires_at <= now:
         raise PreconditionFailed(
-            f"This signature lapsed on {locked.expires_at:%d %b %Y}; the patient must sign again."
+            f"This signature lapsed on {_clinic_day(locked.expires_at, locked.patient)}; the "
+            "patient must sign again."
         )
     if method not in WitnessMethod.values:
         raise InvalidInput(
@@ -405,8 +419,10 @@ def consent_witness(
     locked.witness = witness
     locked.witnessed_at = now
     locked.witness_method = WitnessMethod(method)
-    locked.pdf = _signed_consent_pdf(locked)
-    locked.save(update_fields=["witness", "witnessed_at", "witness_method", "pdf", "updated_at"])
+    locked.witness_pdf = _signed_consent_pdf(locked)
+    locked.save(
+        update_fields=["witness", "witnessed_at", "witness_method", "witness_pdf", "updated_at"]
+    )
     audit_record(
         actor=witness,
         action=AuditAction.CONSENT_WITNESSED,
@@ -433,11 +449,13 @@ def _check_awaiting_witness(signature: ConsentSignature) -> None:
     if signature.witnessed_at is not None:
         by = signature.witness.full_name if signature.witness else "staff"
         raise PreconditionFailed(
-            f"This consent was already witnessed by {by} on {signature.witnessed_at:%d %b %Y}."
+            f"This consent was already witnessed by {by} on "
+            f"{_clinic_day(signature.witnessed_at, signature.patient)}."
         )
     if signature.declined_at is not None:
         raise PreconditionFailed(
-            f"This signature was declined on {signature.declined_at:%d %b %Y} "
+            "This signature was declined on "
+            f"{_clinic_day(signature.declined_at, signature.patient)} "
             f"({signature.decline_reason}); the patient must sign again."
         )
 
@@ -448,7 +466,8 @@ def consent_witness_decline(
 ) -> ConsentSignature:
     """Staff could not confirm a portal signature (identity not confirmed, or the patient says
     they did not sign it). It is kept, marked declined with the reason, and never counts; the
-    patient may sign again."""
+    patient may sign again. The PDF as signed is kept; a copy with the decline is made beside
+    it (`witness_pdf`)."""
     require_permission(user=acting_user, action=Action.CONSENT_WITNESS, clinic=signature.clinic)
     if not reason.strip():
         raise InvalidInput(
@@ -463,8 +482,10 @@ def consent_witness_decline(
     locked.declined_at = timezone.now()
     locked.declined_by = acting_user
     locked.decline_reason = reason.strip()[:500]
-    locked.pdf = _signed_consent_pdf(locked)
-    locked.save(update_fields=["declined_at", "declined_by", "decline_reason", "pdf", "updated_at"])
+    locked.witness_pdf = _signed_consent_pdf(locked)
+    locked.save(
+        update_fields=["declined_at", "declined_by", "decline_reason", "witness_pdf", "updated_at"]
+    )
     audit_record(
         actor=acting_user,
         action=AuditAction.CONSENT_WITNESS_DECLINED,

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.roles import Action
-from ketaclinic.audit.models import AuditAction
-from ketaclinic.audit.services import audit_record
+from ketaclinic.consent.downloads import ConsentCopy, consent_pdf_download
 from ketaclinic.consent.forms import (
     ConsentSignForm,
     ConsentWitnessDeclineForm,
@@ -46,7 +45,11 @@ def consent_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
             else None
         )
         rows.append((treatment, document, current, awaiting))
-    history = ConsentSignature.objects.filter(patient=patient).select_related("document", "witness")
+    history = (
+        ConsentSignature.objects.filter(patient=patient)
+        .select_related("document", "witness")
+        .defer("pdf", "witness_pdf", "drawn_signature_png")
+    )
     return render(
         request,
         "consent/overview.html",
@@ -133,6 +136,17 @@ def consent_sign_view(request: HttpRequest, patient_id: int, treatment: str) -> 
 
 @login_required
 def consent_pdf(request: HttpRequest, signature_id: int) -> HttpResponse:
+    """The consent as the patient signed it."""
+    return _pdf_download(request, signature_id, witness_copy=False)
+
+
+@login_required
+def consent_witness_pdf(request: HttpRequest, signature_id: int) -> HttpResponse:
+    """A portal signature's copy made when staff witnessed or declined it."""
+    return _pdf_download(request, signature_id, witness_copy=True)
+
+
+def _pdf_download(request: HttpRequest, signature_id: int, *, witness_copy: bool) -> HttpResponse:
     clinic = acting_clinic(request)
     user = acting_user(request)
     signature = get_object_or_404(
@@ -141,18 +155,16 @@ def consent_pdf(request: HttpRequest, signature_id: int) -> HttpResponse:
     patient = patient_get_for_staff(
         user=user, clinic=clinic, patient_id=signature.patient_id, action=Action.PATIENT_LIST
     )
-    audit_record(
-        actor=user,
-        action=AuditAction.CONSENT_DOWNLOADED,
-        clinic=clinic,
-        patient_id=patient.pk,
-        subject=signature,
-    )
-    response = HttpResponse(bytes(signature.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="consent-{patient.medical_record_number}-{signature.document.treatment}-v{signature.document.version}.pdf"'
-    )
-    return response
+    try:
+        return consent_pdf_download(
+            actor=user,
+            patient=patient,
+            signature=signature,
+            copy=ConsentCopy.WITNESSED if witness_copy else ConsentCopy.AS_SIGNED,
+            channel="staff",
+        )
+    except NotFound as missing:
+        raise Http404(missing.message) from None
 
 
 @login_required

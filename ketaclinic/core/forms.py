@@ -1,7 +1,9 @@
-"""Form base classes that render with the design system and announce errors to screen readers."""
+"""Form base classes that render with the design system and announce errors to screen readers,
+and the one field every typed decimal (a dose, a weight, a rate) goes through."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -51,6 +53,24 @@ class StyledFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._apply_styles()
+
+
+PLAIN_NUMBER = "Type a number, e.g. 4 or 0.5: digits and a decimal point, no exponent."
+_PLAIN = re.compile(r"-?\d+(\.\d+)?")
+
+
+class PlainDecimalField(forms.DecimalField):
+    """A number typed as digits with an optional decimal point. Spaces around it are trimmed,
+    as a typed field's are (a tablet keyboard adds one; the number is not in doubt), but an
+    exponent ("5e1"), "NaN", "Infinity" or a thousands separator is refused with
+    `PLAIN_NUMBER`: Django's DecimalField reads "5e1" as 50, and a dose is never written so."""
+
+    default_error_messages = {"invalid": PLAIN_NUMBER}
+
+    def to_python(self, value: Any) -> Any:  # Decimal | None (django-stubs say int)
+        if value not in self.empty_values and not _PLAIN.fullmatch(str(value).strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class StyledForm(StyledFormMixin, forms.Form):

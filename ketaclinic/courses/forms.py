@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from ketaclinic.core.forms import StyledForm
+from ketaclinic.core.forms import PlainDecimalField, StyledForm
 from ketaclinic.courses.models import CourseStatus
 
 
@@ -15,7 +15,7 @@ class CourseForm(StyledForm):
     target_infusions = forms.IntegerField(
         label="Induction infusions", min_value=1, max_value=12, initial=6
     )
-    starting_dose = forms.DecimalField(
+    starting_dose = PlainDecimalField(
         label="Starting dose", max_digits=6, decimal_places=3, min_value=Decimal("0.001")
     )
     titration_plan = forms.CharField(
@@ -44,7 +44,7 @@ class CourseForm(StyledForm):
 
 
 class DoseOrderForm(StyledForm):
-    dose = forms.DecimalField(
+    dose = PlainDecimalField(
         label="Dose", max_digits=6, decimal_places=3, min_value=Decimal("0.001")
     )
     valid_days = forms.IntegerField(label="Valid for (days)", min_value=1, max_value=365)

@@ -62,7 +62,9 @@ class TreatmentCourse(ClinicScopedModel):
     status = models.CharField(
         max_length=16, choices=CourseStatus.choices, default=CourseStatus.PLANNED
     )
-    status_reason = models.CharField(max_length=500, blank=True)
+    status_reason = models.CharField(
+        max_length=500, blank=True, help_text="The current status's (each is in status_changes)."
+    )
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -95,6 +97,29 @@ class TreatmentCourse(ClinicScopedModel):
             maximum_per_week=self.maximum_per_week,
             review_checkpoints=tuple(self.review_checkpoints),
         )
+
+
+class CourseStatusChange(ClinicScopedModel):
+    """One move of a course between states, with its reason, who and when (issue 13 item 2): the
+    course keeps its current status and reason; every earlier one is kept here."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey(
+        TreatmentCourse, on_delete=models.PROTECT, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=16, choices=CourseStatus.choices)
+    to_status = models.CharField(max_length=16, choices=CourseStatus.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
 
 
 class DoseOrder(ClinicScopedModel):

@@ -8,10 +8,8 @@ medicine/; no dose above the protocol's cap without a physician's stated reason.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -24,8 +22,14 @@ from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.consent.models import Treatment
 from ketaclinic.consent.services import require_current_consent
 from ketaclinic.core.errors import Conflict, InvalidInput, PreconditionFailed
-from ketaclinic.courses.models import CourseStatus, DoseOrder, TreatmentCourse
+from ketaclinic.courses.models import (
+    CourseStatus,
+    CourseStatusChange,
+    DoseOrder,
+    TreatmentCourse,
+)
 from ketaclinic.intake.models import EligibilityDecision, EligibilityOutcome, Intake
+from ketaclinic.intake.selectors import decision_unreviewed_amendment
 from ketaclinic.medicine.courses import CourseRules
 from ketaclinic.medicine.dosing import check_dose_against_protocol
 from ketaclinic.medicine.errors import ClinicalRuleError, InvalidConfiguration
@@ -68,6 +72,13 @@ def _approval(patient: Patient) -> EligibilityDecision:
         raise PreconditionFailed(
             f"A course needs a physician's signed approval; {patient.display_name} has "
             f"{state.lower() if decision else state}."
+        )
+    amended = decision_unreviewed_amendment(decision)
+    if amended is not None:
+        raise PreconditionFailed(
+            f"The intake was amended after this approval (version {amended[0]} → "
+            f"{amended[1]}); a physician reviews the amendment (an addendum to the decision, "
+            "or a new decision) before a course is signed on it."
         )
     return decision
 
@@ -203,6 +214,16 @@ def course_transition(
     locked.status = to_status
     locked.status_reason = reason.strip()[:500]
     locked.save(update_fields=["status", "status_reason", "updated_at"])
+    # The course holds the current status; each change is kept, so no reason is overwritten.
+    CourseStatusChange.objects.create(
+        clinic=locked.clinic,
+        course=locked,
+        from_status=before,
+        to_status=to_status,
+        reason=locked.status_reason,
+        changed_by=acting_user,
+        changed_at=timezone.now(),
+    )
     audit_record(
         actor=acting_user,
         action=AuditAction.COURSE_STATUS_CHANGED,
@@ -224,7 +245,8 @@ def dose_order_sign(
     note: str = "",
     valid_days: int | None = None,
 ) -> DoseOrder:
-    """A credentialed physician's order for the dose; it expires (DOSE_ORDER_VALID_DAYS)."""
+    """A credentialed physician's order for the dose; it expires after `valid_days`, by default
+    and at most the clinic's rule (clinic rules `dose_orders.valid_days`, medicine/courses.py)."""
     require_permission(user=acting_user, action=Action.DOSE_ORDER_SIGN, clinic=course.clinic)
     locked = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
     if not locked.is_open:
@@ -232,12 +254,14 @@ def dose_order_sign(
             f"The course is {locked.get_status_display().lower()}; a dose order needs an open "
             "course."
         )
-    days = settings.DOSE_ORDER_VALID_DAYS if valid_days is None else valid_days
-    if not 1 <= days <= settings.DOSE_ORDER_VALID_DAYS:
+    order_rules = clinic_rules_get(clinic=locked.clinic).dose_orders
+    now = timezone.now()
+    try:
+        expires_at = order_rules.expires_at(signed_at=now, valid_days=valid_days)
+    except ClinicalRuleError as error:
         raise InvalidInput(
-            f"A dose order is valid for 1 to {settings.DOSE_ORDER_VALID_DAYS} days.",
-            fields={"valid_days": [f"1 to {settings.DOSE_ORDER_VALID_DAYS}."]},
-        )
+            error.message, fields={"valid_days": [f"1 to {order_rules.valid_days}."]}
+        ) from error
     protocol = protocol_get(locked.protocol_key)
     try:
         warnings = check_dose_against_protocol(
@@ -245,7 +269,6 @@ def dose_order_sign(
         )
     except ClinicalRuleError as error:
         raise InvalidInput(error.message, fields={"dose": [error.message]}) from error
-    now = timezone.now()
     order = DoseOrder.objects.create(
         clinic=locked.clinic,
         course=locked,
@@ -256,7 +279,7 @@ def dose_order_sign(
         note=note.strip()[:500],
         signed_by=acting_user,
         signed_at=now,
-        expires_at=now + datetime.timedelta(days=days),
+        expires_at=expires_at,
     )
     audit_record(
         actor=acting_user,

@@ -7,7 +7,6 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +16,7 @@ from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.permissions import has_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.clinics.models import Chair
+from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.core.errors import DomainError, PermissionRefused, PreconditionFailed
 from ketaclinic.core.forms import form_add_domain_error
 from ketaclinic.courses.forms import (
@@ -26,7 +26,11 @@ from ketaclinic.courses.forms import (
     SeriesProposeForm,
 )
 from ketaclinic.courses.models import CourseStatus, TreatmentCourse
-from ketaclinic.courses.selectors import course_open_for_patient, course_review
+from ketaclinic.courses.selectors import (
+    course_open_for_patient,
+    course_review,
+    course_status_changes,
+)
 from ketaclinic.courses.services import (
     TRANSITIONS,
     course_create,
@@ -173,7 +177,10 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
     order_form = DoseOrderForm(
         request.POST if action == "order" else None,
         dose_unit=course.dose_unit,
-        initial={"dose": course.starting_dose, "valid_days": settings.DOSE_ORDER_VALID_DAYS},
+        initial={
+            "dose": course.starting_dose,
+            "valid_days": clinic_rules_get(clinic=clinic).dose_orders.valid_days,
+        },
         prefix="order",
     )
     status_form = CourseStatusForm(
@@ -294,6 +301,7 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
             "series_error": series_error,
             "series_left": remaining,
             "orders": course.orders.select_related("signed_by"),
+            "status_changes": course_status_changes(course=course),
             "now": now,
             "appointments": Appointment.objects.filter(course=course)
             .select_related("chair")

@@ -6,7 +6,10 @@ realistic PHQ-9 trajectories (CLINICAL.md §8, §9.3), therapy notes and medicat
 - CC-00043 Sofia Lindqvist, partial responder: 20 → 14;
 - CC-00044 Tomas Novak, non-responder: 20 → 19, flagged at infusion 3 (stop rule) and stopped;
 - CC-00045 Hana Sato, remitted, in maintenance with a booster, then PHQ-9 rising 4 → 10: the
-  relapse signal suggests another booster.
+  relapse signal suggests another booster;
+- CC-00046 Nadia Haddad, screened seven weeks before infusion 1 (a wait list) and not scored the
+  morning of infusion 1: no score within the baseline window (CLINICAL.md §9.3), so her course
+  is not measured, on her outcome page as on the dashboard.
 
 Each is registered, approved, consented and put on a signed course through the services (as
 `demo/sessions.py` does). Their infusions are history older than the inventory the demo holds,
@@ -53,11 +56,13 @@ INDUCTION_DAYS = (0, 2, 4, 7, 9, 11)  # Monday–Wednesday–Friday for two week
 class Story:
     patient: DemoPatient
     start_days_ago: int  # infusion 1
-    induction: tuple[int, ...]  # PHQ-9 the morning of each induction infusion (the first: baseline)
+    # PHQ-9 the morning of each induction infusion (the first: baseline); None: not scored.
+    induction: tuple[int | None, ...]
     follow_up: tuple[tuple[int, int], ...]  # (days after the last induction infusion, PHQ-9)
     boosters: tuple[int, ...] = ()  # days after the last induction infusion
     end_status: CourseStatus | None = None
     end_reason: str = ""
+    screened_days_before: int | None = None  # the intake screen, days before infusion 1
 
 
 def _spec(mrn: str, first: str, last: str, sex: SexAtBirth, age: int, weight: str) -> DemoPatient:
@@ -105,11 +110,18 @@ STORIES = (
         end_status=CourseStatus.MAINTENANCE,
         end_reason="Remission; single boosters when PHQ-9 rises 5 points.",
     ),
+    Story(
+        _spec("CC-00046", "Nadia", "Haddad", SexAtBirth.FEMALE, 38, "61.0"),
+        start_days_ago=26,
+        induction=(None, 15, 13, 12, 10, 9),
+        follow_up=((4, 9),),
+        screened_days_before=49,
+    ),
 )
 
 
 def build_outcome_trajectories(clinic: Clinic, *, today: datetime.date) -> int:
-    """The five outcome stories; returns how many patients were new."""
+    """The outcome stories; returns how many patients were new."""
     staff = demo_staff()
     chairs = list(Chair.objects.filter(clinic=clinic, is_active=True).order_by("name"))
     created = 0
@@ -162,6 +174,14 @@ def _history(
         signed_at=_local(clinic, first_day - datetime.timedelta(days=3), 16),
         physician=staff.physician,
     )
+    if story.screened_days_before is not None:
+        QuestionnaireResponse.objects.filter(
+            patient_id=course.patient_id, context=ResponseContext.SCREENING
+        ).update(
+            completed_at=_local(
+                clinic, first_day - datetime.timedelta(days=story.screened_days_before), 10
+            )
+        )
     dose_mg = (Decimal("0.5") * story.patient.weight_kg).quantize(
         Decimal("0.01"), rounding=ROUND_HALF_UP
     )
@@ -222,23 +242,24 @@ def _infusion(
     chair: Chair,
     staff: Staff,
     dose_mg: Decimal,
-    phq9: int,
+    phq9: int | None,
 ) -> None:
     from ketaclinic.clinics.selectors import clinic_rules_get
 
     check_in = _local(clinic, day, 8, 15)
     start = check_in + datetime.timedelta(minutes=20)
-    response = questionnaire_record(
-        acting_user=staff.nurse,
-        patient=course.patient,
-        instrument_code="phq9",
-        answers=phq9_answers(phq9),
-        context=ResponseContext.PRE_SESSION,
-    )
-    # Demo history entered after the fact: filled in on the tablet at arrival.
-    QuestionnaireResponse.objects.filter(pk=response.pk).update(
-        completed_at=check_in + datetime.timedelta(minutes=2)
-    )
+    if phq9 is not None:
+        response = questionnaire_record(
+            acting_user=staff.nurse,
+            patient=course.patient,
+            instrument_code="phq9",
+            answers=phq9_answers(phq9),
+            context=ResponseContext.PRE_SESSION,
+        )
+        # Demo history entered after the fact: filled in on the tablet at arrival.
+        QuestionnaireResponse.objects.filter(pk=response.pk).update(
+            completed_at=check_in + datetime.timedelta(minutes=2)
+        )
     kind = VisitKind.IV_INFUSION if course.status != CourseStatus.MAINTENANCE else VisitKind.BOOSTER
     appointment = Appointment.objects.create(
         clinic=clinic,

@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ketaclinic.medicine.courses import CourseRules
+from ketaclinic.medicine.courses import CourseRules, DoseOrderRules
+from ketaclinic.medicine.dosing import VialRules
 from ketaclinic.medicine.eligibility import EligibilityRules
 from ketaclinic.medicine.errors import InvalidConfiguration
 from ketaclinic.medicine.measurement import MeasurementRules
+from ketaclinic.medicine.outcomes import OutcomeRules
+from ketaclinic.medicine.pregnancy import PregnancyTestRules
 from ketaclinic.medicine.questionnaires.screening import ScreeningRules
 from ketaclinic.medicine.recovery import RecoveryRules
 from ketaclinic.medicine.safety import SafetyRules
@@ -38,6 +41,10 @@ class ClinicRules:
     monitoring: MonitoringRules = field(default_factory=MonitoringRules)
     safety: SafetyRules = field(default_factory=SafetyRules)
     measurement: MeasurementRules = field(default_factory=MeasurementRules)
+    outcomes: OutcomeRules = field(default_factory=OutcomeRules)
+    dose_orders: DoseOrderRules = field(default_factory=DoseOrderRules)
+    pregnancy_test: PregnancyTestRules = field(default_factory=PregnancyTestRules)
+    vials: VialRules = field(default_factory=VialRules)
 
 
 def _convert(section: str, name: str, current: Any, value: Any) -> Any:

@@ -33,6 +33,38 @@ class CourseRules:
             raise InvalidConfiguration("Review checkpoints must fall within the course.")
 
 
+# How long a signed dose order stands. No figure in CLINICAL.md: 30 days [PRACTICE] covers an
+# induction (6 infusions over 2–3 weeks, §8) with room for a missed week; a clinic may choose up
+# to 180 days [PRACTICE], the longest life of a Schedule III prescription (21 CFR 1306.22,
+# [RECALL]), so that an order is re-signed at least twice a year.
+DEFAULT_DOSE_ORDER_VALID_DAYS = 30
+MAX_DOSE_ORDER_VALID_DAYS = 180
+
+
+@dataclass(frozen=True)
+class DoseOrderRules:
+    """Clinic rules section `dose_orders`: `valid_days` is both the default life of a dose order
+    and the longest a physician may give one."""
+
+    valid_days: int = DEFAULT_DOSE_ORDER_VALID_DAYS
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.valid_days <= MAX_DOSE_ORDER_VALID_DAYS:
+            raise InvalidConfiguration(
+                f"A dose order stands for 1 to {MAX_DOSE_ORDER_VALID_DAYS} days."
+            )
+
+    def expires_at(
+        self, *, signed_at: datetime.datetime, valid_days: int | None = None
+    ) -> datetime.datetime:
+        """When an order signed at `signed_at` lapses; `valid_days` (the physician's choice)
+        defaults to the clinic's and may not exceed it."""
+        days = self.valid_days if valid_days is None else valid_days
+        if not 1 <= days <= self.valid_days:
+            raise NotApplicable(f"A dose order is valid for 1 to {self.valid_days} days.")
+        return signed_at + datetime.timedelta(days=days)
+
+
 def _week(moment: datetime.datetime) -> tuple[int, int]:
     year, week, _ = moment.isocalendar()
     return year, week

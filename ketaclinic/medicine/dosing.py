@@ -1,4 +1,5 @@
-"""Dose, volume, concentration and pump rate for an infusion (CLINICAL.md §2.4, §2.5, §2.7, §2.8).
+"""Dose, volume, concentration and pump rate for an infusion (CLINICAL.md §2.4, §2.5, §2.7, §2.8),
+and the sizes and beyond-use rule of the products it is drawn from (§2.4, §2.8).
 
 Decimal throughout. The plan keeps every input and every figure, so the chart stores both; the
 pump rate is rounded to the pump's precision and the rounding is stated.
@@ -6,6 +7,7 @@ pump rate is rounded to the pump's precision and the rounding is stated.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -13,22 +15,35 @@ from enum import StrEnum
 from ketaclinic.medicine.body_weight import DosingWeight
 from ketaclinic.medicine.errors import (
     DoseAboveProtocolCap,
+    InvalidConfiguration,
     NotApplicable,
     NotPositive,
     UndilutedPreparation,
 )
+from ketaclinic.medicine.medications import plain_decimal
 from ketaclinic.medicine.protocols import PROTOCOL_BOUNDS, DoseUnit, Protocol
 
 # §2.4: the strengths on the market; anything else is refused as a probable entry error.
 VIAL_STRENGTHS_MG_PER_ML = (Decimal("10"), Decimal("50"), Decimal("100"))
+# §2.4: the product sizes a clinic may stock. The strongest vial is 100 mg/mL; the largest vial
+# on the market holds 20 mL (10 mg/mL × 20 mL, 50 mg/mL × 10 mL, 100 mg/mL × 5 mL), and 50 mL
+# leaves room for a larger one [PRACTICE]. Anything beyond is a typing slip, refused.
+MAX_VIAL_STRENGTH_MG_PER_ML = max(VIAL_STRENGTHS_MG_PER_ML)
+MAX_VIAL_VOLUME_ML = Decimal("50")
 # §2.4: "never give 100 mg/mL IV without proper dilution"; even a bolus is diluted with an equal
 # volume, so no IV preparation may be stronger than 50 mg/mL.
 MAX_FINAL_CONCENTRATION_MG_PER_ML = Decimal("50")
 DEFAULT_PUMP_PRECISION_ML_PER_H = Decimal("0.1")
 ESKETAMINE_DEVICE_MG = Decimal("28")  # §2.8
+# §2.8: single-use 28 mg devices come in kits of 2 (56 mg) or 3 (84 mg).
+ESKETAMINE_DEVICES_PER_KIT = (2, 3)
+MAX_ESKETAMINE_DEVICES_PER_KIT = max(ESKETAMINE_DEVICES_PER_KIT)
 # §2.4: a multi-dose vial is used for 28 days after its first puncture unless the manufacturer
-# says otherwise (USP <797> / CDC injection safety).
+# says otherwise (USP <797> / CDC injection safety): the default, and the most a clinic may set.
 MULTI_DOSE_VIAL_BEYOND_USE_DAYS = 28
+# §2.4: "the dose in a 50–250 mL NS bag (100 mL common)" [PRACTICE]: the bag offered when the
+# nurse names none; the volume used is always charted with the preparation.
+DEFAULT_DILUENT_BAG_ML = Decimal("100")
 ESKETAMINE_OLDER_ADULT_AGE = 65  # §2.8: TRD starts at 28 mg at 65 and over
 
 
@@ -62,14 +77,14 @@ class InfusionPlan:
     @property
     def rounding_note(self) -> str:
         return (
-            f"Pump rate {self.rate_ml_per_h_exact.normalize()} mL/h rounded half-up to "
+            f"Pump rate {plain_decimal(self.rate_ml_per_h_exact)} mL/h rounded half-up to "
             f"{self.rate_ml_per_h} mL/h (pump precision {self.pump_precision_ml_per_h} mL/h)."
         )
 
 
 def _positive(value: Decimal, name: str, unit: str) -> Decimal:
     if not value.is_finite() or value <= 0:
-        raise NotPositive(f"{name} must be more than zero {unit}; got {value}.")
+        raise NotPositive(f"{name} must be more than zero {unit}; got {plain_decimal(value)}.")
     return value
 
 
@@ -86,24 +101,26 @@ def check_dose_against_protocol(
     absolute_high = PROTOCOL_BOUNDS[protocol.dose_unit][1]
     if dose > absolute_high:
         raise DoseAboveProtocolCap(
-            f"{dose} {unit} is above the absolute limit of {absolute_high} {unit}; it cannot be "
-            "given under any protocol in ketaclinic."
+            f"{plain_decimal(dose)} {unit} is above the absolute limit of "
+            f"{plain_decimal(absolute_high)} {unit}; it cannot be given under any protocol in "
+            "ketaclinic."
         )
     warnings: list[str] = []
     if dose > protocol.cap:
         if not override_reason.strip():
             raise DoseAboveProtocolCap(
-                f"{dose} {unit} is above this protocol's cap of {protocol.cap} {unit} "
-                f"({protocol.name}). A physician may override with a reason."
+                f"{plain_decimal(dose)} {unit} is above this protocol's cap of "
+                f"{plain_decimal(protocol.cap)} {unit} ({protocol.name}). A physician may "
+                "override with a reason."
             )
         warnings.append(
-            f"Above the protocol cap of {protocol.cap} {unit}: physician override "
+            f"Above the protocol cap of {plain_decimal(protocol.cap)} {unit}: physician override "
             f"({override_reason.strip()})."
         )
     elif protocol.warning_above is not None and dose > protocol.warning_above:
         warnings.append(
-            f"{dose} {unit} is above {protocol.warning_above} {unit}: outside most of the "
-            "evidence; confirm the titration is intended."
+            f"{plain_decimal(dose)} {unit} is above {plain_decimal(protocol.warning_above)} "
+            f"{unit}: outside most of the evidence; confirm the titration is intended."
         )
     return tuple(warnings)
 
@@ -129,8 +146,10 @@ def plan_iv_infusion(
     if protocol.dose_unit == DoseUnit.MG:
         raise NotApplicable(f"{protocol.name} is not an infusion; use esketamine_dose().")
     if vial_mg_per_ml not in VIAL_STRENGTHS_MG_PER_ML:
-        strengths = ", ".join(f"{s} mg/mL" for s in VIAL_STRENGTHS_MG_PER_ML)
-        raise NotApplicable(f"Vial strength {vial_mg_per_ml} mg/mL is not one of {strengths}.")
+        strengths = ", ".join(f"{plain_decimal(s)} mg/mL" for s in VIAL_STRENGTHS_MG_PER_ML)
+        raise NotApplicable(
+            f"Vial strength {plain_decimal(vial_mg_per_ml)} mg/mL is not one of {strengths}."
+        )
     warnings = list(
         check_dose_against_protocol(
             protocol=protocol, dose=dose_mg_per_kg, override_reason=override_reason
@@ -158,18 +177,22 @@ def plan_iv_infusion(
         diluent = total_volume_ml - drug_volume_ml
         if diluent < 0:
             raise UndilutedPreparation(
-                f"A {concentration} mg/mL syringe cannot be made from {vial_mg_per_ml} mg/mL stock."
+                f"A {plain_decimal(concentration)} mg/mL syringe cannot be made from "
+                f"{plain_decimal(vial_mg_per_ml)} mg/mL stock."
             )
     else:
         diluent = diluent_volume_ml
         if not diluent.is_finite() or diluent < 0:
-            raise NotPositive(f"The diluent volume cannot be negative; got {diluent} mL.")
+            raise NotPositive(
+                f"The diluent volume cannot be negative; got {plain_decimal(diluent)} mL."
+            )
         total_volume_ml = drug_volume_ml + diluent
     final_concentration = dose_mg / total_volume_ml
     if final_concentration > MAX_FINAL_CONCENTRATION_MG_PER_ML:
         raise UndilutedPreparation(
-            f"{final_concentration.quantize(Decimal('0.1'))} mg/mL is too concentrated for IV use: "
-            f"{vial_mg_per_ml} mg/mL ketamine must be diluted (CLINICAL.md §2.4). Add diluent."
+            f"{plain_decimal(final_concentration.quantize(Decimal('0.1')))} mg/mL is too "
+            f"concentrated for IV use: {plain_decimal(vial_mg_per_ml)} mg/mL ketamine must be "
+            "diluted (CLINICAL.md §2.4). Add diluent."
         )
     rate_exact = total_volume_ml / hours
     rate = (rate_exact / pump_precision_ml_per_h).quantize(
@@ -177,8 +200,9 @@ def plan_iv_infusion(
     ) * pump_precision_ml_per_h
     if protocol.minimum_total_mg is not None and dose_mg < protocol.minimum_total_mg:
         warnings.append(
-            f"Total {dose_mg} mg is below {protocol.minimum_total_mg} mg, under the dose–response "
-            "threshold for pain (CLINICAL.md §2.7)."
+            f"Total {plain_decimal(dose_mg)} mg is below "
+            f"{plain_decimal(protocol.minimum_total_mg)} mg, under the dose–response threshold "
+            "for pain (CLINICAL.md §2.7)."
         )
     if protocol.minimum_duration_min is not None and minutes < protocol.minimum_duration_min:
         warnings.append(
@@ -219,8 +243,8 @@ def bolus_dose_mg(
     _positive(dosing_weight_kg, "The dosing weight", "kg")
     if bolus_mg_per_kg > protocol.bolus_cap_mg_per_kg:
         raise DoseAboveProtocolCap(
-            f"A bolus of {bolus_mg_per_kg} mg/kg is above the limit of "
-            f"{protocol.bolus_cap_mg_per_kg} mg/kg (CLINICAL.md §2.7)."
+            f"A bolus of {plain_decimal(bolus_mg_per_kg)} mg/kg is above the limit of "
+            f"{plain_decimal(protocol.bolus_cap_mg_per_kg)} mg/kg (CLINICAL.md §2.7)."
         )
     return (bolus_mg_per_kg * dosing_weight_kg).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
@@ -257,14 +281,15 @@ def esketamine_dose(
             dose = protocol.older_adult_starting_dose
         if requested_mg is not None and requested_mg != dose:
             warnings.append(
-                f"The first dose is {dose} mg by label; {requested_mg} mg was asked for."
+                f"The first dose is {plain_decimal(dose)} mg by label; "
+                f"{plain_decimal(requested_mg)} mg was asked for."
             )
     else:
         if requested_mg is None:
             raise NotApplicable("Give the dose for this session (28, 56 or 84 mg).")
         dose = requested_mg
     if dose % ESKETAMINE_DEVICE_MG or dose <= 0:
-        raise NotApplicable(f"{dose} mg is not a whole number of 28 mg devices.")
+        raise NotApplicable(f"{plain_decimal(dose)} mg is not a whole number of 28 mg devices.")
     check_dose_against_protocol(protocol=protocol, dose=dose)
     return EsketamineDose(
         dose_mg=dose,
@@ -272,3 +297,23 @@ def esketamine_dose(
         minutes_between_devices=5,
         warnings=tuple(warnings),
     )
+
+
+@dataclass(frozen=True)
+class VialRules:
+    """Clinic rules section `vials`: `beyond_use_days`, how long an opened multi-dose vial may be
+    drawn from. §2.4: 28 days after the first puncture unless the manufacturer says less, so a
+    clinic may shorten it (a maker's shorter date, its own policy), never lengthen it."""
+
+    beyond_use_days: int = MULTI_DOSE_VIAL_BEYOND_USE_DAYS
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.beyond_use_days <= MULTI_DOSE_VIAL_BEYOND_USE_DAYS:
+            raise InvalidConfiguration(
+                f"An opened multi-dose vial is used for 1 to {MULTI_DOSE_VIAL_BEYOND_USE_DAYS} "
+                "days after its first puncture (CLINICAL.md §2.4)."
+            )
+
+    def beyond_use_at(self, *, opened_at: datetime.datetime) -> datetime.datetime:
+        """When a vial first punctured at `opened_at` may no longer be drawn from."""
+        return opened_at + datetime.timedelta(days=self.beyond_use_days)

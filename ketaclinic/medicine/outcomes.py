@@ -1,14 +1,84 @@
-"""Measurement-based care: change from baseline, response, remission, and the signals that
-suggest stopping or a booster (CLINICAL.md §8, §9.1, §9.3)."""
+"""Measurement-based care: the baseline, change from it, response, remission, and the signals
+that suggest stopping or a booster (CLINICAL.md §8, §9.1, §9.3)."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from ketaclinic.medicine.errors import NotApplicable
+from ketaclinic.medicine.errors import InvalidConfiguration, NotApplicable
+
+# CLINICAL.md §9.3: "baseline = last score before infusion 1, within N days (configurable)".
+# N = 30 is a [PRACTICE] design default (a score a month old still describes the episode being
+# treated); a clinic may choose 1–90 days: older than a quarter of a year no longer describes
+# the state infusion 1 started from [PRACTICE].
+DEFAULT_BASELINE_WINDOW_DAYS = 30
+MAX_BASELINE_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class OutcomeRules:
+    """The clinic's outcome definitions (clinic rules section `outcomes`)."""
+
+    baseline_window_days: int = DEFAULT_BASELINE_WINDOW_DAYS
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.baseline_window_days <= MAX_BASELINE_WINDOW_DAYS:
+            raise InvalidConfiguration(
+                f"The baseline window must be 1–{MAX_BASELINE_WINDOW_DAYS} days (CLINICAL.md §9.3)."
+            )
+
+    @property
+    def baseline_window(self) -> datetime.timedelta:
+        return datetime.timedelta(days=self.baseline_window_days)
+
+
+@dataclass(frozen=True)
+class TimedScore:
+    """A questionnaire total and when it was answered (an aware datetime)."""
+
+    at: datetime.datetime
+    total: int
+
+
+def baseline_score(
+    scores: Sequence[TimedScore],
+    *,
+    first_infusion_at: datetime.datetime,
+    window_days: int = DEFAULT_BASELINE_WINDOW_DAYS,
+) -> TimedScore | None:
+    """The course's baseline (CLINICAL.md §9.3): the last score answered before infusion 1 and
+    no more than `window_days` before it; None when there is none (the course is not measured).
+
+    The one definition of a baseline: the patient's outcome page (care/course_outcome.py) calls
+    it, and the dashboard (analytics/selectors.py) states the same window in its query.
+    """
+    if window_days < 1:
+        raise NotApplicable("The baseline window is at least one day (CLINICAL.md §9.3).")
+    earliest = first_infusion_at - datetime.timedelta(days=window_days)
+    before = sorted((s for s in scores if earliest <= s.at < first_infusion_at), key=lambda s: s.at)
+    return before[-1] if before else None
+
+
+def scores_after_infusions(
+    scores: Sequence[TimedScore], infusions: Sequence[datetime.datetime]
+) -> list[TimedScore]:
+    """The score "after infusion k" for each infusion in turn (§8, §9.3): the latest score after
+    infusion k and no later than infusion k + 1 (the next morning's pre-session score), or after
+    the last infusion; the list stops at the first infusion with none."""
+    ordered = sorted(scores, key=lambda score: score.at)
+    starts = sorted(infusions)
+    after: list[TimedScore] = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else None
+        inside = [s for s in ordered if s.at > start and (end is None or s.at <= end)]
+        if not inside:
+            break
+        after.append(inside[-1])
+    return after
 
 
 class OutcomeStatus(StrEnum):
@@ -101,6 +171,65 @@ def classify_outcome(*, instrument: str, baseline: int, current: int) -> Outcome
     if change < 0:
         return OutcomeStatus.WORSENING
     return OutcomeStatus.NO_IMPROVEMENT
+
+
+# "Responded" = response or remission (§9.3): a remitter has responded, whatever the fraction.
+RESPONDED = frozenset({OutcomeStatus.RESPONSE, OutcomeStatus.REMISSION})
+
+
+def highest_responding_score(*, instrument: str, baseline: int) -> int | None:
+    """The highest total `classify_outcome` still calls response or remission from `baseline`
+    (§9.1, §9.3); None when no total is (a baseline of 0 has no room to improve).
+
+    Both sets are downward closed (a lower total is never a worse outcome), so every total up
+    to this one responds and none above it does: a query can compare totals with it.
+    """
+    rule = outcome_rule(instrument)
+    if baseline <= 0:
+        return None
+    highest = None
+    for total in range(0, max(baseline, rule.remission_at_or_below or 0) + 1):
+        if classify_outcome(instrument=instrument, baseline=baseline, current=total) in RESPONDED:
+            highest = total
+        else:
+            break
+    return highest
+
+
+def infusions_to_response(
+    *,
+    instrument: str,
+    baseline: int,
+    scores: Sequence[TimedScore],
+    infusions: Sequence[datetime.datetime],
+) -> int | None:
+    """Infusions to response (§8, §9.3): how many infusions had started before the first score
+    after infusion 1 that is a response or remission from `baseline`; None when no score is.
+
+    The first such score counts, even if a later one is not (the response was reached; the
+    course's status is its latest score's), and a gap without a score does not hide a later
+    response. A score answered at or before infusion k + 1 starts (that morning's pre-session
+    score) counts for infusion k, as in `scores_after_infusions`.
+
+    The one definition: the patient's outcome page (care/course_outcome.py) calls it, and the
+    dashboard (analytics/selectors.py) states the same rule in its query, comparing totals with
+    `highest_responding_score`.
+    """
+    starts = sorted(infusions)
+    highest = highest_responding_score(instrument=instrument, baseline=baseline)
+    if not starts or highest is None:
+        return None
+    first = next(
+        (
+            score
+            for score in sorted(scores, key=lambda score: score.at)
+            if score.at > starts[0] and score.total <= highest
+        ),
+        None,
+    )
+    if first is None:
+        return None
+    return sum(1 for start in starts if start < first.at)
 
 
 class CourseSignal(StrEnum):

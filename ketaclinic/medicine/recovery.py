@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
 from ketaclinic.medicine.errors import InvalidConfiguration, NotApplicable
+from ketaclinic.medicine.session import SideEffectKind
 from ketaclinic.medicine.vital_signs import VitalSigns, check_vital_signs
+
+# The scores that gate discharge, any one of them (§7.3 modified Aldrete; §7.4 PADSS and the
+# modified PADSS, "still 0–10, ≥ 9 to discharge"; ≥ 9 by `RecoveryRules.minimum_score`): the
+# latest of them charted in the session counts. The modified PADSS is charted too: it leaves
+# out intake and output, which an outpatient ketamine clinic does not wait for, and §7.4 gives
+# it the same threshold (its per-item anchors are [UNCERTAIN] there; the total and the cut-off
+# are not).
+DISCHARGE_SCORE_INSTRUMENTS = ("modified_aldrete", "padss", "modified_padss")
+# The scores a session charts: CADSS-6 at the end of the infusion (§6.1; §7.4 adapted
+# checklist "dissociation resolved, e.g. CADSS-6 back near baseline"), then the discharge
+# scores in recovery.
+SESSION_INSTRUMENTS = ("cadss6", *DISCHARGE_SCORE_INSTRUMENTS)
+# Side effects that must be charted as resolved before discharge: sedation, dissociation and
+# respiratory depression (§7.1 and §10.3, SPRAVATO PI and REMS; §7.4 adapted checklist).
+RESOLVE_BEFORE_DISCHARGE = frozenset(
+    {SideEffectKind.SEDATION, SideEffectKind.DISSOCIATION, SideEffectKind.DESATURATION}
+)
+MOAA_S_FULLY_ALERT = 5  # §6.3 "responds readily to name"; §7.4 adapted checklist "MOAA/S 5"
+# SpO2 to go home: at least 94%, below which §5.3 raises a warning alarm [PRACTICE].
+DISCHARGE_MINIMUM_SPO2_PERCENT = 94
 
 
 class RecoveryRoute(StrEnum):
@@ -35,6 +57,17 @@ class RecoveryRules:
             raise InvalidConfiguration("The discharge score threshold must be 9 or 10.")
         if not Decimal("0.1") <= self.vitals_within_fraction <= Decimal("0.2"):
             raise InvalidConfiguration("Vitals must be within 10–20% of baseline to discharge.")
+
+
+def sedation_and_dissociation_resolved(
+    *, unresolved_side_effects: Collection[str], latest_moaa_s: int | None
+) -> bool:
+    """No sedation, dissociation or respiratory depression left unresolved, and the latest
+    MOAA/S, when rated, fully alert (§7.1, §7.4, §10.3)."""
+    if latest_moaa_s is not None and not 0 <= latest_moaa_s <= MOAA_S_FULLY_ALERT:
+        raise NotApplicable(f"MOAA/S is 0 to 5; got {latest_moaa_s}.")
+    blocking = RESOLVE_BEFORE_DISCHARGE.intersection(unresolved_side_effects)
+    return not blocking and latest_moaa_s in (None, MOAA_S_FULLY_ALERT)
 
 
 @dataclass(frozen=True)
@@ -69,7 +102,7 @@ def discharge_readiness(
     if minutes_observed < minimum:
         reasons.append(f"Observed {minutes_observed} of at least {minimum} minutes.")
     if discharge_score is None:
-        reasons.append("No discharge score (modified Aldrete or PADSS) recorded.")
+        reasons.append("No discharge score (modified Aldrete, PADSS or modified PADSS) recorded.")
     elif discharge_score < rules.minimum_score:
         reasons.append(f"Discharge score {discharge_score} is below {rules.minimum_score}.")
     if not has_escort:
@@ -85,8 +118,8 @@ def discharge_readiness(
                 f"{label} {now} is more than {rules.vitals_within_fraction:.0%} from "
                 f"baseline {before}."
             )
-    if latest.spo2_percent < 94:
-        reasons.append(f"SpO2 {latest.spo2_percent}% is below 94%.")
+    if latest.spo2_percent < DISCHARGE_MINIMUM_SPO2_PERCENT:
+        reasons.append(f"SpO2 {latest.spo2_percent}% is below {DISCHARGE_MINIMUM_SPO2_PERCENT}%.")
     if not reasons:
         return DischargeAssessment(True, ("Ready for discharge to the escort.",))
     return DischargeAssessment(False, tuple(reasons))

@@ -6,7 +6,6 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
@@ -16,6 +15,7 @@ from ketaclinic.accounts.roles import Action
 from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
 from ketaclinic.clinics.models import Clinic
+from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.core.errors import Conflict, InvalidInput
 from ketaclinic.inquiries.models import Inquiry, InquiryNote
 from ketaclinic.patients.models import JourneyStage, Patient, SexAtBirth, digits_only
@@ -74,7 +74,7 @@ def patient_duplicates_find(
     return list(candidates.order_by("legal_last_name", "legal_first_name")[:10])
 
 
-def _validate(details: PatientDetails, *, today: datetime.date) -> None:
+def _validate(details: PatientDetails, *, today: datetime.date, minimum_age: int) -> None:
     fields: dict[str, list[str]] = {}
     if not details.legal_first_name.strip():
         fields["legal_first_name"] = ["Enter the legal first name."]
@@ -84,10 +84,8 @@ def _validate(details: PatientDetails, *, today: datetime.date) -> None:
         fields["date_of_birth"] = ["The date of birth is in the future."]
     elif details.date_of_birth < today.replace(year=today.year - 120):
         fields["date_of_birth"] = ["The date of birth is more than 120 years ago."]
-    elif _age(details.date_of_birth, today) < settings.MINIMUM_PATIENT_AGE:
-        fields["date_of_birth"] = [
-            f"The clinic treats patients aged {settings.MINIMUM_PATIENT_AGE} and over."
-        ]
+    elif _age(details.date_of_birth, today) < minimum_age:
+        fields["date_of_birth"] = [f"The clinic treats patients aged {minimum_age} and over."]
     if not details.phone.strip() and not details.email.strip():
         fields["phone"] = ["Give a phone number or an email address."]
     if fields:
@@ -120,7 +118,9 @@ def patient_register(
     """Register a patient. Refuses with PossibleDuplicate unless the front desk has looked at
     the candidates and confirmed this is a different person."""
     require_permission(user=acting_user, action=Action.PATIENT_REGISTER, clinic=clinic)
-    _validate(details, today=clinic.local_today())
+    # The clinic's eligibility rule (CLINICAL.md §1.2), the same the eligibility advice uses.
+    minimum_age = clinic_rules_get(clinic=clinic).eligibility.minimum_age
+    _validate(details, today=clinic.local_today(), minimum_age=minimum_age)
     if from_inquiry is not None and from_inquiry.clinic_id != clinic.pk:
         raise InvalidInput("That inquiry belongs to another clinic.")
     if from_inquiry is not None and from_inquiry.patient_id is not None:

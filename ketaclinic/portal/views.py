@@ -15,8 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from ketaclinic.accounts.http import acting_user
-from ketaclinic.audit.models import AuditAction
-from ketaclinic.audit.services import audit_record
+from ketaclinic.consent.downloads import ConsentCopy, consent_pdf_download
 from ketaclinic.consent.forms import PortalConsentSignForm
 from ketaclinic.consent.models import Treatment
 from ketaclinic.consent.selectors import consent_signature_get_for_patient
@@ -344,20 +343,18 @@ def portal_consent_sign(request: HttpRequest, patient: Patient, treatment: str) 
 
 @portal_page
 def portal_consent_pdf(request: HttpRequest, patient: Patient, signature_id: int) -> HttpResponse:
-    """The patient's own signed consent as its stored PDF; anyone else's is not found."""
+    """The patient's own signed consent as signed (or, with ?copy=witnessed, the copy the clinic
+    made when it confirmed or declined it); anyone else's is not found."""
     signature = consent_signature_get_for_patient(patient=patient, signature_id=signature_id)
-    audit_record(
-        actor=request.user,
-        action=AuditAction.CONSENT_DOWNLOADED,
-        clinic=patient.clinic,
-        patient_id=patient.pk,
-        subject=signature,
+    copy = (
+        ConsentCopy.WITNESSED if request.GET.get("copy") == "witnessed" else ConsentCopy.AS_SIGNED
+    )
+    return consent_pdf_download(
+        actor=acting_user(request),
+        patient=patient,
+        signature=signature,
+        copy=copy,
+        channel="portal",
         actor_role=PATIENT_ROLE,
-        detail={"channel": "portal"},
+        with_record_number=False,
     )
-    document = signature.document
-    response = HttpResponse(bytes(signature.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="consent-{document.treatment}-v{document.version}.pdf"'
-    )
-    return response

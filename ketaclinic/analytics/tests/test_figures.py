@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from ketaclinic.analytics.selectors import (
+    DashboardFilters,
     Rate,
+    dashboard_course_outcomes,
     dashboard_figures,
     figures_csv_rows,
-    response_threshold,
 )
-from ketaclinic.analytics.tests.support import known_month, march_clinic, march_filters
-from ketaclinic.medicine.outcomes import OutcomeStatus, classify_outcome
+from ketaclinic.analytics.tests.support import at, known_month, march_clinic, march_filters
+from ketaclinic.care.selectors import course_outcomes_for_patient
+from ketaclinic.courses.models import CourseStatus, TreatmentCourse
+from ketaclinic.medicine.outcomes import OutcomeStatus
+from ketaclinic.medicine.protocols import IV_KETAMINE_DEPRESSION
+from ketaclinic.patients.models import Patient
+from ketaclinic.testing.factories import PatientFactory
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db
@@ -110,16 +115,89 @@ def test_query_count_does_not_grow_with_courses(
     assert large.outcomes_overall.responded == Rate(10, 15)
 
 
+def test_a_second_course_has_its_own_scores_on_the_dashboard_as_on_the_patient_page(
+    personas: Personas,
+) -> None:
+    """Course 1 ends when course 2 is signed: the relapse score before that is course 1's
+    latest and, within the baseline window, course 2's baseline; course 2's scores are not
+    course 1's (CLINICAL.md §9.3)."""
+    builder = march_clinic(personas)
+    clinic, pat = personas.clinic, personas.pat
+    first = builder.course(pat, "trd", IV_KETAMINE_DEPRESSION, CourseStatus.COMPLETED)
+    builder.phq9(pat, at(clinic, 3, 9, 50), 20)
+    for day in (3, 5, 7):
+        builder.infusion(first, day, 10)
+    builder.phq9(pat, at(clinic, 10, 9), 9)
+    builder.phq9(pat, at(clinic, 10, 9, month=4), 18)  # the relapse, at the consult
+    second = builder.course(pat, "trd", IV_KETAMINE_DEPRESSION, CourseStatus.INDUCTION)
+    TreatmentCourse.objects.filter(pk=second.pk).update(signed_at=at(clinic, 15, 9, month=4))
+    for day in (21, 23):
+        builder.infusion(second, day, 10, month=4)
+    builder.phq9(pat, at(clinic, 25, 9, month=4), 6)
+    filters = DashboardFilters(
+        clinic=clinic, first_day=datetime.date(2025, 3, 1), last_day=datetime.date(2025, 4, 30)
+    )
+
+    dashboard = {row.course_id: row for row in dashboard_course_outcomes(filters=filters)}
+    rows, _ = course_outcomes_for_patient(patient=pat)
+    page = {
+        row.course.pk: (o.baseline.total if o.baseline else None, o.status)
+        for row in rows
+        for o in row.outcomes
+        if o.instrument == "phq9"
+    }
+    expected = {
+        first.pk: (20, 18, OutcomeStatus.NO_IMPROVEMENT),
+        second.pk: (18, 6, OutcomeStatus.RESPONSE),
+    }
+    assert {k: (r.baseline, r.latest, r.status) for k, r in dashboard.items()} == expected
+    assert page == {k: (baseline, status) for k, (baseline, _, status) in expected.items()}
+
+
+def test_infusions_to_response_is_one_figure_on_the_dashboard_and_the_patient_page(
+    personas: Personas,
+) -> None:
+    """Infusions started before the first responding PHQ-9 after infusion 1
+    (medicine.outcomes.infusions_to_response, CLINICAL.md §8, §9.3), counted the same way by
+    both, for three shapes the two used to count differently."""
+    builder = march_clinic(personas)
+    clinic = personas.clinic
+    courses = {}
+    for name, scores in {
+        # No score after infusion 1; 9 (response) the evening after infusion 2.
+        "gap": [(6, 18, 9), (7, 9, 12), (11, 9, 8)],
+        # Response the evening after infusion 2, not sustained the next morning.
+        "not sustained": [(5, 9, 15), (5, 18, 9), (7, 9, 12), (11, 9, 8)],
+        # Response after infusion 1, lost since: responded, though the latest is not a response.
+        "lost": [(3, 18, 9), (5, 9, 10), (11, 9, 14)],
+    }.items():
+        patient = cast(Patient, PatientFactory(clinic=clinic))
+        course = builder.course(patient, "trd", IV_KETAMINE_DEPRESSION, CourseStatus.INDUCTION)
+        builder.phq9(patient, at(clinic, 3, 9, 50), 20)
+        for day in (3, 5, 7, 10):
+            builder.infusion(course, day, 10)
+        for day, hour, total in scores:
+            builder.phq9(patient, at(clinic, day, hour), total)
+        courses[name] = course
+
+    page = {}
+    for name, course in courses.items():
+        rows, _ = course_outcomes_for_patient(patient=course.patient)
+        (phq9,) = rows[0].outcomes
+        page[name] = phq9.infusions_to_response
+    assert page == {"gap": 2, "not sustained": 2, "lost": 1}
+
+    dashboard = {
+        row.course_id: row for row in dashboard_course_outcomes(filters=march_filters(personas))
+    }
+    assert {name: dashboard[c.pk].infusions_to_response for name, c in courses.items()} == page
+    figures = dashboard_figures(filters=march_filters(personas))
+    assert figures.median_infusions_to_response == Decimal("2.0")
+    assert figures.responders_with_infusion_count == 3
+
+
 def test_rates_round_half_up_to_one_decimal() -> None:
     assert Rate(1, 8).value == Decimal("12.5")
     assert Rate(1, 3).value == Decimal("33.3")
     assert Rate(2, 3).value == Decimal("66.7")
     assert Rate(0, 5).shown == "0.0"
-
-
-@given(baseline=st.integers(min_value=1, max_value=27), score=st.integers(0, 27))
-def test_the_response_threshold_agrees_with_medicine(baseline: int, score: int) -> None:
-    """Every score up to the threshold, and none above it, is response or remission."""
-    status = classify_outcome(instrument="phq9", baseline=baseline, current=score)
-    responded = status in (OutcomeStatus.RESPONSE, OutcomeStatus.REMISSION)
-    assert responded == (score <= response_threshold(baseline))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
 import io
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from ketaclinic.analytics.research import age_band, age_on
 from ketaclinic.analytics.tests.support import known_month
 from ketaclinic.audit.models import AuditAction, AuditEvent
 from ketaclinic.courses.models import TreatmentCourse
+from ketaclinic.medicine.outcomes import OUTCOME_RULES
 from ketaclinic.patients.models import Patient
 from ketaclinic.testing.personas import Personas
 
@@ -55,6 +58,21 @@ def test_the_page_shows_counts_with_rates_and_charts(client_for: Any, personas: 
     assert "<svg" in page
     assert "style=" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
     assert personas.pat.legal_last_name not in page
+
+
+def test_the_page_states_the_response_rule_from_medicine(
+    client_for: Any, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The definitions under the figures are medicine/outcomes.py's PHQ-9 rule (CLINICAL.md
+    §9.3), not numbers typed into the page."""
+    page = client_for(personas.bob).get("/staff/dashboard/" + MARCH).content.decode()
+    assert "Response is at least 50 % lower than baseline, remission a PHQ-9 of 4 or less" in page
+    stricter = dataclasses.replace(OUTCOME_RULES["phq9"], response=Decimal("0.6"))
+    monkeypatch.setitem(
+        OUTCOME_RULES, "phq9", dataclasses.replace(stricter, remission_at_or_below=3)
+    )
+    page = client_for(personas.bob).get("/staff/dashboard/" + MARCH).content.decode()
+    assert "Response is at least 60 % lower than baseline, remission a PHQ-9 of 3 or less" in page
 
 
 def test_a_physician_cannot_pick_another_clinic(client_for: Any, personas: Personas) -> None:

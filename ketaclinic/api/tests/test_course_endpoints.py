@@ -207,6 +207,14 @@ def test_a_course_moves_along_its_lifecycle(
     )
     assert stopped.json()["status_reason"] == "Patient moved away."
     assert AuditEvent.objects.filter(action=AuditAction.COURSE_STATUS_CHANGED).count() == 2
+    # Every earlier move is kept with its reason, not only the current one (issue 13 item 2).
+    history = get(client, f"courses/{course.pk}", token_for(personas, personas.bob)).json()
+    assert [
+        (change["from_status"], change["to_status"], change["reason"])
+        for change in history["status_history"]
+    ] == [("planned", "induction", ""), ("induction", "stopped", "Patient moved away.")]
+    desk = get(client, f"courses/{course.pk}", token_for(personas, personas.fran)).json()
+    assert desk["status_history"] is None
 
 
 def test_a_move_the_lifecycle_does_not_allow_is_409(

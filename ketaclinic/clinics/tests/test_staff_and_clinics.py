@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 
 from ketaclinic.accounts.models import Credential, StaffMembership, User
 from ketaclinic.accounts.roles import CredentialKind, NurseType, Role
@@ -223,7 +222,7 @@ def test_a_nurse_cannot_record_credentials(personas: Personas) -> None:
 def test_admins_see_credentials_expiring_within_sixty_days(
     client_for: Any, personas: Personas
 ) -> None:
-    soon = timezone.localdate() + datetime.timedelta(days=20)
+    soon = personas.clinic.local_today() + datetime.timedelta(days=20)
     CredentialFactory(
         user=personas.nina,
         kind=CredentialKind.BLS,
@@ -255,7 +254,7 @@ def test_a_nurse_sees_her_own_expiring_credential_on_her_home_page(
     client_for: Any, personas: Personas
 ) -> None:
     personas.nina.credentials.filter(kind=CredentialKind.ACLS).update(
-        expires_on=timezone.localdate() + datetime.timedelta(days=10)
+        expires_on=personas.clinic.local_today() + datetime.timedelta(days=10)
     )
     page = client_for(personas.nina).get(reverse("home")).content.decode()
     assert "Your credentials:" in page

@@ -74,7 +74,9 @@ def test_a_portal_signature_awaits_a_witness_and_is_not_current(
     assert event.detail["awaiting_witness"] is True
 
 
-def test_witnessing_makes_it_current_and_remakes_the_pdf(personas: Personas, document: Any) -> None:
+def test_witnessing_makes_it_current_and_adds_a_witnessed_copy(
+    personas: Personas, document: Any
+) -> None:
     signature = sign_in_portal(personas, document)
     pdf_before = bytes(signature.pdf)
     witnessed = consent_witness(
@@ -82,8 +84,9 @@ def test_witnessing_makes_it_current_and_remakes_the_pdf(personas: Personas, doc
     )
     assert witnessed.witness == personas.nina
     assert witnessed.witnessed_at is not None
-    assert bytes(witnessed.pdf) != pdf_before
-    assert bytes(ConsentSignature.objects.get().pdf) == bytes(witnessed.pdf)
+    stored = ConsentSignature.objects.get()
+    assert bytes(stored.pdf) == pdf_before  # kept as signed
+    assert bytes(stored.witness_pdf or b"") not in (b"", pdf_before)
     html = signed_consent_html(witnessed)
     assert "Nina Nurse" in html
     assert "video call" in html

@@ -175,6 +175,20 @@ def test_dose_orders_are_checked_against_the_protocol(personas: Personas) -> Non
     assert AuditEvent.objects.filter(action=AuditAction.DOSE_ORDER_SIGNED).count() == 3
 
 
+def test_a_dose_orders_life_is_the_clinics_rule(personas: Personas) -> None:
+    """The medical director's rule (clinic rules `dose_orders.valid_days`), not the server's
+    environment: the default life of an order and the longest a physician may give."""
+    course = course_for(personas)
+    personas.clinic.rule_overrides = {"dose_orders": {"valid_days": 14}}
+    personas.clinic.save(update_fields=["rule_overrides"])
+    course.refresh_from_db()
+    order = dose_order_sign(acting_user=personas.bob, course=course, dose=Decimal("0.5"))
+    assert order.expires_at - order.signed_at == datetime.timedelta(days=14)
+    with pytest.raises(InvalidInput, match="1 to 14 days"):
+        dose_order_sign(acting_user=personas.bob, course=course, dose=Decimal("0.5"), valid_days=20)
+    assert DoseOrder.objects.count() == 1
+
+
 def test_a_closed_course_takes_no_dose_order(personas: Personas) -> None:
     course = course_for(personas)
     course_transition(

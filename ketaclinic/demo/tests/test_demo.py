@@ -97,12 +97,12 @@ def test_the_demo_shows_each_step_of_the_journey() -> None:
     run_demo()
     run_demo()  # and again: nothing is added twice
     assert Intake.objects.filter(status=IntakeStatus.DRAFT).count() == 1
-    # six story patients past screening, the nine in treatment on today's board and the five
+    # six story patients past screening, the nine in treatment on today's board and the six
     # outcome stories
-    assert Intake.objects.filter(status=IntakeStatus.SUBMITTED).count() == 6 + 9 + 5
+    assert Intake.objects.filter(status=IntakeStatus.SUBMITTED).count() == 6 + 9 + 6
     outcomes = sorted(EligibilityDecision.objects.values_list("outcome", flat=True))
-    assert outcomes == ["approved"] * (4 + 9 + 5) + ["declined"]
-    assert ConsentSignature.objects.count() == 3 + 9 + 5
+    assert outcomes == ["approved"] * (4 + 9 + 6) + ["declined"]
+    assert ConsentSignature.objects.count() == 3 + 9 + 6
     assert (
         Patient.objects.get(medical_record_number="CC-00001").journey_stage
         == JourneyStage.IN_INDUCTION
@@ -134,10 +134,10 @@ def test_the_demo_week_has_infusions_under_signed_courses() -> None:
     run_demo()
     run_demo()
     courses = TreatmentCourse.objects.all()
-    # eleven on the board and in the week, and the five outcome stories (two in induction, a
+    # eleven on the board and in the week, and the six outcome stories (three in induction, a
     # remitter done, a non-responder stopped, a relapse back on boosters)
     assert sorted(c.status for c in courses) == sorted(
-        [CourseStatus.INDUCTION] * (11 + 2)
+        [CourseStatus.INDUCTION] * (11 + 3)
         + [CourseStatus.MAINTENANCE] * 2
         + [CourseStatus.COMPLETED, CourseStatus.STOPPED]
     )

@@ -70,6 +70,21 @@ def test_unsafe_or_malformed_overrides_are_refused_naming_the_setting(
         load_clinic_rules(overrides)
 
 
+def test_the_issue_13_rules_are_clinic_rules_within_their_bounds() -> None:
+    rules = load_clinic_rules(
+        {
+            "outcomes": {"baseline_window_days": 14},
+            "dose_orders": {"valid_days": 60},
+            "pregnancy_test": {"maximum_age_years": 58},
+        }
+    )
+    assert rules.outcomes.baseline_window_days == 14
+    assert rules.dose_orders.valid_days == 60
+    assert rules.pregnancy_test.maximum_age_years == 58
+    with pytest.raises(InvalidConfiguration, match="outcomes: The baseline window"):
+        load_clinic_rules({"outcomes": {"baseline_window_days": 365}})
+
+
 def test_every_standard_protocol_passes_its_own_bounds() -> None:
     for protocol in STANDARD_PROTOCOLS:
         assert validate_protocol(protocol) is protocol

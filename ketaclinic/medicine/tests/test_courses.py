@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ketaclinic.medicine.courses import (
     CourseRules,
+    DoseOrderRules,
     booking_problems,
     course_recommendation,
     esketamine_sessions_per_week,
@@ -137,3 +138,17 @@ def test_every_planned_series_obeys_every_rule(
     assert all(
         later - earlier >= rules.minimum_interval for earlier, later in itertools.pairwise(plan)
     )
+
+
+def test_a_dose_order_stands_30_days_by_default_and_at_most_the_clinics_days() -> None:
+    signed = datetime.datetime(2025, 3, 3, 9, tzinfo=datetime.UTC)
+    rules = DoseOrderRules()
+    assert rules.expires_at(signed_at=signed) == signed + datetime.timedelta(days=30)
+    assert rules.expires_at(signed_at=signed, valid_days=7) == signed + datetime.timedelta(days=7)
+    for refused in (0, 31):
+        with pytest.raises(NotApplicable, match="1 to 30 days"):
+            rules.expires_at(signed_at=signed, valid_days=refused)
+    assert DoseOrderRules(valid_days=180).valid_days == 180
+    for unsafe in (0, 181):
+        with pytest.raises(InvalidConfiguration, match="1 to 180 days"):
+            DoseOrderRules(valid_days=unsafe)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import replace
 from decimal import Decimal
 
@@ -11,7 +12,13 @@ from hypothesis import strategies as st
 
 from ketaclinic.medicine.body_weight import DosingWeight, Sex, WeightBasis, body_size
 from ketaclinic.medicine.dosing import (
+    ESKETAMINE_DEVICE_MG,
+    MAX_ESKETAMINE_DEVICES_PER_KIT,
+    MAX_VIAL_STRENGTH_MG_PER_ML,
+    MAX_VIAL_VOLUME_ML,
+    MULTI_DOSE_VIAL_BEYOND_USE_DAYS,
     Container,
+    VialRules,
     bolus_dose_mg,
     check_dose_against_protocol,
     esketamine_dose,
@@ -19,6 +26,7 @@ from ketaclinic.medicine.dosing import (
 )
 from ketaclinic.medicine.errors import (
     DoseAboveProtocolCap,
+    InvalidConfiguration,
     NotApplicable,
     NotPositive,
     UndilutedPreparation,
@@ -79,8 +87,11 @@ def test_warns_above_075_mg_per_kg() -> None:
 
 
 def test_refuses_dose_above_protocol_cap() -> None:
-    with pytest.raises(DoseAboveProtocolCap, match=r"above this protocol's cap of 1\.0 mg/kg"):
-        check_dose_against_protocol(protocol=IV_KETAMINE_DEPRESSION, dose=Decimal("1.1"))
+    # Written as a clinician writes it: "1 mg/kg", never "1.0 mg/kg" (read as 10; ISMP).
+    with pytest.raises(
+        DoseAboveProtocolCap, match=r"1\.1 mg/kg is above this protocol's cap of 1 mg/kg"
+    ):
+        check_dose_against_protocol(protocol=IV_KETAMINE_DEPRESSION, dose=Decimal("1.10"))
 
 
 def test_a_physician_override_with_a_reason_passes_the_cap_and_is_recorded() -> None:
@@ -90,7 +101,7 @@ def test_a_physician_override_with_a_reason_passes_the_cap_and_is_recorded() -> 
         override_reason="  partial response at 1.0  ",
     )
     assert warnings == (
-        "Above the protocol cap of 1.0 mg/kg: physician override (partial response at 1.0).",
+        "Above the protocol cap of 1 mg/kg: physician override (partial response at 1.0).",
     )
 
 
@@ -108,12 +119,16 @@ def test_refuses_zero_or_negative_doses(dose: Decimal) -> None:
 
 
 def test_refuses_an_undiluted_100_mg_per_ml_preparation() -> None:
-    with pytest.raises(UndilutedPreparation, match="must be diluted"):
+    # The strength as the ledger may hand it over: Decimal("100.000").normalize() is 1E+2.
+    with pytest.raises(
+        UndilutedPreparation,
+        match=r"^100 mg/mL is too concentrated for IV use: 100 mg/mL ketamine must be diluted",
+    ):
         plan_iv_infusion(
             protocol=IV_KETAMINE_DEPRESSION,
             dosing_weight=weight("80"),
             dose_mg_per_kg=Decimal("0.5"),
-            vial_mg_per_ml=Decimal("100"),
+            vial_mg_per_ml=Decimal("100.000").normalize(),
             container=Container.BAG,
             diluent_volume_ml=Decimal("0"),
         )
@@ -299,3 +314,31 @@ def test_the_dose_rises_with_weight_and_never_exceeds_the_cap(
     assert heavy.dose_mg <= IV_KETAMINE_DEPRESSION.cap * (kg + more) + Decimal("0.01")
     assert heavy.rate_ml_per_h > 0
     assert abs(heavy.rate_ml_per_h - heavy.rate_ml_per_h_exact) <= Decimal("0.05")
+
+
+def test_the_product_sizes_are_those_of_clinical_md() -> None:
+    # §2.4: 10 mg/mL × 20 mL, 50 mg/mL × 10 mL, 100 mg/mL × 5 mL; §2.8: 28 mg devices, kits of
+    # 2 or 3. The largest vial fits with room to spare; nothing stronger than 100 mg/mL.
+    sizes = (
+        MAX_VIAL_STRENGTH_MG_PER_ML,
+        MAX_VIAL_VOLUME_ML,
+        ESKETAMINE_DEVICE_MG,
+        MAX_ESKETAMINE_DEVICES_PER_KIT,
+    )
+    assert sizes == (Decimal("100"), Decimal("50"), Decimal("28"), 3)
+    assert sizes[2] * sizes[3] == Decimal("84")  # the largest kit (§2.8)
+
+
+def test_an_opened_vial_is_used_for_28_days_unless_the_clinic_says_fewer() -> None:
+    """§2.4: 28 days after the first puncture unless the manufacturer says less."""
+    opened = datetime.datetime(2027, 3, 1, 9, 30, tzinfo=datetime.UTC)
+    assert VialRules().beyond_use_days == MULTI_DOSE_VIAL_BEYOND_USE_DAYS == 28
+    assert VialRules().beyond_use_at(opened_at=opened) == datetime.datetime(
+        2027, 3, 29, 9, 30, tzinfo=datetime.UTC
+    )
+    assert VialRules(beyond_use_days=1).beyond_use_at(opened_at=opened) == opened + (
+        datetime.timedelta(days=1)
+    )
+    for unsafe in (0, -1, 29, 365):
+        with pytest.raises(InvalidConfiguration, match="1 to 28 days"):
+            VialRules(beyond_use_days=unsafe)

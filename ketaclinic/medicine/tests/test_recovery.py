@@ -7,7 +7,15 @@ from decimal import Decimal
 import pytest
 
 from ketaclinic.medicine.errors import InvalidConfiguration, NotApplicable
-from ketaclinic.medicine.recovery import RecoveryRoute, RecoveryRules, discharge_readiness
+from ketaclinic.medicine.questionnaires import instrument_get
+from ketaclinic.medicine.recovery import (
+    DISCHARGE_SCORE_INSTRUMENTS,
+    SESSION_INSTRUMENTS,
+    RecoveryRoute,
+    RecoveryRules,
+    discharge_readiness,
+    sedation_and_dissociation_resolved,
+)
 from ketaclinic.medicine.vital_signs import VitalSigns
 
 BASELINE = VitalSigns(120, 80, 70, 98)
@@ -66,3 +74,39 @@ def test_refuses_negative_time_and_unsafe_rules() -> None:
         RecoveryRules(minimum_score=7)
     with pytest.raises(InvalidConfiguration, match="10–20%"):
         RecoveryRules(vitals_within_fraction=Decimal("0.5"))
+
+
+def test_aldrete_padss_or_modified_padss_gate_discharge_and_are_charted() -> None:
+    # §7.3, §7.4: each 0–10, ≥ 9 to discharge.
+    assert DISCHARGE_SCORE_INSTRUMENTS == ("modified_aldrete", "padss", "modified_padss")
+    assert ("cadss6", *DISCHARGE_SCORE_INSTRUMENTS) == SESSION_INSTRUMENTS  # §6.1, §7.4
+    for code in DISCHARGE_SCORE_INSTRUMENTS:
+        instrument = instrument_get(code)
+        assert instrument.total_range == (0, 10)
+        assert instrument.band_for(9) != instrument.band_for(8)
+
+
+@pytest.mark.parametrize(
+    ("unresolved", "moaa_s", "resolved"),
+    [
+        (set(), None, True),
+        (set(), 5, True),
+        (set(), 4, False),  # lethargic: not yet fully alert (§6.3)
+        ({"sedation"}, 5, False),
+        ({"dissociation"}, None, False),
+        ({"desaturation"}, 5, False),  # respiratory depression (§10.3)
+        ({"nausea", "headache"}, 5, True),  # not a reason to keep the patient
+    ],
+)
+def test_sedation_dissociation_and_respiratory_depression_must_resolve(
+    unresolved: set[str], moaa_s: int | None, resolved: bool
+) -> None:
+    assert (
+        sedation_and_dissociation_resolved(unresolved_side_effects=unresolved, latest_moaa_s=moaa_s)
+        is resolved
+    )
+
+
+def test_an_impossible_moaa_s_is_refused() -> None:
+    with pytest.raises(NotApplicable, match="MOAA/S is 0 to 5"):
+        sedation_and_dissociation_resolved(unresolved_side_effects=(), latest_moaa_s=6)

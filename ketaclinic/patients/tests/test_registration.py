@@ -157,6 +157,23 @@ def test_bad_registration_input_gets_a_field_message_and_saves_nothing(
     assert not Patient.objects.filter(legal_last_name="Torres").exists()
 
 
+def test_the_minimum_age_is_the_clinics_eligibility_rule(personas: Personas) -> None:
+    """One minimum age (clinic rules `eligibility.minimum_age`, CLINICAL.md §1.2), the one the
+    eligibility advice uses, not a second one in the server's environment."""
+    personas.clinic.rule_overrides = {"eligibility": {"minimum_age": 21}}
+    personas.clinic.save(update_fields=["rule_overrides"])
+    today = personas.clinic.local_today()
+    aged_19 = today.replace(year=today.year - 20, day=1) + datetime.timedelta(days=180)
+    with pytest.raises(InvalidInput) as refusal:
+        patient_register(
+            acting_user=personas.fran,
+            clinic=personas.clinic,
+            details=details(date_of_birth=aged_19),
+        )
+    assert "aged 21 and over" in refusal.value.fields["date_of_birth"][0]
+    assert not Patient.objects.filter(legal_last_name="Torres").exists()
+
+
 def test_the_service_refuses_bad_details_naming_the_fields(personas: Personas) -> None:
     with pytest.raises(InvalidInput) as refusal:
         patient_register(

@@ -18,12 +18,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from zoneinfo import ZoneInfo
+
         from django.utils import timezone
 
         if options["patients"] < 0:
             self.stderr.write("--patients must be zero or more.")
             raise SystemExit(2)
-        summary = build_demo(today=timezone.localdate(), extra_patients=options["patients"])
+        # The demo clinics' day (they are in Denver), not the server's UTC date: run in the
+        # evening at the clinic, the server is already on tomorrow.
+        today = timezone.localdate(timezone=ZoneInfo("America/Denver"))
+        summary = build_demo(today=today, extra_patients=options["patients"])
         self.stdout.write(
             f"Demo clinic ready: {summary.clinic.name} "
             f"({summary.created_users} users and {summary.created_patients} patients added now)."
