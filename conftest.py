@@ -1,14 +1,31 @@
-"""Fixtures shared by every test: personas, and a client signed in as one of them (MFA done)."""
+"""Fixtures shared by every test: personas, a client signed in as one of them (MFA done), and an
+opt-in clock for the whole run (`KETACLINIC_TEST_CLOCK`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
 
 from ketaclinic.accounts.models import User
+from ketaclinic.testing.clock import TEST_CLOCK_VARIABLE, run_clock_start, travelling_from
 from ketaclinic.testing.personas import Personas, make_personas
+
+
+@pytest.fixture(autouse=True)
+def _test_clock() -> Iterator[None]:
+    """With KETACLINIC_TEST_CLOCK="2026-12-08T00:05:00+00:00" every test starts at that moment
+    and the clock runs on from there (so durations still pass); without it, real time. A test
+    that travels itself (time_machine) still wins while it does. CI runs the SQLite pass just
+    after midnight UTC, when a clinic in the Americas is still on the day before (.ci/run)."""
+    start = run_clock_start(os.environ.get(TEST_CLOCK_VARIABLE, ""))
+    if start is None:
+        yield
+        return
+    with travelling_from(start):
+        yield
 
 
 @pytest.fixture

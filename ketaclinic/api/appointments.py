@@ -2,8 +2,9 @@
 moving, cancelling, marking missed, and free chair time.
 
 Times in: the clinic's wall clock, `day` (YYYY-MM-DD) and `time` (HH:MM), turned into an instant by
-`scheduling.services.local_moment`, which refuses a time the clocks skip. Times out: ISO 8601 with
-the clinic's UTC offset. So a 09:00 booking reads 09:00 on either side of a clock change.
+`scheduling.services.local_moment`, which refuses a time the clocks skip. Times out: instants as
+ISO 8601 with the clinic's UTC offset, times of day (opening hours) as `HH:MM:SS`. So a 09:00
+booking reads 09:00 on either side of a clock change.
 Every rule that refuses a booking is the scheduling service's; these views parse and render.
 """
 
@@ -40,6 +41,7 @@ from ketaclinic.api.selectors import (
     api_clinician_get,
     course_reading_action,
 )
+from ketaclinic.api.serializers import WallClockTimeField
 from ketaclinic.clinics.models import Chair, Clinic
 from ketaclinic.core.errors import InvalidInput
 from ketaclinic.courses.selectors import course_open_for_patient
@@ -119,8 +121,8 @@ class ChairAvailabilitySerializer(serializers.Serializer):
 
 
 class PeriodSerializer(serializers.Serializer):
-    opens_at = serializers.TimeField(format="%H:%M")
-    closes_at = serializers.TimeField(format="%H:%M")
+    opens_at = WallClockTimeField()
+    closes_at = WallClockTimeField()
 
 
 class AvailabilitySerializer(serializers.Serializer):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from ketaclinic.accounts.models import StaffMembership, User
@@ -148,9 +150,28 @@ class MeSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "time",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
+        "example": "09:00:00",
+    }
+)
+class WallClockTimeField(serializers.TimeField):
+    """A time of day on the clinic's wall clock, always `HH:MM:SS` (RFC 3339 partial-time, the
+    schema's `format: time`, with no offset: the clinic's offset changes with the season). The
+    one shape of every time of day the API answers with (issue 13 item 11d)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M:%S", **kwargs)
+
+
 class OpeningHoursSerializer(serializers.ModelSerializer):
     # Declared so the schema is the same on every database (0 = Monday … 6 = Sunday).
     weekday = serializers.IntegerField(min_value=0, max_value=6)
+    opens_at = WallClockTimeField()
+    closes_at = WallClockTimeField()
 
     class Meta:
         model = OpeningHours

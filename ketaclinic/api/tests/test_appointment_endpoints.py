@@ -446,7 +446,7 @@ def test_free_chair_time_is_the_opening_hours_less_the_bookings(
         "iv_infusion",
         100,
     )
-    assert body["opening_hours"] == [{"opens_at": "07:00", "closes_at": "19:00"}]
+    assert body["opening_hours"] == [{"opens_at": "07:00:00", "closes_at": "19:00:00"}]
     one, two = body["chairs"]
     assert (one["chair_name"], two["chair_name"]) == ("Chair 1", "Chair 2")
 

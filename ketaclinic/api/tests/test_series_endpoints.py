@@ -68,7 +68,7 @@ def test_the_proposal_is_the_preferred_days_at_the_preferred_time(
     assert [slot["day"] for slot in slots] == [
         (monday + datetime.timedelta(days=n)).isoformat() for n in (0, 2, 4, 7, 9, 11)
     ]
-    assert {(slot["time"], slot["chair_name"]) for slot in slots} == {("09:00", "Chair 1")}
+    assert {(slot["time"], slot["chair_name"]) for slot in slots} == {("09:00:00", "Chair 1")}
     assert slots[0]["starts_at"].startswith(f"{monday.isoformat()}T09:00:00")
     assert not Appointment.objects.exists()  # nothing is booked by a proposal
 
