@@ -1,8 +1,10 @@
 from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from ketaclinic.api import (
     appointments,
+    arrivals,
     clinical,
     courses,
     dashboard,
@@ -25,6 +27,11 @@ urlpatterns = [
         "patients/<int:patient_id>/intake",
         clinical.PatientIntakeView.as_view(),
         name="api_patient_intake",
+    ),
+    path(
+        "patients/<int:patient_id>/intake/versions",
+        clinical.PatientIntakeVersionsView.as_view(),
+        name="api_patient_intake_versions",
     ),
     path(
         "patients/<int:patient_id>/questionnaire-responses",
@@ -222,6 +229,11 @@ urlpatterns = [
         name="api_sessions",
     ),
     path(
+        "sessions/arrivals",
+        arrivals.ArrivalsView.as_view(),
+        name="api_session_arrivals",
+    ),
+    path(
         "sessions/<int:session_id>",
         sessions.SessionDetailView.as_view(),
         name="api_session",
@@ -340,6 +352,7 @@ urlpatterns = [
         name="api_safety_task_complete",
     ),
     # Last: anything else under /api/v1/ answers in the error shape (a plain view, so it is not
-    # part of the OpenAPI document).
-    re_path(r"^(?P<path>.*)$", endpoints.endpoint_not_found, name="api_not_found"),
+    # part of the OpenAPI document). Exempt from the CSRF check, which would otherwise answer a
+    # POST/PUT/PATCH/DELETE here with Django's HTML 403 page: the view changes nothing.
+    re_path(r"^(?P<path>.*)$", csrf_exempt(endpoints.endpoint_not_found), name="api_not_found"),
 ]

@@ -13,8 +13,6 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from ketaclinic.medicine.dosing import MULTI_DOSE_VIAL_BEYOND_USE_DAYS
-
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("KETACLINIC_VAR_DIR", BASE_DIR / "var"))
 
@@ -110,6 +108,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ketaclinic.core.middleware.RequestContextMiddleware",
+    # A database outage answers 503 with Retry-After, not 500 (ketaclinic/core/outage.py).
+    "ketaclinic.core.middleware.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -150,7 +150,11 @@ TEMPLATES = [
 # SQLite (WAL, immediate transactions) under var/ by default; PostgreSQL through DATABASE_URL.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Health checks: a kept connection that PostgreSQL dropped (a restart) is replaced at the
+    # start of the next request instead of failing it.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -234,8 +238,21 @@ ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
-# One lockout mechanism (django-axes, below); allauth's own login throttle would answer differently.
-ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# allauth's "login_failed" limit is counted per email address from anywhere for passwords, which
+# would let a stranger pause a nurse's sign-in: for passwords, accounts.adapters uses django-axes
+# (below) and a per-address ceiling instead. What is left of it is the second step's limit per
+# account, whatever the address: someone who has the password cannot spread code guesses over
+# many addresses (the per-address pause, SECOND_STEP_*, comes first; accounts.forms audits both).
+ACCOUNT_RATE_LIMITS = {"login_failed": "20/h/key"}
+# Where allauth checks a code or a password itself: limited and audited (accounts.forms).
+ACCOUNT_FORMS = {
+    "confirm_login_code": "ketaclinic.accounts.forms.EmailedCodeForm",
+    "change_password": "ketaclinic.accounts.forms.CurrentPasswordChangeForm",
+}
+MFA_FORMS = {
+    "authenticate": "ketaclinic.accounts.forms.SecondStepForm",
+    "reauthenticate": "ketaclinic.accounts.forms.SecondStepReauthenticateForm",
+}
 MFA_ADAPTER = "ketaclinic.accounts.adapters.ClinicMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "ketaclinic"
@@ -244,13 +261,31 @@ MFA_TOTP_ISSUER = "ketaclinic"
 MFA_TOTP_TOLERANCE = 1
 MFA_RECOVERY_CODE_COUNT = 10
 
-# Five failed sign-ins within AXES_COOLOFF_MINUTES lock that account for the same period.
+# Five failed sign-ins within AXES_COOLOFF_MINUTES lock that account, from that address, for the
+# same period. Not the address alone: every nurse at a clinic shares one public IP, and one
+# person's typos must not lock the whole clinic out at 7 a.m. Not the account alone either: then
+# anyone anywhere could lock any nurse out from the login form. So the clinic's own address can
+# lock a nurse after five of her own typos there (intended), and a stranger's failures from
+# another address cannot. The address is the client's (lockout.client_ip_address: behind
+# TRUSTED_PROXY_COUNT proxies the forwarded one; an IPv6 /64 counts as one address).
 AXES_FAILURE_LIMIT = _env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=_env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# Lock the account, not the address: every nurse at a clinic shares one public IP, and one person's
-# typos must not lock the whole clinic out at 7 a.m. (hence axes' IP warning is silenced).
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "ketaclinic.accounts.lockout.client_ip_address"
+# One address that fails this many passwords (any accounts, known or not) within
+# AXES_COOLOFF_MINUTES is paused for that period, without locking any account: well above what a
+# clinic's shared address sees at a shift change, well below what trying many accounts needs.
+SIGN_IN_ADDRESS_FAILURE_LIMIT = _env_int("SIGN_IN_ADDRESS_FAILURE_LIMIT", 30)
+# The second step (authenticator, recovery or emailed code): this many wrong codes for one account
+# from one address pause that step there for the cool-off, the right code included.
+SECOND_STEP_FAILURE_LIMIT = _env_int("SECOND_STEP_FAILURE_LIMIT", 5)
+SECOND_STEP_COOLOFF_TIME = timedelta(minutes=_env_int("SECOND_STEP_COOLOFF_MINUTES", 15))
+# A witness's signature (their password typed on a colleague's form or API call) has its own
+# limit per witness and address, and never touches the witness's sign-in (accounts.signatures).
+WITNESS_SIGNATURE_FAILURE_LIMIT = _env_int("WITNESS_SIGNATURE_FAILURE_LIMIT", 5)
+WITNESS_SIGNATURE_COOLOFF_TIME = timedelta(
+    minutes=_env_int("WITNESS_SIGNATURE_COOLOFF_MINUTES", 15)
+)
 AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "ketaclinic.accounts.lockout.username_from_request"
 AXES_RESET_ON_SUCCESS = True
@@ -358,16 +393,40 @@ SPECTACULAR_SETTINGS = {
 AUDIT_UNSEALED_ALERT_SECONDS = _env_int("AUDIT_UNSEALED_ALERT_SECONDS", 60)
 # Seal new audit rows right after each commit; turn off when `ketaclinic audit seal --every` runs.
 AUDIT_SEAL_INLINE = _env_bool("AUDIT_SEAL_INLINE", default=True)
+# The audit chain's key (docs/operations.md "Audit trail"): events and links are HMACs with it,
+# so rows written with the database role alone do not verify. Kept outside the database.
+# Outside DEBUG a missing key stops start-up, as SECRET_KEY does (deriving it from SECRET_KEY
+# would hand it to everyone who has that); with DEBUG on (the demo) it is derived from SECRET_KEY.
+AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", "")
+# Earlier audit keys, comma-separated, so that links and checkpoints made with them still verify.
+AUDIT_HMAC_OLD_KEYS = _env_list("AUDIT_HMAC_OLD_KEYS", [])
+if not AUDIT_HMAC_KEY and DEBUG:
+    AUDIT_HMAC_KEY = "debug-only-derived-from-secret-key:" + SECRET_KEY
+elif not AUDIT_HMAC_KEY:
+    raise ImproperlyConfigured(
+        "AUDIT_HMAC_KEY is not set. Set AUDIT_HMAC_KEY in the environment to a long random "
+        "string (python -c 'import secrets; print(secrets.token_urlsafe(48))'), keep a copy "
+        "outside the database host, and never change it without moving the old one to "
+        "AUDIT_HMAC_OLD_KEYS (docs/operations.md). ketaclinic refuses to start outside DEBUG "
+        "without one."
+    )
+if len(AUDIT_HMAC_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 characters.")
+if any(len(key) < 32 for key in AUDIT_HMAC_OLD_KEYS):
+    raise ImproperlyConfigured("AUDIT_HMAC_OLD_KEYS: each key must be at least 32 characters.")
+# Signed checkpoints of the chain's head (`ketaclinic audit checkpoint`); copy them off this host.
+AUDIT_CHECKPOINT_DIR = Path(
+    os.environ.get("AUDIT_CHECKPOINT_DIR", "") or VAR_DIR / "audit-checkpoints"
+)
+# `ketaclinic audit seal --every` also writes a checkpoint this often (0: never).
+AUDIT_CHECKPOINT_EVERY_SECONDS = _env_int("AUDIT_CHECKPOINT_EVERY_SECONDS", 3600)
 # Public website: which clinic's name, address and hours the pages show (slug); blank = first.
 PUBLIC_CLINIC_SLUG = os.environ.get("PUBLIC_CLINIC_SLUG", "")
 # Inquiry form: at most this many submissions per IP address per hour.
 INQUIRY_RATE_LIMIT_PER_HOUR = _env_int("INQUIRY_RATE_LIMIT_PER_HOUR", 5)
-# Registration refuses patients younger than this (adults only, CLINICAL.md §1.2).
-MINIMUM_PATIENT_AGE = _env_int("MINIMUM_PATIENT_AGE", 18)
-# How long a signed dose order stands (clinic policy; the longest a physician may choose).
-DOSE_ORDER_VALID_DAYS = _env_int("DOSE_ORDER_VALID_DAYS", 30)
-# Days an opened multi-dose vial may be used (CLINICAL.md §2.4: 28 unless the maker says less).
-VIAL_BEYOND_USE_DAYS = _env_int("VIAL_BEYOND_USE_DAYS", MULTI_DOSE_VIAL_BEYOND_USE_DAYS)
+# The minimum patient age, how long a dose order stands and an opened vial's beyond-use days are
+# clinical rules, not deployment settings: the clinic's rules (`eligibility.minimum_age`,
+# `dose_orders.valid_days`, `vials.beyond_use_days`).
 # Credentials expiring within this many days are listed for clinic admins.
 CREDENTIAL_EXPIRY_WARNING_DAYS = _env_int("CREDENTIAL_EXPIRY_WARNING_DAYS", 60)
 
