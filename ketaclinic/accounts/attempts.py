@@ -17,7 +17,6 @@ secret is still checked, and a signature at the chair must not wait for a cache 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,7 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from ketaclinic.core.request_context import client_ip
+from ketaclinic.core.request_context import address_bucket, client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -87,15 +86,7 @@ def client_network(request: HttpRequest | None) -> str | None:
         if request is not None
         else None
     )
-    try:
-        address = ipaddress.ip_address(raw or "")
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:  # ::ffff:203.0.113.9 is the IPv4 client itself
-            return str(address.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
-    return str(address)
+    return address_bucket(raw)
 
 
 def subject_at(request: HttpRequest | None, *parts: object) -> str:

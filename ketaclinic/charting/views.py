@@ -76,9 +76,14 @@ from ketaclinic.charting.services import (
 from ketaclinic.core.errors import DomainError, InvalidInput, PermissionRefused
 from ketaclinic.core.forms import form_add_domain_error
 from ketaclinic.inventory.stock_forms import witness_choices, witness_signature_check
+from ketaclinic.medicine.dosing import ESKETAMINE_DEVICE_MG
 from ketaclinic.medicine.medications import dose_text
 from ketaclinic.medicine.rems import PMF_SUBMISSION_DAYS
-from ketaclinic.medicine.session import PRN_SUGGESTIONS, discharge_instructions
+from ketaclinic.medicine.session import (
+    ESKETAMINE_MINUTES_BETWEEN_DEVICES,
+    PRN_SUGGESTIONS,
+    discharge_instructions,
+)
 
 # --- the session page --------------------------------------------------------------------------
 
@@ -654,6 +659,8 @@ def _session_context(
         and preparation.prepared_by_id != user.pk,
         "pump_state": pump_state,
         "devices_given": devices_given,
+        "device_mg": ESKETAMINE_DEVICE_MG,
+        "minutes_between_devices": ESKETAMINE_MINUTES_BETWEEN_DEVICES,
         "alarms": list(open_alarms(session=session)),
         "timeline": session_timeline(session=session),
         "chart_svg": session_chart_svg(chart_data_for_session(session=session, now=now)),

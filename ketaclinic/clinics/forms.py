@@ -240,7 +240,8 @@ CLINIC_RULE_FIELDS = (
         "baseline_window_days",
         "Baseline window (days)",
         "A course's baseline is the last score before infusion 1 within this many days, on the "
-        "outcome page and the dashboard alike (CLINICAL.md §9.3; 1–90, default 30).",
+        "outcome page and the dashboard alike (usual practice in the ketamine trials; 1–90, "
+        "default 30).",
     ),
     (
         "dose_orders",
@@ -253,27 +254,29 @@ CLINIC_RULE_FIELDS = (
         "eligibility",
         "minimum_age",
         "Youngest patient (years)",
-        "Registration and the eligibility advice refuse younger patients (CLINICAL.md §1.2; "
-        "18 or over).",
+        "Registration and the eligibility advice refuse younger patients (18 or over: adults "
+        "only, as in the ketamine trials and the SPRAVATO label).",
     ),
     (
         "pregnancy_test",
         "minimum_age_years",
         "Pregnancy test from age",
-        "Female at birth from this age (CLINICAL.md §4; 8–12, default 12).",
+        "Female at birth from this age (clinic practice for childbearing potential; 8–12, "
+        "default 12).",
     ),
     (
         "pregnancy_test",
         "maximum_age_years",
         "Pregnancy test up to age",
-        "Female at birth up to this age, inclusive (CLINICAL.md §4; 55–60, default 55).",
+        "Female at birth up to this age, inclusive (clinic practice for childbearing potential; "
+        "55–60, default 55).",
     ),
     (
         "vials",
         "beyond_use_days",
         "An opened vial is used for (days)",
         "A multi-dose vial may be drawn from for this many days after its first puncture; "
-        "shorter when the maker says so (CLINICAL.md §2.4; 1–28, default 28).",
+        "shorter when the maker says so (USP <797> and CDC injection safety; 1–28, default 28).",
     ),
 )
 

@@ -8,6 +8,7 @@ them through every call.
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import uuid
 from dataclasses import dataclass
 
@@ -46,6 +47,22 @@ def client_ip(request: HttpRequest, *, trusted_proxy_count: int) -> str | None:
             return hops[-trusted_proxy_count]
     remote_addr: str | None = request.META.get("REMOTE_ADDR")
     return remote_addr or None
+
+
+def address_bucket(raw: str | None) -> str | None:
+    """The address a rate limit counts: an IPv4 address, or an IPv6 /64 (by its first address);
+    None when there is none that parses. One IPv6 household or phone holds a whole /64, so
+    changing addresses inside it must not escape a limit; an IPv4-mapped IPv6 address is the
+    IPv4 client itself."""
+    try:
+        address = ipaddress.ip_address(raw or "")
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address)
 
 
 def new_request_id(incoming: str | None) -> str:

@@ -43,6 +43,7 @@ from ketaclinic.demo.sessions import (
     demo_staff,
     phq9_answers,
 )
+from ketaclinic.medicine.medications import plain_decimal
 from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.outcomes.models import QuestionnaireResponse, ResponseContext
 from ketaclinic.outcomes.services import questionnaire_record
@@ -298,7 +299,7 @@ def _infusion(
         clinic=clinic,
         session=session,
         body=(
-            f"Imported from the clinic's previous record: IV ketamine infusion, {dose_mg} mg over "
+            f"Imported from the clinic's previous record: IV ketamine infusion, {plain_decimal(dose_mg)} mg over "
             f"40 minutes, started {timezone.localtime(start, clinic.zone):%d %b %Y %H:%M}; "
             "discharged to the escort."
         ),

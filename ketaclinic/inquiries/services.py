@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import math
 import time
@@ -20,6 +19,7 @@ from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import InvalidInput, RateLimited
+from ketaclinic.core.request_context import address_bucket
 from ketaclinic.inquiries.models import (
     ConditionOfInterest,
     ContactMethod,
@@ -51,15 +51,8 @@ def _rate_limit_key(source_ip: str | None) -> str:
     """One bucket per IPv4 address and per IPv6 /64 (one household or phone is one /64)."""
     if not source_ip:
         return _RATE_LIMIT_KEY_PREFIX + "unknown"
-    try:
-        address = ipaddress.ip_address(source_ip)
-    except ValueError:
-        return _RATE_LIMIT_KEY_PREFIX + "unparseable"
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:  # ::ffff:203.0.113.9 is the IPv4 client itself
-            return _RATE_LIMIT_KEY_PREFIX + str(address.ipv4_mapped)
-        return _RATE_LIMIT_KEY_PREFIX + str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return _RATE_LIMIT_KEY_PREFIX + str(address)
+    bucket = address_bucket(source_ip)
+    return _RATE_LIMIT_KEY_PREFIX + (bucket if bucket is not None else "unparseable")
 
 
 def _take_submission_slot(*, source_ip: str | None, clinic: Clinic) -> None:

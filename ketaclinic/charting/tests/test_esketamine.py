@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from ketaclinic.charting.models import (
@@ -40,7 +41,9 @@ from ketaclinic.courses.services import course_create, dose_order_sign
 from ketaclinic.courses.tests.support import approve, consent, open_weekdays
 from ketaclinic.inventory.models import Container, Movement, MovementKind
 from ketaclinic.inventory.tests.support import esketamine_56, receive, safe
+from ketaclinic.medicine.dosing import ESKETAMINE_DEVICE_MG
 from ketaclinic.medicine.protocols import INTRANASAL_ESKETAMINE
+from ketaclinic.medicine.session import ESKETAMINE_MINUTES_BETWEEN_DEVICES
 from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.scheduling.models import Appointment
 from ketaclinic.scheduling.services import appointment_book, local_moment
@@ -136,6 +139,22 @@ def test_devices_are_given_five_minutes_apart_and_posted_to_the_ledger(
         with pytest.raises((InvalidInput, PreconditionFailed)):
             device_administer(acting_user=personas.nina, session=session)
         assert given.count() == 2
+
+
+def test_the_session_page_states_the_device_rules_from_medicine(
+    personas: Personas, client_for: Any
+) -> None:
+    device = f"{ESKETAMINE_DEVICE_MG} mg"
+    apart = f"{ESKETAMINE_MINUTES_BETWEEN_DEVICES} minutes apart"
+    appointment = booked_esketamine(personas)
+    with at_appointment(appointment):
+        session = _verified(personas, appointment)
+        client = client_for(personas.nina)  # signed in at the chair's time (idle limit)
+        prepared = client.get(reverse("charting:session", args=[session.pk])).content.decode()
+        assert f"2 × {device} devices, {apart}" in " ".join(prepared.split())
+        device_administer(acting_user=personas.nina, session=session)
+        giving = client.get(reverse("charting:session", args=[session.pk])).content.decode()
+        assert f"({device} each, {apart})" in " ".join(giving.split())
 
 
 def test_observation_is_at_least_two_hours_from_the_first_device(personas: Personas) -> None:
