@@ -1,10 +1,10 @@
-"""django-axes hooks: which account and address an attempt is for, and what a locked-out person
-sees.
+"""django-axes hooks: which account an attempt is for, and what a locked-out person sees.
 
 Axes locks the combination of account and address (settings.AXES_LOCKOUT_PARAMETERS), so the
-address must be the client's: behind a proxy, the forwarded one that TRUSTED_PROXY_COUNT trusts
-(axes alone would see only the proxy's, and lock the account everywhere); and an IPv6 /64 is one
-address, or a stranger could try each password from a fresh address of their own network.
+address (AXES_CLIENT_IP_CALLABLE: attempts.client_network, as the other limits count it) must be
+the client's: behind a proxy, the forwarded one that TRUSTED_PROXY_COUNT trusts (axes alone would
+see only the proxy's, and lock the account everywhere); and an IPv6 /64 is one address, or a
+stranger could try each password from a fresh address of their own network.
 
 The answer is the same whether or not the account exists, so the lockout cannot be used to find
 out which email addresses have accounts.
@@ -17,8 +17,6 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-
-from ketaclinic.accounts.attempts import client_network
 
 LOCKED_OUT_MESSAGE = (
     "Too many failed sign-in attempts. Sign-in for this account is paused for {minutes} minutes. "
@@ -41,11 +39,6 @@ def username_from_request(request: HttpRequest, credentials: dict[str, Any] | No
     if not raw and request is not None and hasattr(request, "POST"):
         raw = request.POST.get("login", "")
     return str(raw).strip().lower()
-
-
-def client_ip_address(request: HttpRequest) -> str | None:
-    """AXES_CLIENT_IP_CALLABLE: the address the audit trail and the other limits use."""
-    return client_network(request)
 
 
 def locked_out_message() -> str:

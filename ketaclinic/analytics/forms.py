@@ -9,7 +9,9 @@ from django import forms
 
 from ketaclinic.analytics.selectors import DashboardFilters
 from ketaclinic.clinics.models import Clinic
+from ketaclinic.core.errors import InvalidInput
 from ketaclinic.core.forms import StyledForm
+from ketaclinic.scheduling.selectors import calendar_day_check
 
 DEFAULT_DAYS = 90
 # A period longer than this is a typo (and a needlessly slow page).
@@ -45,6 +47,13 @@ class DashboardFilterForm(StyledForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name in ("date_from", "date_to"):
+            day = data.get(name)
+            if day is not None:
+                try:
+                    calendar_day_check(day=day)
+                except InvalidInput as error:
+                    self.add_error(name, error.message)
         first, last = data.get("date_from"), data.get("date_to")
         if first and last:
             if first > last:

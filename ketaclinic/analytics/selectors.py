@@ -357,8 +357,13 @@ class CourseOutcomeRow:
 
 def dashboard_course_outcomes(*, filters: DashboardFilters) -> list[CourseOutcomeRow]:
     """Each cohort course's baseline, latest, status, infusions given and infusions to
-    response: the rows the outcome figures count."""
-    rows = _course_rows(filters)
+    response: the rows the outcome figures count (`dashboard_figures` counts these)."""
+    return _course_outcomes(filters, _course_rows(filters))
+
+
+def _course_outcomes(filters: DashboardFilters, rows: list[_CourseRow]) -> list[CourseOutcomeRow]:
+    """The outcome of each course row, in the same order (one query for infusions to
+    response)."""
     to_response = _infusions_to_response(filters, _response_thresholds(rows))
     return [
         CourseOutcomeRow(
@@ -435,19 +440,21 @@ def _infusions_to_response(filters: DashboardFilters, thresholds: dict[int, int]
 
 
 def _outcomes(
-    filters: DashboardFilters, courses: list[_CourseRow]
+    courses: list[_CourseRow], outcomes: list[CourseOutcomeRow]
 ) -> tuple[tuple[OutcomeGroup, ...], OutcomeGroup, Rate, list[int]]:
+    """The groups' response and remission, induction completion and the infusions to response
+    counted from the courses and their outcomes (`_course_outcomes`, in the same order)."""
     groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     ended = completed = 0
-    for row in courses:
+    for row, outcome in zip(courses, outcomes, strict=True):
         key = (row.indication, row.protocol_key)
         tally = groups[key]  # courses, measured, responded, remitted
         tally[0] += 1
         if row.status in INDUCTION_ENDED:
             ended += 1
             completed += int(row.given >= min(row.target_infusions, row.maximum_infusions))
-        status = _measured_status(row)
-        if status is None or row.baseline is None:
+        status = outcome.status
+        if status is None:  # not measured
             continue
         tally[1] += 1
         tally[2] += int(status in RESPONDED)
@@ -468,8 +475,12 @@ def _outcomes(
     )
     totals = [sum(tally[i] for tally in groups.values()) for i in range(4)]
     overall = group("", "", totals)
-    to_response = _infusions_to_response(filters, _response_thresholds(courses))
-    return ordered, overall, Rate(completed, ended), list(to_response.values())
+    to_response = [
+        outcome.infusions_to_response
+        for outcome in outcomes
+        if outcome.infusions_to_response is not None
+    ]
+    return ordered, overall, Rate(completed, ended), to_response
 
 
 def _active_by_stage(clinic: Clinic) -> tuple[StageCount, ...]:
@@ -565,7 +576,7 @@ def _median(values: Iterable[int]) -> Decimal | None:
 def dashboard_figures(*, filters: DashboardFilters) -> DashboardFigures:
     """Every figure on the dashboard, for one clinic and period (12 queries whatever the size)."""
     courses = _course_rows(filters)
-    groups, overall, induction, to_response = _outcomes(filters, courses)
+    groups, overall, induction, to_response = _outcomes(courses, _course_outcomes(filters, courses))
     infusions = TreatmentSession.objects.filter(_given_in_period(filters)).count()
     side_effects = SideEffect.objects.filter(
         session__in=TreatmentSession.objects.filter(_given_in_period(filters)).values("pk")

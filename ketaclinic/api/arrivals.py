@@ -49,25 +49,10 @@ class ArrivalSerializer(serializers.Serializer):
     )
 
 
-def _arrival_data(row: ArrivalRow) -> dict[str, Any]:
-    return {
-        "appointment_id": row.appointment_id,
-        "starts_at": row.starts_at,
-        "patient_id": row.patient_id,
-        "patient_name": row.patient_name,
-        "chair": row.chair,
-        "status": row.status,
-        "status_label": row.status_label,
-        "arrived_at": row.arrived_at,
-        "escort_confirmed": row.escort_confirmed,
-        "can_check_in": row.can_check_in,
-    }
-
-
 class ArrivalsView(SessionListEndpoint):
     serializer_class = ArrivalSerializer
 
-    def get_queryset(self) -> list[dict[str, Any]]:  # type: ignore[override]
+    def get_queryset(self) -> list[ArrivalRow]:  # type: ignore[override]
         user = _user(self.request)
         clinic = api_clinic(self.request)
         # Permission first: a refused caller learns nothing from validation.
@@ -75,8 +60,7 @@ class ArrivalsView(SessionListEndpoint):
         query = SessionDayQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         day: datetime.date = query.validated_data.get("date") or clinic.local_today()
-        rows = arrivals_for_user(user=user, clinic=clinic, day=day, via="api")
-        return [_arrival_data(row) for row in rows]
+        return arrivals_for_user(user=user, clinic=clinic, day=day, via="api")
 
     @extend_schema(
         operation_id="sessions_arrivals_list",

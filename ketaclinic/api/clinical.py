@@ -37,7 +37,7 @@ from ketaclinic.clinics.models import Clinic
 from ketaclinic.consent.downloads import ConsentCopy
 from ketaclinic.consent.models import ConsentSignature, Treatment
 from ketaclinic.consent.services import consent_current
-from ketaclinic.core.errors import InvalidInput, NotFound
+from ketaclinic.core.errors import NotFound
 from ketaclinic.intake.models import (
     DecisionAddendum,
     EligibilityDecision,
@@ -47,6 +47,7 @@ from ketaclinic.intake.models import (
     IntakeVersionKind,
 )
 from ketaclinic.intake.selectors import (
+    decision_unreviewed_amendment,
     eligibility_advice_for_intake,
     eligibility_decisions_for_patient,
     intake_get_for_patient,
@@ -233,10 +234,10 @@ class DecisionSerializer(serializers.ModelSerializer):
         ]
 
     def get_is_intake_amended_since(self, decision: EligibilityDecision) -> bool:
+        # A list passes the intake's version in its context; one decision on its own (after a
+        # write) reads it.
         current = self.context.get("intake_version")
-        if current is None:  # one decision on its own (after a write)
-            current = intake_version_number(patient_id=decision.patient_id)
-        return bool(current > decision.reviewed_intake_version)
+        return decision_unreviewed_amendment(decision, current_version=current) is not None
 
 
 class ConsentSerializer(serializers.ModelSerializer):
@@ -584,16 +585,9 @@ class ConsentPdfView(StaffEndpoint):
         },
     )
     def get(self, request: Request, signature_id: int) -> HttpResponse:
-        copy = request.query_params.get("copy", ConsentCopy.AS_SIGNED.value)
-        if copy not in {choice.value for choice in ConsentCopy}:
-            raise InvalidInput(
-                "copy is as_signed or witnessed.", fields={"copy": ["as_signed or witnessed."]}
-            )
+        copy = ConsentCopy.from_query(request.query_params.get("copy"))
         return consent_pdf_response(
-            user=_user(request),
-            clinic=api_clinic(request),
-            signature_id=signature_id,
-            copy=ConsentCopy(copy),
+            user=_user(request), clinic=api_clinic(request), signature_id=signature_id, copy=copy
         )
 
     def handle_exception(self, exc: Exception) -> Response:

@@ -26,6 +26,7 @@ from ketaclinic.analytics.selectors import (
 from ketaclinic.api.endpoints import ERRORS, StaffEndpoint, _user
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.core.errors import InvalidInput
+from ketaclinic.scheduling.selectors import calendar_day_check
 
 
 class RateSerializer(serializers.Serializer):
@@ -142,10 +143,11 @@ class DashboardView(StaffEndpoint):
         require_permission(user=user, action=Action.REPORTS_VIEW, clinic=clinic)
         query = DashboardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        last = query.validated_data.get("date_to") or clinic.local_today()
+        last = calendar_day_check(day=query.validated_data.get("date_to") or clinic.local_today())
         first = query.validated_data.get("date_from") or last - datetime.timedelta(
             days=DEFAULT_DAYS - 1
         )
+        calendar_day_check(day=first)
         if first > last:
             raise InvalidInput(
                 "The end is before the start.", fields={"date_to": ["Before date_from."]}

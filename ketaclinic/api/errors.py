@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,24 +16,11 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 from ketaclinic.audit.services import audit_refusal
-from ketaclinic.core.errors import DomainError, PermissionRefused
-from ketaclinic.core.outage import (
-    API_MESSAGE,
-    RETRY_AFTER_SECONDS,
-    UNAVAILABLE_CODE,
-    discard_broken_connections,
-    is_database_unavailable,
-    log_database_unavailable,
-)
-from ketaclinic.core.request_context import current_request_context
+from ketaclinic.core.errors import DomainError, PermissionRefused, api_error_body
+from ketaclinic.core.outage import database_unavailable_response, is_database_unavailable
 
-
-def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    context = current_request_context()
-    return {
-        "error": {"code": code, "message": message, "fields": fields or {}},
-        "request_id": context.request_id if context else None,
-    }
+# The body is built in core, which also answers Django's error pages and outages in it.
+error_body = api_error_body
 
 
 def _child_name(prefix: str, key: object) -> str:
@@ -58,16 +45,12 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return fields
 
 
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse | None:
     request: Request | None = context.get("request")
-    if is_database_unavailable(exc):
-        # The database is down or dropped the connection: "try again", never a 500.
-        if request is not None:
-            log_database_unavailable(request._request, exc)
-        discard_broken_connections()
-        unavailable = Response(error_body(UNAVAILABLE_CODE, API_MESSAGE), status=503)
-        unavailable["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return unavailable
+    if is_database_unavailable(exc) and request is not None:
+        # The database is down or dropped the connection: "try again", never a 500. (DRF
+        # accepts any HttpResponse from its exception handler.)
+        return database_unavailable_response(request._request, exc)
     if isinstance(exc, DomainError):
         if isinstance(exc, PermissionRefused) and request is not None:
             audit_refusal(request=request._request, error=exc)

@@ -32,6 +32,7 @@ class ApiTokenIssueForm(StyledForm):
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.clinic = clinic
+        self._expires_at: datetime.datetime | None = None
         user_field = self.fields["user"]
         assert isinstance(user_field, forms.ModelChoiceField)
         user_field.queryset = User.objects.filter(
@@ -40,15 +41,15 @@ class ApiTokenIssueForm(StyledForm):
 
     def clean_expires_on(self) -> datetime.date | None:
         expires_on: datetime.date | None = self.cleaned_data["expires_on"]
+        self._expires_at = None
         if expires_on is not None:
             try:
-                token_expiry_at(clinic=self.clinic, expires_on=expires_on)
+                self._expires_at = token_expiry_at(clinic=self.clinic, expires_on=expires_on)
             except InvalidInput as refusal:
                 raise forms.ValidationError(refusal.message) from None
         return expires_on
 
     def expires_at(self) -> datetime.datetime | None:
-        """The start of the chosen day in the clinic's time zone: "expires on 1 March"."""
-        if self.cleaned_data["expires_on"] is None:
-            return None
-        return token_expiry_at(clinic=self.clinic, expires_on=self.cleaned_data["expires_on"])
+        """The start of the chosen day in the clinic's time zone: "expires on 1 March". (The
+        one worked out when the date was checked: the clinic's day may have turned since.)"""
+        return self._expires_at

@@ -22,6 +22,7 @@ from rest_framework import serializers
 
 from ketaclinic.consent.models import Treatment
 from ketaclinic.consent.services import MAX_SIGNATURE_BYTES
+from ketaclinic.core.validators import PLAIN_DECIMAL_PATTERN
 from ketaclinic.courses.models import CourseStatus
 from ketaclinic.intake.forms import HISTORY_CHOICES
 from ketaclinic.intake.models import INDICATION_CHOICES, TRIAL_OUTCOME_CHOICES, EligibilityOutcome
@@ -64,11 +65,11 @@ class StrictDecimalField(serializers.DecimalField):
         **serializers.DecimalField.default_error_messages,
         "invalid": PLAIN_DECIMAL,
     }
-    _PLAIN = re.compile(r"-?\d+(\.\d+)?")
 
     def to_internal_value(self, data: Any) -> Decimal:
         if isinstance(data, bool) or not (
-            isinstance(data, int | float) or (isinstance(data, str) and self._PLAIN.fullmatch(data))
+            isinstance(data, int | float)
+            or (isinstance(data, str) and PLAIN_DECIMAL_PATTERN.fullmatch(data))
         ):
             self.fail("invalid")
         if isinstance(data, float) and not math.isfinite(data):

@@ -96,6 +96,7 @@ from ketaclinic.inventory.reports import (
     cell_text,
     report_build,
 )
+from ketaclinic.inventory.services import LARGE_CORRECTION_PERCENT
 from ketaclinic.inventory.stock_forms import witness_signature_check
 
 # --- enums with their own names ----------------------------------------------------------------
@@ -259,7 +260,8 @@ class DiscrepancySerializer(serializers.Serializer):
         source="discrepancy.correction_id",
         allow_null=True,
         help_text="The ledger entry (an adjustment or a reversal) that opened it, for moving the "
-        "container by more than 10 % of what it was received with; null when a count did.",
+        f"container by more than {LARGE_CORRECTION_PERCENT} % of what it was received with; "
+        "null when a count did.",
     )
     container_id = serializers.IntegerField(source="container.pk")
     container_label = serializers.CharField(source="container.label")
@@ -576,10 +578,11 @@ class DiscrepancyListView(InventoryListEndpoint):
         operation_id="inventory_discrepancies_list",
         summary="Discrepancies, newest first, with their deadlines",
         description="Each count line that did not match the ledger, and each large correction "
-        "(an adjustment or a reversal moving a container by more than 10 % of what it was "
-        "received with: `correction_id`), with its judgement, the DEA notice's and Form 106's "
-        "deadlines and dates, and whether any is overdue (as of the clinic's today). A large "
-        "adjustment up is stock found, judged not a loss when it is opened.",
+        "(an adjustment or a reversal moving a container by more than "
+        f"{LARGE_CORRECTION_PERCENT} % of what it was received with: `correction_id`), with its "
+        "judgement, the DEA notice's and Form 106's deadlines and dates, and whether any is "
+        "overdue (as of the clinic's today). A large adjustment up is stock found, judged not a "
+        "loss when it is opened.",
         parameters=[DiscrepancyListQuerySerializer],
         responses={200: DiscrepancySerializer(many=True), **ERRORS},
     )

@@ -8,7 +8,6 @@ decide, permission and audit included. This module turns their refusals into the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from django.http import HttpResponse
@@ -34,13 +33,11 @@ from ketaclinic.consent.services import consent_sign
 from ketaclinic.core.errors import InvalidInput
 from ketaclinic.inquiries.models import Inquiry
 from ketaclinic.intake.models import Intake
-from ketaclinic.intake.selectors import intake_get_for_patient
 from ketaclinic.intake.services import (
-    IntakeEntry,
+    IntakeChanges,
     MedicationEntry,
     TrialEntry,
     intake_amend,
-    intake_entry_of,
     intake_save,
 )
 from ketaclinic.intake.versions import INTAKE_FIELDS
@@ -124,9 +121,10 @@ def patient_register_from_request(
 # --- intake ------------------------------------------------------------------------------------
 
 
-def intake_entry_from(data: dict[str, Any], *, stored: IntakeEntry) -> IntakeEntry:
-    """The validated body as the service's entry, normalised as the staff page does; a field
-    the body leaves out keeps its stored value."""
+def intake_changes_from(data: dict[str, Any]) -> IntakeChanges:
+    """The validated body's intake fields as the service's changes, normalised as the staff
+    page does; a field the body leaves out is not among them (the service keeps its stored
+    value, read under the intake's lock)."""
     values: dict[str, Any] = {
         name: data[name] for name in INTAKE_FIELDS if name in data and name != "medical_history"
     }
@@ -154,7 +152,7 @@ def intake_entry_from(data: dict[str, Any], *, stored: IntakeEntry) -> IntakeEnt
             MedicationEntry(name=row["name"], dose_mg=row["dose_mg"], frequency=row["frequency"])
             for row in data["medications"]
         )
-    return replace(stored, **values)
+    return values
 
 
 def intake_save_from_request(request: Request, *, user: User, patient_id: int) -> Intake:
@@ -168,8 +166,7 @@ def intake_save_from_request(request: Request, *, user: User, patient_id: int) -
     payload = IntakeInputSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
-    stored = intake_get_for_patient(patient_id=patient.pk)
-    entry = intake_entry_from(data, stored=intake_entry_of(stored))
+    changes = intake_changes_from(data)
     if "amendment_reason" in data:
         if data.get("submit") is False:
             raise InvalidInput(
@@ -177,10 +174,10 @@ def intake_save_from_request(request: Request, *, user: User, patient_id: int) -
                 fields={"submit": ["Leave it out (or send true) with an amendment_reason."]},
             )
         return intake_amend(
-            acting_user=user, patient=patient, entry=entry, reason=data["amendment_reason"]
+            acting_user=user, patient=patient, changes=changes, reason=data["amendment_reason"]
         )
     return intake_save(
-        acting_user=user, patient=patient, entry=entry, submit=data.get("submit", False)
+        acting_user=user, patient=patient, changes=changes, submit=data.get("submit", False)
     )
 
 

@@ -725,7 +725,7 @@ BLINDED_FIGURES = (
 
 def _dose_data(preparation: DosePreparation, viewer: User) -> dict[str, Any]:
     container = preparation.draw.container
-    blinded = preparation.verified_at is None and preparation.prepared_by_id != viewer.pk
+    blinded = preparation.is_blinded_for(viewer)
     data = {
         "id": preparation.pk,
         "draw_id": preparation.draw_id,
@@ -751,7 +751,8 @@ def _dose_data(preparation: DosePreparation, viewer: User) -> dict[str, Any]:
         "devices": preparation.devices,
         "diluent_lot": preparation.diluent_lot,
         "diluent_expires_on": preparation.diluent_expires_on,
-        "warnings": [str(warning) for warning in preparation.warnings],
+        # A warning may quote the prepared dose ("Total 35 mg is below …").
+        "warnings": [] if blinded else [str(warning) for warning in preparation.warnings],
         "prepared_by": _name(preparation.prepared_by),
         "prepared_at": preparation.prepared_at,
         "verified_by": _name(preparation.verified_by),

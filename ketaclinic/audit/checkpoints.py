@@ -42,7 +42,8 @@ _FIELDS: dict[str, type] = {
 
 
 class CheckpointInvalid(Exception):
-    """A checkpoint file that cannot be trusted: unreadable, not a checkpoint, or mis-signed."""
+    """A checkpoint file that cannot be trusted (unreadable, not a checkpoint, or mis-signed),
+    or a checkpoint folder that cannot be read."""
 
 
 class CheckpointRefused(Exception):
@@ -131,13 +132,26 @@ def audit_checkpoint_newest(
     *, directory: Path | None = None, keyring: AuditKeyring | None = None
 ) -> tuple[Checkpoint | None, list[str]]:
     """The valid checkpoint furthest along the chain, and a sentence for each file that is not
-    valid (each one an alarm: checkpoints are written once and never changed)."""
+    valid (each one an alarm: checkpoints are written once and never changed).
+
+    A folder that is there but cannot be read raises CheckpointInvalid: its checkpoints would
+    otherwise pass for none at all (Path.glob hides the error).
+    """
     folder = Path(directory or settings.AUDIT_CHECKPOINT_DIR)
     ring = keyring or audit_keyring()
-    if not folder.is_dir():
-        return None, []
+    try:
+        if not folder.is_dir():
+            return None, []
+        with os.scandir(folder) as entries:
+            paths = sorted(folder / entry.name for entry in entries if entry.name.endswith(".json"))
+    except OSError as error:
+        raise CheckpointInvalid(
+            f"checkpoint folder {folder} cannot be read ({error.strerror or error}), so the "
+            "chain cannot be compared with its checkpoints. Let this user read "
+            "AUDIT_CHECKPOINT_DIR"
+        ) from error
     valid, problems = [], []
-    for path in sorted(folder.glob("*.json")):
+    for path in paths:
         try:
             valid.append(audit_checkpoint_read(path, keyring=ring))
         except CheckpointInvalid as error:
@@ -194,7 +208,10 @@ def audit_checkpoint_write(*, directory: Path | None = None) -> tuple[Checkpoint
     """
     folder = Path(directory or settings.AUDIT_CHECKPOINT_DIR)
     keyring = audit_keyring()
-    previous, _invalid = audit_checkpoint_newest(directory=folder, keyring=keyring)
+    try:
+        previous, _invalid = audit_checkpoint_newest(directory=folder, keyring=keyring)
+    except CheckpointInvalid as error:
+        raise CheckpointRefused(f"No checkpoint written: {error}.") from error
     anchor = None
     if previous is not None:
         problems = audit_checkpoint_compare(previous)

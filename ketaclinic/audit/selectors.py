@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass
 
 from django.db.models import Q, QuerySet
 
-from ketaclinic.accounts.models import StaffMembership
-from ketaclinic.audit.models import AUTHENTICATION_PREFIX, AuditEvent
+from ketaclinic.accounts.models import StaffMembership, User
+from ketaclinic.audit.models import AUTHENTICATION_PREFIX, AuditAction, AuditEvent
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.patients.models import Patient
 
@@ -84,3 +84,13 @@ def audit_patient_mrns(*, clinic: Clinic, patient_ids: set[int]) -> dict[int, st
             "id", "medical_record_number"
         )
     )
+
+
+def audit_event_exists_since(
+    *, actor: User, action: AuditAction, clinic: Clinic, since: datetime.datetime
+) -> bool:
+    """Whether `actor` has an `action` event at `clinic` from `since` on (a page that refreshes
+    itself records its look once in a while, not at every refresh)."""
+    return AuditEvent.objects.filter(
+        actor_id=actor.pk, action=action, clinic_id=clinic.pk, occurred_at__gte=since
+    ).exists()

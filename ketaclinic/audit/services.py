@@ -59,7 +59,7 @@ SEAL_LOOKBACK_IDS = 10_000
 # The audit page recomputes this many of the newest links on every view; `verify` does them all.
 PAGE_CHECK_LINKS = 500
 
-# A report names at most this many forged events (and counts them all).
+# A report's sentence names at most this many forged events (it keeps and counts them all).
 FORGED_EVENTS_NAMED = 20
 
 
@@ -318,7 +318,7 @@ class ChainReport:
     """What a check of the chain found. `checked_from_sequence` 1 means the whole chain.
 
     A forged event (one the application did not write) does not break the links: it was sealed
-    marked as such, and is reported on its own (`forged_count`, the first few ids).
+    marked as such, and is reported on its own (`forged_count`, and every id: they are rare).
     """
 
     last_sequence: int
@@ -354,8 +354,9 @@ class ChainReport:
         """A sentence naming the forged events, or "" when there are none."""
         if not self.forged_count:
             return ""
-        named = ", ".join(str(event_id) for event_id in self.forged_event_ids)
-        more = self.forged_count - len(self.forged_event_ids)
+        shown = self.forged_event_ids[:FORGED_EVENTS_NAMED]
+        named = ", ".join(str(event_id) for event_id in shown)
+        more = self.forged_count - len(shown)
         if self.forged_count == 1:
             subject = f"event {named} was"
         else:
@@ -427,8 +428,7 @@ def _walk(
         keyed = keyed or seal.algorithm == AuditHashAlgorithm.HMAC_SHA256
         if seal.event_origin == AuditEventOrigin.FORGED:
             forged_count += 1
-            if len(forged_ids) < FORGED_EVENTS_NAMED:
-                forged_ids.append(seal.event_id)
+            forged_ids.append(seal.event_id)
         checked += 1
         previous_hash = seal.entry_hash
         before = f"link {seal.sequence} (event {seal.event_id})"
@@ -526,21 +526,9 @@ def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
 
     Unsealed events are counted over the whole trail (not just the sealer's recent window).
     """
-    seals = AuditSeal.objects.select_related("event").order_by("sequence")
-    walk = _walk(
-        seals.iterator(chunk_size=chunk_size),
-        after_sequence=0,
-        after_hash=GENESIS_HASH,
-        after_keyed=False,
-        keyring=audit_keyring(),
+    report, _last_sequence, _last_hash = audit_chain_verify_after(
+        anchor=None, chunk_size=chunk_size
     )
-    report = _report(
-        walk,
-        checked_from=1,
-        head=_newest_seal(),
-        unsealed=_unsealed(newest_sealed_event_id=None, whole_trail=True),
-    )
-    _log_alarms(report)
     return report
 
 

@@ -23,7 +23,8 @@ from django.utils import timezone
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.audit.models import AuditAction, AuditEvent
+from ketaclinic.audit.models import AuditAction
+from ketaclinic.audit.selectors import audit_event_exists_since
 from ketaclinic.audit.services import audit_record
 from ketaclinic.charting.selectors import BoardChair, BoardStatus, day_board
 from ketaclinic.clinics.models import Clinic
@@ -84,9 +85,7 @@ def _audit_view(
 ) -> None:
     if refresh:
         since = timezone.now() - datetime.timedelta(minutes=REFRESH_AUDIT_MINUTES)
-        if AuditEvent.objects.filter(
-            actor_id=user.pk, action=action, clinic_id=clinic.pk, occurred_at__gte=since
-        ).exists():
+        if audit_event_exists_since(actor=user, action=action, clinic=clinic, since=since):
             return
     audit_record(
         actor=user,

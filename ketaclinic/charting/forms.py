@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.charting.models import DoseContainer, SideEffect, TreatmentSession
-from ketaclinic.core.forms import PLAIN_NUMBER as PLAIN_NUMBER  # re-exported: its old home
 from ketaclinic.core.forms import PlainDecimalField, StyledForm
 from ketaclinic.inventory.models import Container, ContainerStatus, ProductForm
 from ketaclinic.medicine.dosing import DEFAULT_DILUENT_BAG_ML

@@ -11,6 +11,7 @@ row itself changes only under a row lock in `services.py`.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -26,6 +27,9 @@ from ketaclinic.medicine.session import (
     SideEffectAction,
     SideEffectKind,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 
 def _choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
@@ -230,6 +234,11 @@ class DosePreparation(ClinicScopedModel):
 
     def __str__(self) -> str:
         return f"{self.dose_mg} mg for session {self.session_id}"
+
+    def is_blinded_for(self, user: AbstractBaseUser) -> bool:
+        """The double check is blind: until the dose is verified, only its preparer sees the
+        figures (and the warnings, which may quote them); the verifier would copy them."""
+        return self.verified_at is None and self.prepared_by_id != user.pk
 
 
 class PumpEvent(SentOnce):

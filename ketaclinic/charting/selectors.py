@@ -339,12 +339,15 @@ def _name(user: object) -> str:
     return getattr(user, "full_name", "") or getattr(user, "email", "")
 
 
-def session_timeline(*, session: TreatmentSession) -> list[TimelineEntry]:
-    """Everything charted, in time order."""
+def session_timeline(
+    *, session: TreatmentSession, preparation: DosePreparation | None
+) -> list[TimelineEntry]:
+    """Everything charted, in time order. `preparation` is the session's active one
+    (`services.active_preparation`, which the caller has already read)."""
     entries: list[TimelineEntry] = [
         TimelineEntry(session.checked_in_at, "check_in", "Checked in", _name(session.checked_in_by))
     ]
-    early_stop = _early_stop(session)
+    early_stop = _early_stop(session, preparation)
     for event in session.pump_events.select_related("recorded_by"):
         if event.kind == PumpEvent.DEVICE:
             text = "Esketamine device given (28 mg)"
@@ -438,12 +441,13 @@ def session_timeline(*, session: TreatmentSession) -> list[TimelineEntry]:
     return entries
 
 
-def _early_stop(session: TreatmentSession) -> tuple[Decimal, Decimal] | None:
-    """(delivered mg, planned mg) when the pump stopped before the planned dose
-    (medicine/session.py's rule), else None."""
+def _early_stop(
+    session: TreatmentSession, preparation: DosePreparation | None
+) -> tuple[Decimal, Decimal] | None:
+    """(delivered mg, planned mg) when the pump stopped before the planned dose of the active
+    `preparation` (medicine/session.py's rule), else None."""
     if session.delivered_mg is None or session.is_esketamine:
         return None
-    preparation = session.preparations.filter(discarded_at__isnull=True).first()
     if preparation is None or not is_early_stop(
         delivered_mg=session.delivered_mg, planned_mg=preparation.dose_mg
     ):
@@ -862,7 +866,7 @@ def session_note_text(*, session: TreatmentSession) -> str:
                 else "."
             )
         )
-        early_stop = _early_stop(session)
+        early_stop = _early_stop(session, preparation)
         if early_stop:
             delivered, planned = early_stop
             stop = session.pump_events.filter(kind=PumpEventKind.STOP).first()

@@ -127,15 +127,20 @@ KEY_REUSED = "This entry was already sent with different values; reload the sess
 # --- shared checks ---------------------------------------------------------------------------
 
 
-def _lock(session: TreatmentSession) -> TreatmentSession:
-    return TreatmentSession.objects.select_for_update().get(pk=session.pk)
+def _lock(session_id: int) -> TreatmentSession:
+    """The session, locked: by id, so a row's `.session` is not loaded only to be read again."""
+    return TreatmentSession.objects.select_for_update().get(pk=session_id)
+
+
+def _is_signed(session_id: int) -> bool:
+    return SessionNote.objects.filter(session_id=session_id).exists()
 
 
 def _require_open(session: TreatmentSession) -> None:
     if not session.is_open:
         then = (
             "Add an addendum to its note instead."
-            if SessionNote.objects.filter(session_id=session.pk).exists()
+            if _is_signed(session.pk)
             else "Sign its note, then add what happened as an addendum."
         )
         raise PreconditionFailed(
@@ -147,7 +152,7 @@ def _require_open(session: TreatmentSession) -> None:
 def _require_unsigned(session: TreatmentSession, *, what: str) -> None:
     """Once the nurse has signed the note, it and the rows it summarises are the signed record:
     what comes later is an addendum, never a change in place (issue 13 item 2)."""
-    if SessionNote.objects.filter(session_id=session.pk).exists():
+    if _is_signed(session.pk):
         raise PreconditionFailed(
             f"The note for this session is signed, so {what} can no longer be charted on it; "
             "write it in an addendum to the signed note."
@@ -338,7 +343,7 @@ def checklist_answer(
         status = ItemStatus(status)
     except ValueError as error:
         raise InvalidInput("Unknown checklist item or answer.") from error
-    locked = _lock(session)
+    locked = _lock(session.pk)
     _require_open(locked)
     if locked.started_at is not None:
         raise PreconditionFailed("The treatment has started; the checklist is closed.")
@@ -402,7 +407,7 @@ def session_measurements_record(
 ) -> TreatmentSession:
     """Today's weight (and height, if not on file): the dose is computed from these."""
     require_permission(user=acting_user, action=Action.SESSION_CHART, clinic=session.clinic)
-    locked = _lock(session)
+    locked = _lock(session.pk)
     _require_open(locked)
     if locked.preparations.filter(discarded_at__isnull=True).exists():
         raise PreconditionFailed(
@@ -441,7 +446,7 @@ def session_escort_confirm(
         errors["escort_phone"] = ["Give a phone number the clinic can call."]
     if errors:
         raise InvalidInput("The escort's name and phone are both needed.", fields=errors)
-    locked = _lock(session)
+    locked = _lock(session.pk)
     _require_open(locked)
     locked.escort_name, locked.escort_phone = name, phone
     locked.save(update_fields=["escort_name", "escort_phone", "updated_at"])
@@ -466,7 +471,7 @@ def checklist_override(
     reason = reason.strip()
     if len(reason) < 5:
         raise InvalidInput("Give the clinical reason.", fields={"reason": ["Required."]})
-    locked = _lock(session)
+    locked = _lock(session.pk)
     _require_open(locked)
     if locked.started_at is not None:
         raise PreconditionFailed("The treatment has already started.")
@@ -549,7 +554,7 @@ def dose_prepare(
     A dose other than the order's needs a physician (acting) and a reason.
     """
     require_permission(user=acting_user, action=Action.MEDICATION_ADMINISTER, clinic=session.clinic)
-    locked = _lock(session)
+    locked = _lock(session.pk)
     _require_open(locked)
     if locked.started_at is not None:
         raise PreconditionFailed("The treatment has started; the dose cannot be prepared again.")
@@ -598,7 +603,7 @@ def dose_prepare(
         try:
             esk = esketamine_dose(
                 protocol=protocol,
-                age_years=_age_years(locked, when),
+                age_years=locked.patient.age_on(timezone.localdate(when, locked.clinic.zone)),
                 is_first_session=first,
                 requested_mg=chosen,
             )
@@ -716,12 +721,6 @@ def dose_prepare(
     return preparation
 
 
-def _age_years(session: TreatmentSession, when: datetime.datetime) -> int:
-    born = session.patient.date_of_birth
-    today = timezone.localdate(when, session.clinic.zone)
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
 def _plan_json(plan: Any, weight: Any) -> dict[str, Any]:
     # f"{:f}": never an exponent in the stored plan (a normalized 100 mg/mL vial is 1E+2).
     figures = {
@@ -757,7 +756,7 @@ def dose_verify(
     mismatch names the fields that differ, never the prepared values (which the verifier would
     otherwise copy)."""
     require_permission(user=acting_user, action=Action.DOSE_VERIFY, clinic=preparation.clinic)
-    session = _lock(preparation.session)
+    session = _lock(preparation.session_id)
     _require_open(session)
     locked = DosePreparation.objects.select_for_update().get(pk=preparation.pk)
     if locked.discarded_at is not None:
@@ -811,7 +810,7 @@ def dose_discard(
     reason = reason.strip()
     if not reason:
         raise InvalidInput("Say why it is discarded.", fields={"reason": ["Required."]})
-    session = _lock(preparation.session)
+    session = _lock(preparation.session_id)
     _require_open(session)
     locked = DosePreparation.objects.select_for_update().get(pk=preparation.pk)
     if locked.discarded_at is not None:
@@ -886,7 +885,7 @@ def pump_event_record(
         raise InvalidInput("Unknown pump event.") from error
     action = Action.MEDICATION_ADMINISTER if kind == PumpEventKind.START else Action.SESSION_CHART
     require_permission(user=acting_user, action=action, clinic=session.clinic)
-    locked = _lock(session)
+    locked = _lock(session.pk)
     if locked.route != SessionRoute.INTRAVENOUS:
         raise PreconditionFailed("Esketamine is given by device, not by pump.")
     reason = reason.strip()[:500]
@@ -1014,7 +1013,7 @@ def device_administer(
     """One 28 mg esketamine device given, 5 minutes after the previous (CLINICAL.md §2.8); the
     administration is posted to the ledger in this transaction."""
     require_permission(user=acting_user, action=Action.MEDICATION_ADMINISTER, clinic=session.clinic)
-    locked = _lock(session)
+    locked = _lock(session.pk)
     if locked.route != SessionRoute.ESKETAMINE:
         raise PreconditionFailed("Only esketamine sessions give devices.")
     key = _key(idempotency_key)
@@ -1109,7 +1108,7 @@ def controlled_substance_reconcile(
     of the draw with a witness — both in this transaction with the dose record. `recorded_at`
     keeps a late entry's true time (not before the stop)."""
     require_permission(user=acting_user, action=Action.MEDICATION_ADMINISTER, clinic=session.clinic)
-    locked = _lock(session)
+    locked = _lock(session.pk)
     if locked.route != SessionRoute.INTRAVENOUS:
         raise PreconditionFailed("Esketamine devices are posted as each is given.")
     if locked.stopped_at is None or locked.delivered_mg is None:
@@ -1242,7 +1241,7 @@ def vitals_record(
         check_vital_signs(signs)
     except ClinicalRuleError as error:
         raise InvalidInput(error.message, fields={"__all__": [error.message]}) from error
-    locked = _lock(session)
+    locked = _lock(session.pk)
     key = _key(idempotency_key)
     rhythm = rhythm.strip()[:64]
 
@@ -1379,7 +1378,7 @@ def alarm_acknowledge(*, acting_user: User, alarm: SessionAlarm, action_taken: s
             "Say what was done (e.g. 'repeat BP 150/90, rate halved, physician told').",
             fields={"action_taken": ["Required."]},
         )
-    session = _lock(alarm.session)
+    session = _lock(alarm.session_id)
     locked = SessionAlarm.objects.select_for_update().select_related("session").get(pk=alarm.pk)
     if locked.acknowledged_at is not None:
         raise Conflict("This alarm was already acknowledged.")
@@ -1408,7 +1407,7 @@ def alarms_escalate_overdue(*, session_id: int, now: datetime.datetime | None = 
     # Under the session's lock, as the signature is: an alarm on a signed note stays as signed
     # (the note says it was not acknowledged).
     TreatmentSession.objects.select_for_update().filter(pk=session_id).first()
-    if SessionNote.objects.filter(session_id=session_id).exists():
+    if _is_signed(session_id):
         return 0
     overdue = list(
         SessionAlarm.objects.select_for_update()
@@ -1476,7 +1475,7 @@ def side_effect_record(
     if kind == SideEffectKind.OTHER and not description:
         raise InvalidInput("Describe the side effect.", fields={"description": ["Required."]})
     note = note.strip()[:500]
-    locked = _lock(session)
+    locked = _lock(session.pk)
     key = _key(idempotency_key)
 
     def same(row: SideEffect) -> bool:
@@ -1523,7 +1522,7 @@ def side_effect_resolve(
     """While the session is open; after discharge the chart is closed and the resolution is
     written in an addendum to the signed note."""
     require_permission(user=acting_user, action=Action.SESSION_CHART, clinic=side_effect.clinic)
-    session = _lock(side_effect.session)
+    session = _lock(side_effect.session_id)
     locked = SideEffect.objects.select_for_update().get(pk=side_effect.pk)
     if locked.resolved_at is not None:
         raise Conflict("Already marked resolved.")
@@ -1604,7 +1603,7 @@ def prn_record(
     if side_effect is not None and side_effect.session_id != session.pk:
         raise InvalidInput("That side effect belongs to another session.")
     response = response.strip()[:500]
-    locked = _lock(session)
+    locked = _lock(session.pk)
     key = _key(idempotency_key)
 
     def same(row: PrnDose) -> bool:
@@ -1663,17 +1662,23 @@ def prn_record(
 @transaction.atomic
 def prn_response_record(*, acting_user: User, prn: PrnDose, response: str) -> PrnResponse:
     """How the patient responded to a PRN, observed now: a row of its own, so an earlier
-    response is kept beside it (while the session is open; after, an addendum)."""
+    response is kept beside it (while the session is open; after, an addendum). The same words
+    from the same clinician as the PRN's latest response are a resend (a double tap): that
+    response is returned, nothing is stored or audited again."""
     require_permission(user=acting_user, action=Action.SESSION_CHART, clinic=prn.clinic)
-    response = response.strip()
-    if not response:
+    text = response.strip()[:500]
+    if not text:
         raise InvalidInput("Describe the response.", fields={"response": ["Required."]})
-    session = _lock(prn.session)
+    session = _lock(prn.session_id)
+    # Under the session's lock, so a resend racing the first submit finds its row.
+    latest = prn.responses.order_by("-recorded_at", "-id").first()
+    if latest is not None and latest.recorded_by_id == acting_user.pk and latest.text == text:
+        return latest
     _require_open(session)
     row = PrnResponse.objects.create(
         clinic=session.clinic,
         prn=prn,
-        text=response[:500],
+        text=text,
         recorded_at=timezone.now(),
         recorded_by=acting_user,
     )
@@ -1682,7 +1687,7 @@ def prn_response_record(*, acting_user: User, prn: PrnDose, response: str) -> Pr
         action=AuditAction.SESSION_CHARTED,
         session=session,
         subject=row,
-        detail={"prn": prn.pk, "prn_response": response[:200]},
+        detail={"prn": prn.pk, "prn_response": text[:200]},
     )
     return row
 
@@ -1716,7 +1721,7 @@ def session_score_record(
         total, band, stored = result.total, result.band, dict(answers)
     else:
         raise InvalidInput(f"{instrument!r} is not charted in a session.")
-    locked = _lock(session)
+    locked = _lock(session.pk)
     _require_open(locked)
     score = SessionScore.objects.create(
         clinic=locked.clinic,
@@ -1757,7 +1762,7 @@ def session_discharge(
     from ketaclinic.charting.selectors import discharge_readiness_for_session
 
     require_permission(user=acting_user, action=Action.SESSION_CHART, clinic=session.clinic)
-    locked = _lock(session)
+    locked = _lock(session.pk)
     _require_open(locked)
     if locked.status != SessionStatus.RECOVERY:
         raise PreconditionFailed("Only a patient in recovery can be discharged.")
@@ -1829,7 +1834,7 @@ def session_not_given(
     reason = reason.strip()
     if len(reason) < 3:
         raise InvalidInput("Say why it is not given.", fields={"reason": ["Required."]})
-    locked = _lock(session)
+    locked = _lock(session.pk)
     _require_open(locked)
     if locked.started_at is not None:
         raise PreconditionFailed("The treatment has started; stop it and discharge instead.")
@@ -1859,7 +1864,7 @@ def session_note_sign(*, acting_user: User, session: TreatmentSession) -> Sessio
     from ketaclinic.charting.selectors import session_note_text
 
     require_permission(user=acting_user, action=Action.SESSION_CHART, clinic=session.clinic)
-    locked = _lock(session)
+    locked = _lock(session.pk)
     if locked.status not in (SessionStatus.DISCHARGED, SessionStatus.NOT_GIVEN):
         raise PreconditionFailed("The note is signed after discharge.")
     now = timezone.now()

@@ -653,16 +653,13 @@ def _session_context(
         "route": route_of(session),
         "checklist": checklist,
         "preparation": preparation,
-        # The double check is blind: until it is verified, only its preparer sees the figures.
-        "blinded": preparation is not None
-        and preparation.verified_at is None
-        and preparation.prepared_by_id != user.pk,
+        "blinded": preparation is not None and preparation.is_blinded_for(user),
         "pump_state": pump_state,
         "devices_given": devices_given,
         "device_mg": ESKETAMINE_DEVICE_MG,
         "minutes_between_devices": ESKETAMINE_MINUTES_BETWEEN_DEVICES,
         "alarms": list(open_alarms(session=session)),
-        "timeline": session_timeline(session=session),
+        "timeline": session_timeline(session=session, preparation=preparation),
         "chart_svg": session_chart_svg(chart_data_for_session(session=session, now=now)),
         "vitals_due_at": vitals_due_at(
             session=session, last_reading_at=last_reading.measured_at if last_reading else None
@@ -758,7 +755,11 @@ def _session_context(
         },
         "scores": list(session.scores.all()),
         "side_effects": list(session.side_effects.all()),
-        "prns": list(session.prns.prefetch_related("responses__recorded_by")),
+        "prns": list(
+            session.prns.select_related(
+                "given_by", "side_effect", "dose_overridden_by"
+            ).prefetch_related("responses__recorded_by")
+        ),
         "substance_records": list(session.substance_records.select_related("witness")),
         "now": now,
         "nav": "board",

@@ -10,6 +10,15 @@ from ketaclinic.accounts.roles import CredentialKind, NurseType, Role
 from ketaclinic.clinics.models import Weekday
 from ketaclinic.core.forms import StyledForm
 from ketaclinic.core.validators import dea_number_problem
+from ketaclinic.medicine.courses import DEFAULT_DOSE_ORDER_VALID_DAYS, MAX_DOSE_ORDER_VALID_DAYS
+from ketaclinic.medicine.dosing import MULTI_DOSE_VIAL_BEYOND_USE_DAYS
+from ketaclinic.medicine.eligibility import ADULT_AGE_YEARS
+from ketaclinic.medicine.outcomes import DEFAULT_BASELINE_WINDOW_DAYS, MAX_BASELINE_WINDOW_DAYS
+from ketaclinic.medicine.pregnancy import (
+    PREGNANCY_TEST_MAXIMUM_AGE_YEARS,
+    PREGNANCY_TEST_MINIMUM_AGE_YEARS,
+    WIDEST_PREGNANCY_TEST_AGES,
+)
 from ketaclinic.medicine.questionnaires import INSTRUMENTS
 from ketaclinic.medicine.questionnaires.screening import SCREENING_INSTRUMENTS
 
@@ -234,49 +243,53 @@ class ScreeningSetsForm(StyledForm):
 
 # The clinical rules set on the clinic rules page: (section, setting, label, help). Their bounds
 # are medicine/'s (the service refuses an unsafe value naming the setting).
+_YOUNGEST_TESTED, _OLDEST_TESTED = WIDEST_PREGNANCY_TEST_AGES
 CLINIC_RULE_FIELDS = (
     (
         "outcomes",
         "baseline_window_days",
         "Baseline window (days)",
         "A course's baseline is the last score before infusion 1 within this many days, on the "
-        "outcome page and the dashboard alike (usual practice in the ketamine trials; 1–90, "
-        "default 30).",
+        "outcome page and the dashboard alike (usual practice in the ketamine trials; "
+        f"1–{MAX_BASELINE_WINDOW_DAYS}, default {DEFAULT_BASELINE_WINDOW_DAYS}).",
     ),
     (
         "dose_orders",
         "valid_days",
         "A dose order stands for (days)",
         "The default life of a signed dose order and the longest a physician may give one "
-        "(1–180, default 30).",
+        f"(1–{MAX_DOSE_ORDER_VALID_DAYS}, default {DEFAULT_DOSE_ORDER_VALID_DAYS}).",
     ),
     (
         "eligibility",
         "minimum_age",
         "Youngest patient (years)",
-        "Registration and the eligibility advice refuse younger patients (18 or over: adults "
-        "only, as in the ketamine trials and the SPRAVATO label).",
+        f"Registration and the eligibility advice refuse younger patients ({ADULT_AGE_YEARS} or "
+        "over: adults only, as in the ketamine trials and the SPRAVATO label).",
     ),
     (
         "pregnancy_test",
         "minimum_age_years",
         "Pregnancy test from age",
-        "Female at birth from this age (clinic practice for childbearing potential; 8–12, "
-        "default 12).",
+        "Female at birth from this age (clinic practice for childbearing potential; "
+        f"{_YOUNGEST_TESTED}–{PREGNANCY_TEST_MINIMUM_AGE_YEARS}, "
+        f"default {PREGNANCY_TEST_MINIMUM_AGE_YEARS}).",
     ),
     (
         "pregnancy_test",
         "maximum_age_years",
         "Pregnancy test up to age",
         "Female at birth up to this age, inclusive (clinic practice for childbearing potential; "
-        "55–60, default 55).",
+        f"{PREGNANCY_TEST_MAXIMUM_AGE_YEARS}–{_OLDEST_TESTED}, "
+        f"default {PREGNANCY_TEST_MAXIMUM_AGE_YEARS}).",
     ),
     (
         "vials",
         "beyond_use_days",
         "An opened vial is used for (days)",
         "A multi-dose vial may be drawn from for this many days after its first puncture; "
-        "shorter when the maker says so (USP <797> and CDC injection safety; 1–28, default 28).",
+        "shorter when the maker says so (USP <797> and CDC injection safety; "
+        f"1–{MULTI_DOSE_VIAL_BEYOND_USE_DAYS}, default {MULTI_DOSE_VIAL_BEYOND_USE_DAYS}).",
     ),
 )
 

@@ -266,12 +266,12 @@ MFA_RECOVERY_CODE_COUNT = 10
 # person's typos must not lock the whole clinic out at 7 a.m. Not the account alone either: then
 # anyone anywhere could lock any nurse out from the login form. So the clinic's own address can
 # lock a nurse after five of her own typos there (intended), and a stranger's failures from
-# another address cannot. The address is the client's (lockout.client_ip_address: behind
+# another address cannot. The address is the client's (attempts.client_network: behind
 # TRUSTED_PROXY_COUNT proxies the forwarded one; an IPv6 /64 counts as one address).
 AXES_FAILURE_LIMIT = _env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=_env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "ketaclinic.accounts.lockout.client_ip_address"
+AXES_CLIENT_IP_CALLABLE = "ketaclinic.accounts.attempts.client_network"
 # One address that fails this many passwords (any accounts, known or not) within
 # AXES_COOLOFF_MINUTES is paused for that period, without locking any account: well above what a
 # clinic's shared address sees at a shift change, well below what trying many accounts needs.

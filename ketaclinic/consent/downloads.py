@@ -15,13 +15,26 @@ from ketaclinic.accounts.models import User
 from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
 from ketaclinic.consent.models import ConsentSignature
-from ketaclinic.core.errors import NotFound
+from ketaclinic.core.errors import InvalidInput, NotFound
 from ketaclinic.patients.models import Patient
 
 
 class ConsentCopy(StrEnum):
     AS_SIGNED = "as_signed"
     WITNESSED = "witnessed"  # the copy made when staff witnessed or declined a portal signature
+
+    @classmethod
+    def from_query(cls, value: str | None) -> ConsentCopy:
+        """The `?copy=` parameter of a download: the copy as signed when it is left out, and
+        a refusal for anything but a copy's name."""
+        if value is None:
+            return cls.AS_SIGNED
+        try:
+            return cls(value)
+        except ValueError:
+            raise InvalidInput(
+                "copy is as_signed or witnessed.", fields={"copy": ["as_signed or witnessed."]}
+            ) from None
 
 
 NO_WITNESSED_COPY = (

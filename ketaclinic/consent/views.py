@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -155,16 +155,14 @@ def _pdf_download(request: HttpRequest, signature_id: int, *, witness_copy: bool
     patient = patient_get_for_staff(
         user=user, clinic=clinic, patient_id=signature.patient_id, action=Action.PATIENT_LIST
     )
-    try:
-        return consent_pdf_download(
-            actor=user,
-            patient=patient,
-            signature=signature,
-            copy=ConsentCopy.WITNESSED if witness_copy else ConsentCopy.AS_SIGNED,
-            channel="staff",
-        )
-    except NotFound as missing:
-        raise Http404(missing.message) from None
+    # A missing copy is NotFound: DomainErrorMiddleware answers 404 with its message.
+    return consent_pdf_download(
+        actor=user,
+        patient=patient,
+        signature=signature,
+        copy=ConsentCopy.WITNESSED if witness_copy else ConsentCopy.AS_SIGNED,
+        channel="staff",
+    )
 
 
 @login_required

@@ -6,11 +6,12 @@ migrations create statement triggers (UPDATE, DELETE and TRUNCATE raise, for eve
 tables' owner can switch them off, a DDL statement a database audit log shows). SQLite has no
 TRUNCATE; there UPDATE and DELETE raise. Rebuilding a table, which SQLite's migrations do for some
 column changes, drops its triggers, so `append_only_install` creates them again after every
-`migrate` (each app connects it to `post_migrate`).
+`migrate` (one `post_migrate` handler, for every registered app).
 
 Each app describes its tables once (`AppendOnlyTables`) and registers them when it is ready, so
-that the test suite's `flush` (audit/management/commands/flush.py) can switch every guard off for
-its own transaction without importing the apps that own them.
+that they are reinstalled after `migrate`, and the test suite's `flush`
+(audit/management/commands/flush.py) can switch every guard off for its own transaction without
+importing the apps that own them.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import transaction
+from django.apps import AppConfig
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.signals import post_migrate
 
 SQLITE_OPERATIONS = ("UPDATE", "DELETE")
 
@@ -55,16 +59,26 @@ class AppendOnlyTables:
         ]
 
 
-_REGISTERED: dict[str, AppendOnlyTables] = {}
+_REGISTERED: dict[str, AppendOnlyTables] = {}  # by the label of the app that owns the tables
 
 
-def append_only_register(guarded: AppendOnlyTables) -> None:
-    """Make `guarded` known to the test suite's flush (called from the owning app's ready())."""
-    _REGISTERED[guarded.record] = guarded
+def append_only_register(guarded: AppendOnlyTables, *, app: AppConfig) -> None:
+    """Called from the owning app's ready(): `guarded` is reinstalled after each `migrate` of
+    `app`, and known to the test suite's flush."""
+    _REGISTERED[app.label] = guarded
+    post_migrate.connect(_reinstall_after_migrate, dispatch_uid="ketaclinic_append_only")
 
 
 def append_only_registered() -> tuple[AppendOnlyTables, ...]:
     return tuple(_REGISTERED.values())
+
+
+def _reinstall_after_migrate(
+    sender: AppConfig, using: str = DEFAULT_DB_ALIAS, **kwargs: Any
+) -> None:
+    guarded = _REGISTERED.get(sender.label)
+    if guarded is not None:
+        append_only_install(connections[using], guarded)
 
 
 def _present(connection: BaseDatabaseWrapper, guarded: AppendOnlyTables) -> bool:

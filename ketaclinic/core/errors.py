@@ -7,6 +7,9 @@ body shape. Each carries a stable `code` (an enum member) that tests and clients
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+from ketaclinic.core.request_context import current_request_context
 
 
 class ErrorCode(StrEnum):
@@ -19,6 +22,16 @@ class ErrorCode(StrEnum):
     PRECONDITION_FAILED = "precondition_failed"
     RATE_LIMITED = "rate_limited"
     NO_ACTIVE_CLINIC = "no_active_clinic"
+
+
+def api_error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The API's one error body, also answered by Django's error pages and the outage page:
+    {"error": {"code": ..., "message": ..., "fields": {...}}, "request_id": ...}."""
+    context = current_request_context()
+    return {
+        "error": {"code": code, "message": message, "fields": fields or {}},
+        "request_id": context.request_id if context else None,
+    }
 
 
 class DomainError(Exception):

@@ -3,12 +3,12 @@ and the one field every typed decimal (a dose, a weight, a rate) goes through.""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
 
 from ketaclinic.core.errors import DomainError
+from ketaclinic.core.validators import PLAIN_DECIMAL_PATTERN
 
 
 def _style_widget(field_name: str, field: forms.Field, *, has_error: bool, auto_id: str) -> None:
@@ -56,7 +56,6 @@ class StyledFormMixin:
 
 
 PLAIN_NUMBER = "Type a number, e.g. 4 or 0.5: digits and a decimal point, no exponent."
-_PLAIN = re.compile(r"-?\d+(\.\d+)?")
 
 
 class PlainDecimalField(forms.DecimalField):
@@ -68,7 +67,9 @@ class PlainDecimalField(forms.DecimalField):
     default_error_messages = {"invalid": PLAIN_NUMBER}
 
     def to_python(self, value: Any) -> Any:  # Decimal | None (django-stubs say int)
-        if value not in self.empty_values and not _PLAIN.fullmatch(str(value).strip()):
+        if value not in self.empty_values and not PLAIN_DECIMAL_PATTERN.fullmatch(
+            str(value).strip()
+        ):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 

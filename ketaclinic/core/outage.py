@@ -20,7 +20,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-from ketaclinic.core.request_context import current_request_context
+from ketaclinic.core.errors import api_error_body
 
 logger = logging.getLogger("ketaclinic.outage")
 
@@ -84,14 +84,7 @@ def database_unavailable_response(request: HttpRequest, error: BaseException) ->
     discard_broken_connections()
     response: HttpResponse
     if request.path.startswith("/api/"):
-        context = current_request_context()
-        response = JsonResponse(
-            {
-                "error": {"code": UNAVAILABLE_CODE, "message": API_MESSAGE, "fields": {}},
-                "request_id": context.request_id if context else None,
-            },
-            status=503,
-        )
+        response = JsonResponse(api_error_body(UNAVAILABLE_CODE, API_MESSAGE), status=503)
     else:
         response = HttpResponse(_page(), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

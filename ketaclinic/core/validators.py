@@ -1,4 +1,4 @@
-"""Validators for identifiers with a published structure."""
+"""Validators for identifiers with a published structure, and the one form of a typed number."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ import re
 from django.core.exceptions import ValidationError
 
 _DEA_PATTERN = re.compile(r"^[A-Z]{2}\d{7}$")
+
+# A number typed as text (fullmatch): digits with an optional decimal point and minus sign. What
+# Decimal() and Django would also read is refused: an exponent ("5e1" is 50), "NaN", "Infinity",
+# thousands separators, spaces. Every caller keeps its own message (and its own sign rules).
+PLAIN_DECIMAL_PATTERN = re.compile(r"-?\d+(\.\d+)?")
 
 
 def dea_number_problem(value: str) -> str | None:

@@ -10,13 +10,13 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from ketaclinic.core.errors import api_error_body
 from ketaclinic.core.outage import (
     RETRY_AFTER_SECONDS,
     database_unavailable_response,
     discard_broken_connections,
     is_database_unavailable,
 )
-from ketaclinic.core.request_context import current_request_context
 
 
 @never_cache
@@ -41,14 +41,7 @@ _API_CODES = {400: "bad_request", 403: "permission_denied", 404: "not_found", 50
 def _error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         # API clients get the API's one error shape, even from Django's own error handlers.
-        context = current_request_context()
-        return JsonResponse(
-            {
-                "error": {"code": _API_CODES[status], "message": message, "fields": {}},
-                "request_id": context.request_id if context else None,
-            },
-            status=status,
-        )
+        return JsonResponse(api_error_body(_API_CODES[status], message), status=status)
     return render(request, "core/error.html", {"title": title, "message": message}, status=status)
 
 

@@ -31,6 +31,7 @@ from ketaclinic.patients.models import JourneyStage, Patient, SexAtBirth
 
 DEMO_PASSWORD = "catalyst-demo-2026"  # noqa: S105  (published demo sign-in, DEBUG only)
 DEMO_SEED = 20261124
+DEMO_TIME_ZONE = "America/Denver"  # both demo clinics are in Colorado
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,7 @@ def build_demo(*, today: datetime.date, extra_patients: int = 0) -> DemoSummary:
         postal_code="80202",
         phone="(303) 555-0142",
         email="hello@catalyst.example",
-        timezone="America/Denver",
+        timezone=DEMO_TIME_ZONE,
         dea_registration_number="FC1234563",
         dea_registration_expires_on=today + datetime.timedelta(days=400),
     )
@@ -215,7 +216,7 @@ def build_demo(*, today: datetime.date, extra_patients: int = 0) -> DemoSummary:
         postal_code="80302",
         phone="(303) 555-0199",
         email="boulder@catalyst.example",
-        timezone="America/Denver",
+        timezone=DEMO_TIME_ZONE,
         dea_registration_number="FC7654325",
         dea_registration_expires_on=today + datetime.timedelta(days=500),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -22,7 +22,6 @@ from ketaclinic.intake.services import (
     IntakeEntry,
     MedicationEntry,
     TrialEntry,
-    intake_entry_of,
 )
 from ketaclinic.medicine.eligibility import HISTORY_RULES, History, TrialOutcome
 from ketaclinic.medicine.protocols import STANDARD_PROTOCOLS
@@ -111,11 +110,6 @@ IntakeMeasurementsForm: type[StyledForm] = type(
         for name in PERMISSIONS[Action.INTAKE_MEASUREMENTS_RECORD].fields
     },
 )
-
-
-def measurements_entry(*, intake: Intake | None, form: forms.Form) -> IntakeEntry:
-    """The stored intake with only the measurement fields taken from the (valid) form."""
-    return replace(intake_entry_of(intake), **form.cleaned_data)
 
 
 class DiagnosisForm(StyledForm):

@@ -70,10 +70,18 @@ def eligibility_decisions_for_patient(*, patient_id: int) -> QuerySet[Eligibilit
     )
 
 
-def decision_unreviewed_amendment(decision: EligibilityDecision) -> tuple[int, int] | None:
+def decision_unreviewed_amendment(
+    decision: EligibilityDecision, *, current_version: int | None = None
+) -> tuple[int, int] | None:
     """(the version the decision was signed or last reviewed on, the intake's version now) when
-    the intake was amended after it and no physician has reviewed that yet; otherwise None."""
-    current = intake_version_number(patient_id=decision.patient_id)
+    the intake was amended after it and no physician has reviewed that yet; otherwise None.
+    `current_version` is the intake's version when the caller has it (no query then; 0 for no
+    intake, as `intake_version_number`)."""
+    current = (
+        intake_version_number(patient_id=decision.patient_id)
+        if current_version is None
+        else current_version
+    )
     reviewed = decision.reviewed_intake_version
     if current <= reviewed:
         return None

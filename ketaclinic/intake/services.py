@@ -4,14 +4,16 @@ kept whole). Who may change which fields is the permission matrix's (accounts/ro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.permissions import has_permission, require_permission
+from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import PERMISSIONS, Action
 from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
@@ -75,6 +77,10 @@ class IntakeEntry:
     trials: tuple[TrialEntry, ...] = field(default_factory=tuple)
     medications: tuple[MedicationEntry, ...] = field(default_factory=tuple)
 
+
+# Some of an intake's fields (IntakeEntry's names) with their new values; the others keep
+# their stored values, as they are when the intake is locked for the save.
+IntakeChanges = Mapping[str, Any]
 
 PATIENT_ANSWER_NEEDED = "Please answer this before sending your intake to the clinic."
 
@@ -156,7 +162,11 @@ def _check_field_group(
     """A staff member without `intake.record` may change only the fields of
     `intake.measurements_record` on a draft (front desk: height and weight); any other
     difference from the stored intake is refused, never silently dropped."""
-    if has_permission(user=acting_user, action=Action.INTAKE_RECORD, clinic=patient.clinic):
+    try:
+        require_permission(user=acting_user, action=Action.INTAKE_RECORD, clinic=patient.clinic)
+    except PermissionRefused:
+        pass  # not a clinical recorder here: the measurements rule decides below
+    else:
         return
     require_permission(
         user=acting_user, action=Action.INTAKE_MEASUREMENTS_RECORD, clinic=patient.clinic
@@ -257,13 +267,17 @@ def intake_save(
     *,
     acting_user: User,
     patient: Patient,
-    entry: IntakeEntry,
+    entry: IntakeEntry | None = None,
+    changes: IntakeChanges | None = None,
     submit: bool,
     as_patient: bool = False,
 ) -> Intake:
     """Save the intake as a draft, or submit it for eligibility review. Nothing is half-saved:
     a refusal names every field and leaves the stored intake as it was. A submitted intake is
     refused here (never saved over, never a draft again): it changes by `intake_amend`.
+
+    Give the whole `entry`, or only the `changes` (see `IntakeChanges`), which are laid over
+    the intake as stored once it is locked.
 
     Staff with `intake.record` write every field; staff with only
     `intake.measurements_record` (front desk) write only that action's fields, on a draft,
@@ -282,6 +296,7 @@ def intake_save(
             user=acting_user, action=Action.INTAKE_MEASUREMENTS_RECORD, clinic=patient.clinic
         )
     stored = _locked(patient)
+    entry = _entry_with(stored, entry=entry, changes=changes)
     if as_patient:
         if stored is not None and not stored.is_open_to_patient:
             raise PreconditionFailed(INTAKE_SENT_TO_CLINIC)
@@ -344,8 +359,16 @@ def intake_save(
 
 
 @transaction.atomic
-def intake_amend(*, acting_user: User, patient: Patient, entry: IntakeEntry, reason: str) -> Intake:
-    """Amend a submitted intake: the entry becomes a new version (it must still be complete),
+def intake_amend(
+    *,
+    acting_user: User,
+    patient: Patient,
+    entry: IntakeEntry | None = None,
+    changes: IntakeChanges | None = None,
+    reason: str,
+) -> Intake:
+    """Amend a submitted intake: the entry (or the `changes` laid over the locked stored
+    intake, as in `intake_save`) becomes a new version (it must still be complete),
     with the reason; every earlier version is kept whole. Audited as `intake.amended` with the
     fields that changed and the version numbers. A decision signed on an earlier version then
     shows that the intake was amended after it, until a physician reviews it."""
@@ -355,6 +378,7 @@ def intake_amend(*, acting_user: User, patient: Patient, entry: IntakeEntry, rea
         raise PreconditionFailed(
             "Only a submitted intake is amended; this one is still a draft: save or submit it."
         )
+    entry = _entry_with(stored, entry=entry, changes=changes)
     problems = _problems(entry, patient=patient, submitting=True)
     reason = reason.strip()
     if not reason:
@@ -402,6 +426,18 @@ def intake_amend(*, acting_user: User, patient: Patient, entry: IntakeEntry, rea
 
 def _locked(patient: Patient) -> Intake | None:
     return Intake.objects.select_for_update().filter(patient=patient).first()
+
+
+def _entry_with(
+    stored: Intake | None, *, entry: IntakeEntry | None, changes: IntakeChanges | None
+) -> IntakeEntry:
+    """The whole entry given, or the changes over the intake as stored (read under the lock,
+    so that a save in between is not undone by a copy read before it)."""
+    if entry is not None and changes is None:
+        return entry
+    if entry is None and changes is not None:
+        return replace(intake_entry_of(stored), **changes)
+    raise TypeError("Give either the whole entry or only the changes.")
 
 
 def _write(intake: Intake, *, entry: IntakeEntry, acting_user: User) -> Intake:

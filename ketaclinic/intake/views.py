@@ -31,7 +31,6 @@ from ketaclinic.intake.forms import (
     TrialFormSet,
     intake_entry_from_forms,
     intake_initial,
-    measurements_entry,
 )
 from ketaclinic.intake.icd10 import CODES
 from ketaclinic.intake.models import (
@@ -40,6 +39,7 @@ from ketaclinic.intake.models import (
     IntakeStatus,
 )
 from ketaclinic.intake.selectors import (
+    decision_unreviewed_amendment,
     eligibility_advice_for_intake,
     eligibility_decisions_for_patient,
     intake_get_for_patient,
@@ -117,6 +117,13 @@ def intake_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
         if intake is not None and intake.status == IntakeStatus.SUBMITTED
         else []
     )
+    decisions = eligibility_decisions_for_patient(patient_id=patient.pk)
+    current_version = intake.version if intake is not None else 0
+    amended_since = {
+        decision.pk
+        for decision in decisions
+        if decision_unreviewed_amendment(decision, current_version=current_version)
+    }
     return render(
         request,
         "intake/edit.html",
@@ -132,7 +139,8 @@ def intake_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
             "versions": versions,
             "advice": eligibility_advice_for_intake(intake) if intake else None,
             "interactions": intake_medication_report(intake) if intake else None,
-            "decisions": eligibility_decisions_for_patient(patient_id=patient.pk),
+            "decisions": decisions,
+            "amended_since": amended_since,  # decisions with an unreviewed amendment after them
             "decision_form": EligibilityDecisionForm(),
             "addendum_form": AddendumForm(),
             "nav": "patients",
@@ -156,8 +164,8 @@ def _measurements_page(request: HttpRequest, *, user: User, patient: Patient) ->
             intake_save(
                 acting_user=user,
                 patient=patient,
-                # The stored entry, lists included, so that only the measurements differ.
-                entry=measurements_entry(intake=intake, form=form),
+                # Only the measurements typed; the rest stays as stored when the save locks it.
+                changes=form.cleaned_data,
                 submit=False,
             )
         except DomainError as error:

@@ -51,10 +51,6 @@ DRAW_NOT_FOUND = "No such draw at this clinic."
 MOVEMENT_NOT_FOUND = "No such ledger entry at this clinic."
 _NDC = "0123456789-"
 
-# The sizes of a product become stock quantities (a receipt fills each container with them), so
-# each has a ceiling: the largest ketamine and esketamine presentations (medicine/dosing.py,
-# CLINICAL.md §2.4, §2.8). Anything beyond is a typing slip, refused rather than received.
-
 
 # --- products ----------------------------------------------------------------------------------
 
@@ -82,6 +78,10 @@ def product_add(
         problems["name"] = ["Required."]
     if not ndc or any(character not in _NDC for character in ndc) or len(ndc) > 16:
         problems["ndc"] = ["The National Drug Code: digits and hyphens, e.g. 0409-2051-05."]
+    # The sizes of a product become stock quantities (a receipt fills each container with them),
+    # so each has a ceiling: the largest ketamine and esketamine presentations
+    # (medicine/dosing.py, CLINICAL.md §2.4, §2.8). Anything beyond is a typing slip, refused
+    # rather than received.
     if form == ProductForm.VIAL:
         if strength_mg_per_ml is None or strength_mg_per_ml <= 0:
             problems["strength_mg_per_ml"] = ["A vial needs its strength in mg/mL."]

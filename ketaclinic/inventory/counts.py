@@ -576,7 +576,7 @@ def discrepancy_resolve(
                 container=line.container,
                 delta=line.difference,
                 approver=approver,
-                settles=locked,
+                flag_large_correction=False,  # it settles this discrepancy
                 reason=(
                     f"Count discrepancy #{locked.pk} ({line.count.get_kind_display().lower()} "
                     f"of {locked.discovered_at.astimezone(locked.clinic.zone):%Y-%m-%d}): "
@@ -622,29 +622,6 @@ def signed_amount(product: Product, units: int) -> str:
 
 
 @dataclass(frozen=True)
-class CountLineRow:
-    """A count line with its amounts as staff read them."""
-
-    line: StockCountLine
-
-    @property
-    def product(self) -> Product:
-        return self.line.container.lot.product
-
-    @property
-    def counted_display(self) -> str:
-        return self.product.display_amount(self.line.counted)
-
-    @property
-    def expected_display(self) -> str:
-        return self.product.display_amount(self.line.expected)
-
-    @property
-    def difference_display(self) -> str:
-        return signed_amount(self.product, self.line.difference)
-
-
-@dataclass(frozen=True)
 class Amounts:
     """What the ledger expected and what was found (for a correction: the balance before and
     after it), as staff read them."""
@@ -668,6 +645,21 @@ class Amounts:
     @property
     def difference_display(self) -> str:
         return signed_amount(self.product, self.difference)
+
+
+@dataclass(frozen=True)
+class CountLineRow:
+    """A count line with its amounts as staff read them."""
+
+    line: StockCountLine
+
+    @property
+    def product(self) -> Product:
+        return self.line.container.lot.product
+
+    @property
+    def amounts(self) -> Amounts:
+        return Amounts(product=self.product, expected=self.line.expected, counted=self.line.counted)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,7 @@ migration rebuilds a table. The mechanism is the audit trail's (ketaclinic.core.
 
 from __future__ import annotations
 
-from django.db.backends.base.base import BaseDatabaseWrapper
-
-from ketaclinic.core.append_only import AppendOnlyTables, append_only_install
+from ketaclinic.core.append_only import AppendOnlyTables
 
 TABLES = ("inventory_movement", "inventory_stockcount", "inventory_stockcountline")
 
@@ -26,8 +24,3 @@ LEDGER_TABLES = AppendOnlyTables(
         for suffix in ("append_only", "no_truncate")
     ),
 )
-
-
-def ledger_guards_install(connection: BaseDatabaseWrapper) -> None:
-    """Create SQLite's triggers if a table rebuild dropped them (PostgreSQL keeps its own)."""
-    append_only_install(connection, LEDGER_TABLES)

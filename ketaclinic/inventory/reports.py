@@ -38,6 +38,7 @@ from ketaclinic.inventory.models import (
     StorageLocation,
 )
 from ketaclinic.medicine.medications import plain_decimal
+from ketaclinic.scheduling.selectors import day_bounds
 
 Cell = str | int | Decimal
 
@@ -162,11 +163,8 @@ def _period_bounds(
 ) -> tuple[datetime.datetime, datetime.datetime]:
     if filters.start is None or filters.end is None:
         raise InvalidInput("Choose the period.", fields={"start": ["Required."]})
-    zone = clinic.zone
-    start = datetime.datetime.combine(filters.start, datetime.time.min, tzinfo=zone)
-    end = datetime.datetime.combine(
-        filters.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
-    )
+    start, _ = day_bounds(clinic=clinic, day=filters.start)
+    _, end = day_bounds(clinic=clinic, day=filters.end)
     return start, end
 
 

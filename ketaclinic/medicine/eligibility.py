@@ -202,9 +202,14 @@ class AntidepressantTrial:
     is_current_episode: bool
 
 
+# §1.2: adults only (the esketamine label's and the IV trials' population); a clinic may raise
+# the minimum age but never lower it.
+ADULT_AGE_YEARS = 18
+
+
 @dataclass(frozen=True)
 class EligibilityRules:
-    minimum_age: int = 18
+    minimum_age: int = ADULT_AGE_YEARS
     adequate_trial_weeks: int = 6  # §1.1: ≥ 6 weeks (esketamine trials); MGH-ATRQ 4–6
     required_failed_trials: int = 2  # §1.1
     minimum_weight_kg: int = 45  # §1.2: some protocols exclude < 45 or > 115 kg
@@ -215,8 +220,10 @@ class EligibilityRules:
             raise InvalidConfiguration("An adequate trial lasts 4–12 weeks.")
         if not 2 <= self.required_failed_trials <= 4:
             raise InvalidConfiguration("Treatment resistance needs 2–4 failed trials.")
-        if self.minimum_age < 18:
-            raise InvalidConfiguration("ketaclinic treats adults only (18 and over).")
+        if self.minimum_age < ADULT_AGE_YEARS:
+            raise InvalidConfiguration(
+                f"ketaclinic treats adults only ({ADULT_AGE_YEARS} and over)."
+            )
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ketaclinic.medicine.body_weight import Sex
 from ketaclinic.medicine.errors import InvalidConfiguration, NotApplicable
 
 PREGNANCY_TEST_MINIMUM_AGE_YEARS = 12  # [PRACTICE] §4
 PREGNANCY_TEST_MAXIMUM_AGE_YEARS = 55  # [PRACTICE] §4
 # How far a clinic may widen the band [PRACTICE]: from age 8 (early menarche) to 60.
 WIDEST_PREGNANCY_TEST_AGES = (8, 60)
-FEMALE = "female"
 
 
 @dataclass(frozen=True)
@@ -49,5 +49,6 @@ def pregnancy_test_applies(
     if age_years < 0:
         raise NotApplicable("An age cannot be negative.")
     return (
-        sex_at_birth == FEMALE and rules.minimum_age_years <= age_years <= rules.maximum_age_years
+        sex_at_birth == Sex.FEMALE
+        and rules.minimum_age_years <= age_years <= rules.maximum_age_years
     )

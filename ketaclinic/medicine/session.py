@@ -17,6 +17,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from ketaclinic.medicine.errors import InvalidConfiguration, NotApplicable
+from ketaclinic.medicine.medications import (
+    Medication,
+    MedicationRoute,
+    MedicationUnit,
+    medication_get,
+)
 from ketaclinic.medicine.pharmacokinetics import Infusion
 from ketaclinic.medicine.preparation import ESKETAMINE_FASTING, IV_FASTING
 from ketaclinic.medicine.protocols import Route
@@ -720,61 +726,64 @@ class SideEffectAction(StrEnum):
 
 @dataclass(frozen=True)
 class PrnSuggestion:
+    """A PRN offered for a side effect: the drug's usual lowest dose from `medications`' table
+    (one source for §5.4's doses), by `route`, for `for_kinds`."""
+
     drug: str
-    dose: Decimal
-    unit: str
-    route: str
+    route: MedicationRoute
     for_kinds: frozenset[SideEffectKind]
     source: str
+
+    @property
+    def medication(self) -> Medication:
+        medication = medication_get(self.drug)
+        assert medication is not None, self.drug  # every suggestion is in the table
+        return medication
+
+    @property
+    def dose(self) -> Decimal:
+        return self.medication.usual_low_mg
+
+    @property
+    def unit(self) -> str:
+        return MedicationUnit.MG.value  # the table is in mg
 
 
 # §5.4 [PRACTICE/RECALL]: institution-specific; the lowest dose of each published range.
 PRN_SUGGESTIONS: tuple[PrnSuggestion, ...] = (
     PrnSuggestion(
         "ondansetron",
-        Decimal("4"),
-        "mg",
-        "IV",
+        MedicationRoute.IV,
         frozenset({SideEffectKind.NAUSEA, SideEffectKind.VOMITING}),
         "CLINICAL.md §5.4",
     ),
     PrnSuggestion(
         "clonidine",
-        Decimal("0.1"),
-        "mg",
-        "PO",
+        MedicationRoute.PO,
         frozenset({SideEffectKind.HYPERTENSION}),
         "CLINICAL.md §5.4",
     ),
     PrnSuggestion(
         "labetalol",
-        Decimal("5"),
-        "mg",
-        "IV",
+        MedicationRoute.IV,
         frozenset({SideEffectKind.HYPERTENSION, SideEffectKind.TACHYCARDIA}),
         "CLINICAL.md §5.4",
     ),
     PrnSuggestion(
         "midazolam",
-        Decimal("1"),
-        "mg",
-        "IV",
+        MedicationRoute.IV,
         frozenset({SideEffectKind.ANXIETY}),
         "CLINICAL.md §5.4 (Ketalar PI: benzodiazepines reduce emergence reactions)",
     ),
     PrnSuggestion(
         "glycopyrrolate",
-        Decimal("0.1"),
-        "mg",
-        "IV",
+        MedicationRoute.IV,
         frozenset({SideEffectKind.HYPERSALIVATION}),
         "CLINICAL.md §5.4",
     ),
     PrnSuggestion(
         "metoprolol tartrate",
-        Decimal("25"),
-        "mg",
-        "PO",
+        MedicationRoute.PO,
         frozenset({SideEffectKind.TACHYCARDIA}),
         "CLINICAL.md §5.4",
     ),

@@ -18,6 +18,7 @@ from ketaclinic.courses.selectors import course_latest_for_patient
 from ketaclinic.inquiries.selectors import inquiry_get_for_staff
 from ketaclinic.intake.models import Intake
 from ketaclinic.intake.selectors import (
+    decision_unreviewed_amendment,
     eligibility_advice_for_intake,
     eligibility_decisions_for_patient,
     intake_get_for_patient,
@@ -127,13 +128,19 @@ def _screening(patient: Patient, intake: Intake | None) -> ScreeningStatus:
 def _chart_summary(patient: Patient, intake: Intake | None) -> dict[str, object]:
     """The chart's alerts and status lines: allergies, contraindications, the decision, consent."""
     advice = eligibility_advice_for_intake(intake) if intake is not None else None
+    decision = eligibility_decisions_for_patient(patient_id=patient.pk).first()
+    current_version = intake.version if intake is not None else 0
+    amended = decision is not None and bool(
+        decision_unreviewed_amendment(decision, current_version=current_version)
+    )
     return {
         "intake": intake,
         "interactions": intake_medication_report(intake) if intake is not None else None,
         "contraindications": [r for r in advice.reasons if r.severity != "caution"]
         if advice
         else [],
-        "decision": eligibility_decisions_for_patient(patient_id=patient.pk).first(),
+        "decision": decision,
+        "is_decision_amended_since": amended,  # an unreviewed amendment after the decision
         "consents": [
             (
                 treatment,

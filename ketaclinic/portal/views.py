@@ -344,16 +344,14 @@ def portal_consent_sign(request: HttpRequest, patient: Patient, treatment: str) 
 @portal_page
 def portal_consent_pdf(request: HttpRequest, patient: Patient, signature_id: int) -> HttpResponse:
     """The patient's own signed consent as signed (or, with ?copy=witnessed, the copy the clinic
-    made when it confirmed or declined it); anyone else's is not found."""
+    made when it confirmed or declined it); anyone else's is not found, an unknown copy
+    refused."""
     signature = consent_signature_get_for_patient(patient=patient, signature_id=signature_id)
-    copy = (
-        ConsentCopy.WITNESSED if request.GET.get("copy") == "witnessed" else ConsentCopy.AS_SIGNED
-    )
     return consent_pdf_download(
         actor=acting_user(request),
         patient=patient,
         signature=signature,
-        copy=copy,
+        copy=ConsentCopy.from_query(request.GET.get("copy")),
         channel="portal",
         actor_role=PATIENT_ROLE,
         with_record_number=False,

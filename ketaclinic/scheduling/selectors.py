@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ketaclinic.clinics.models import Chair, Clinic
+from ketaclinic.core.errors import InvalidInput
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling.models import Appointment, AppointmentStatus
 
@@ -31,10 +32,30 @@ def appointments_for_patient(*, patient: Patient) -> QuerySet[Appointment]:
     )
 
 
+# The days a page, list or report may name. Python's calendar ends with the years 1 and 9999: a
+# day there may have no midnight after it (or none in UTC), and no week or period around it, so a
+# typed far-off date would end in a 500. No visit or report needs a day so far out.
+CALENDAR_FIRST_DAY = datetime.date(2, 1, 1)
+CALENDAR_LAST_DAY = datetime.date(9998, 12, 31)
+
+
+def calendar_day_check(*, day: datetime.date) -> datetime.date:
+    """`day` itself, or refused (InvalidInput) when it is outside the calendar: every day in it
+    has its bounds, its week and a year either side."""
+    if not CALENDAR_FIRST_DAY <= day <= CALENDAR_LAST_DAY:
+        raise InvalidInput(
+            f"That day is outside the calendar: choose a day from "
+            f"{CALENDAR_FIRST_DAY.isoformat()} to {CALENDAR_LAST_DAY.isoformat()}."
+        )
+    return day
+
+
 def day_bounds(
     *, clinic: Clinic, day: datetime.date
 ) -> tuple[datetime.datetime, datetime.datetime]:
-    """The clinic's local day as UTC instants (23 or 25 hours long when the clocks change)."""
+    """The clinic's local day as UTC instants (23 or 25 hours long when the clocks change); a
+    day outside the calendar is refused."""
+    calendar_day_check(day=day)
     start = datetime.datetime.combine(day, datetime.time()).replace(tzinfo=clinic.zone)
     end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time()).replace(
         tzinfo=clinic.zone

@@ -39,6 +39,7 @@ from ketaclinic.scheduling.models import (
     Appointment,
     AppointmentStatus,
 )
+from ketaclinic.scheduling.selectors import calendar_day_check
 from ketaclinic.scheduling.staffing import (
     closure_on,
     nurse_ratio_problem,
@@ -52,6 +53,7 @@ MAX_DAYS_AHEAD = 366
 def local_moment(*, clinic: Clinic, day: datetime.date, time: datetime.time) -> datetime.datetime:
     """A wall-clock time at the clinic as an aware datetime; refuses a time the clocks skip."""
     zone = clinic.zone
+    calendar_day_check(day=day)
     moment = datetime.datetime.combine(day, time).replace(tzinfo=zone)
     # A time in the spring-forward gap does not exist: it comes back changed after a round trip
     # through UTC. (In the autumn's repeated hour, fold=0 takes the first, daylight-time one.)

@@ -22,6 +22,7 @@ from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import Conflict, InvalidInput, PreconditionFailed
 from ketaclinic.medicine.visits import TREATMENT_KINDS
 from ketaclinic.scheduling.models import HOLDING_STATUSES, Appointment, ClinicClosure, StaffShift
+from ketaclinic.scheduling.selectors import day_bounds
 
 Interval = tuple[datetime.datetime, datetime.datetime]
 MAX_SHIFT = datetime.timedelta(hours=16)
@@ -223,10 +224,7 @@ def closure_add(
     require_permission(user=acting_user, action=Action.CLINIC_MANAGE, clinic=clinic)
     if not reason.strip():
         raise InvalidInput("Give the reason.", fields={"reason": ["Required."]})
-    start = datetime.datetime.combine(day, datetime.time()).replace(tzinfo=clinic.zone)
-    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time()).replace(
-        tzinfo=clinic.zone
-    )
+    start, end = day_bounds(clinic=clinic, day=day)
     booked = Appointment.objects.filter(
         clinic=clinic, status__in=HOLDING_STATUSES, starts_at__lt=end, ends_at__gt=start
     ).count()

@@ -42,6 +42,7 @@ from ketaclinic.scheduling.models import (
 )
 from ketaclinic.scheduling.selectors import (
     appointments_for_patient,
+    calendar_day_check,
     day_bounds,
     day_closed,
     day_schedule,
@@ -397,6 +398,7 @@ def schedule_week(request: HttpRequest) -> HttpResponse:
         start_day = datetime.date.fromisoformat(request.GET.get("from", ""))
     except ValueError:
         start_day = clinic.local_today()
+    calendar_day_check(day=start_day)  # so that its week, and the weeks either side, exist
     start_day -= datetime.timedelta(days=start_day.weekday())  # the week from Monday
     days = [start_day + datetime.timedelta(days=n) for n in range(7)]
     start, _ = day_bounds(clinic=clinic, day=days[0])

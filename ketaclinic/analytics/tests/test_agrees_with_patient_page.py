@@ -22,20 +22,37 @@ from ketaclinic.analytics.selectors import (
     OUTCOME_INSTRUMENT,
     CourseOutcomeRow,
     DashboardFilters,
+    Rate,
     dashboard_course_outcomes,
+    dashboard_figures,
 )
 from ketaclinic.care.selectors import course_outcomes_for_patient
 from ketaclinic.charting.models import SessionStatus, TreatmentSession
 from ketaclinic.clinics.models import Clinic
+from ketaclinic.medicine.outcomes import RESPONDED, OutcomeStatus
 from ketaclinic.patients.models import Patient
 
 NOW = datetime.datetime(2026, 12, 2, 13, 30, tzinfo=ZoneInfo("America/Denver"))
 EVERYTHING = datetime.date(2000, 1, 1)
 
 
+def _filters(clinic: Clinic) -> DashboardFilters:
+    return DashboardFilters(clinic=clinic, first_day=EVERYTHING, last_day=NOW.date())
+
+
 def _dashboard(clinic: Clinic) -> dict[int, CourseOutcomeRow]:
-    filters = DashboardFilters(clinic=clinic, first_day=EVERYTHING, last_day=NOW.date())
-    return {row.course_id: row for row in dashboard_course_outcomes(filters=filters)}
+    return {row.course_id: row for row in dashboard_course_outcomes(filters=_filters(clinic))}
+
+
+def _assert_figures_count(rows: list[CourseOutcomeRow], clinic: Clinic) -> None:
+    """The dashboard's outcome figures are counted from these same rows."""
+    figures = dashboard_figures(filters=_filters(clinic))
+    measured = [row.status for row in rows if row.status is not None]
+    overall = figures.outcomes_overall
+    assert overall.responded == Rate(sum(s in RESPONDED for s in measured), len(measured))
+    assert overall.remitted == Rate(measured.count(OutcomeStatus.REMISSION), len(measured))
+    responders = [row for row in rows if row.infusions_to_response is not None]
+    assert figures.responders_with_infusion_count == len(responders)
 
 
 Shown = tuple[int | None, int | None, str | None, int, int | None]
@@ -104,6 +121,7 @@ class DashboardAgreesWithThePatientPage(TestCase):
             assert set(dashboard) == set(pages) == given
             for course_id, row in dashboard.items():
                 assert _dashboard_shows(row) == pages[course_id], course_id
+            _assert_figures_count(list(dashboard.values()), clinic)
             compared += len(dashboard)
             responded += sum(row.infusions_to_response is not None for row in dashboard.values())
         assert compared >= 5  # the demo's charted courses, not an empty comparison

@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from ketaclinic.accounts.roles import PERMISSIONS, Action, Role
-from ketaclinic.api.tests.support import get, token_for
+from ketaclinic.api.tests.support import assert_error_shape, get, token_for
 from ketaclinic.audit.models import AuditAction, AuditEvent
 from ketaclinic.charting.tests.support import at_appointment, booked_infusion, ready_session
 from ketaclinic.testing.personas import Personas
@@ -84,3 +84,15 @@ def test_the_day_lists_take_a_fixed_number_of_queries(
         with CaptureQueriesContext(connection) as queries:
             assert get(client, path, token).status_code == 200
     assert len(queries) <= 20
+
+
+@pytest.mark.parametrize(("who", "path"), [("nina", "sessions"), ("fran", "sessions/arrivals")])
+@pytest.mark.parametrize("date", ["9999-12-31", "0001-01-01"])
+def test_a_date_outside_the_calendar_is_a_400_not_a_500(
+    client: Client, personas: Personas, who: str, path: str, date: str
+) -> None:
+    token = token_for(personas, getattr(personas, who))
+    response = get(client, f"{path}?date={date}", token)
+    body = assert_error_shape(response, "invalid_input")
+    assert response.status_code == 400
+    assert body["error"]["message"].startswith("That day is outside the calendar")

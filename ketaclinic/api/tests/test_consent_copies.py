@@ -11,9 +11,11 @@ from django.urls import reverse
 
 from ketaclinic.api.tests.support import assert_error_shape, get, token_for
 from ketaclinic.audit.models import AuditAction, AuditEvent
+from ketaclinic.consent.downloads import ConsentCopy
 from ketaclinic.consent.models import ConsentSignature, WitnessMethod
 from ketaclinic.consent.services import consent_sign_in_portal, consent_witness
 from ketaclinic.consent.tests.support import approve_for_iv_ketamine, drawn, publish_iv_consent
+from ketaclinic.core.errors import InvalidInput
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +58,25 @@ def test_the_api_and_the_portal_give_either_copy_through_the_one_audited_door(
         for event in AuditEvent.objects.filter(action=AuditAction.CONSENT_DOWNLOADED).order_by("id")
     ]
     assert channels == [("api", "as_signed"), ("api", "witnessed"), ("portal", "witnessed")]
+
+
+def test_the_copy_asked_for_is_read_one_way() -> None:
+    assert ConsentCopy.from_query(None) == ConsentCopy.AS_SIGNED
+    assert ConsentCopy.from_query("witnessed") == ConsentCopy.WITNESSED
+    assert ConsentCopy.from_query("as_signed") == ConsentCopy.AS_SIGNED
+    for value in ("latest", "", "WITNESSED"):
+        with pytest.raises(InvalidInput, match="copy is as_signed or witnessed"):
+            ConsentCopy.from_query(value)
+
+
+def test_the_portal_refuses_an_unknown_copy_rather_than_giving_another(
+    personas: Personas, witnessed: ConsentSignature, client_for: Any
+) -> None:
+    url = reverse("portal:consent_pdf", args=[witnessed.pk])
+    response = client_for(personas.pat_user).get(url + "?copy=latest")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert not AuditEvent.objects.filter(action=AuditAction.CONSENT_DOWNLOADED).exists()
 
 
 def test_the_api_does_not_pass_a_remade_pdf_off_as_the_copy_as_signed(

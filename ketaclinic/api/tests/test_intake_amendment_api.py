@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from ketaclinic.accounts.roles import PERMISSIONS, Action, Role
+from ketaclinic.api import journey
 from ketaclinic.api.tests.support import get, post, put, token_for
 from ketaclinic.intake.models import Intake, IntakeStatus
 from ketaclinic.intake.services import intake_amend, intake_save
@@ -69,6 +70,35 @@ def test_the_api_amends_with_a_reason_and_keeps_what_is_left_out(
     assert [(v["number"], v["kind"]) for v in versions] == [(2, "amended"), (1, "submitted")]
     assert versions[0]["changes"] == {"weight_kg": {"old": "70.0", "new": "72.0"}}
     assert versions[1]["content"]["weight_kg"] == "70.0"
+
+
+def test_an_amendment_in_between_is_not_undone_by_a_partial_amendment(
+    client: Client, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another amendment lands after the request is parsed and before the service locks the
+    intake: this one changes only what it sends, on top of the other."""
+    submitted_intake(personas)
+    service = journey.intake_amend
+
+    def amend_by_another_user_first(**kwargs: Any) -> Intake:
+        service(acting_user=personas.bob, patient=personas.pat, entry=AMENDED, reason="GP.")
+        return service(**kwargs)
+
+    monkeypatch.setattr(journey, "intake_amend", amend_by_another_user_first)
+    response = put(
+        client,
+        f"patients/{personas.pat.pk}/intake",
+        {"height_cm": "170", "amendment_reason": "Measured again."},
+        token_for(personas, personas.nina),
+    )
+    assert response.status_code == 200, response.content
+    intake = Intake.objects.get(patient=personas.pat)
+    assert intake.version == 3
+    assert (intake.height_cm, intake.weight_kg) == (Decimal("170.0"), Decimal("72.0"))
+    assert intake.psychiatric_history == AMENDED.psychiatric_history
+    assert intake.medications.count() == 2
+    changes = intake.versions.get(number=3).changes
+    assert changes == {"height_cm": {"old": "165.0", "new": "170.0"}}
 
 
 def test_decisions_show_an_amendment_after_them_until_reviewed(

@@ -3,6 +3,7 @@ nothing already saved lost, the matrix for every role, clinic scoping."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -10,9 +11,11 @@ import pytest
 from django.test import Client
 
 from ketaclinic.accounts.roles import PERMISSIONS, Action, Role
+from ketaclinic.api import journey
 from ketaclinic.api.tests.support import assert_error_shape, get, put, token_for
 from ketaclinic.audit.models import AuditAction, AuditEvent
 from ketaclinic.intake.models import Intake, IntakeStatus
+from ketaclinic.intake.services import intake_entry_of
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +224,27 @@ def test_another_clinics_patient_is_not_found(client: Client, personas: Personas
 def test_a_missing_patient_is_not_found(client: Client, personas: Personas) -> None:
     response = put(client, "patients/999999/intake", DRAFT, token_for(personas, personas.nina))
     assert response.status_code == 404
+
+
+def test_a_save_in_between_is_not_undone_by_a_partial_put(
+    client: Client, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another user's save lands after the request is parsed and before the service locks the
+    intake: the fields this PUT leaves out keep that save, not a copy read before it."""
+    assert save(client, personas, COMPLETE).status_code == 200
+    service = journey.intake_save
+
+    def save_by_another_user_first(**kwargs: Any) -> Intake:
+        stored = Intake.objects.get(patient=personas.pat)
+        service(
+            acting_user=personas.bob,
+            patient=personas.pat,
+            entry=replace(intake_entry_of(stored), psychiatric_history="Updated by Bob."),
+            submit=False,
+        )
+        return service(**kwargs)
+
+    monkeypatch.setattr(journey, "intake_save", save_by_another_user_first)
+    assert save(client, personas, {"height_cm": "170"}).status_code == 200
+    intake = Intake.objects.get(patient=personas.pat)
+    assert (intake.height_cm, intake.psychiatric_history) == (Decimal("170.0"), "Updated by Bob.")

@@ -11,8 +11,10 @@ import pytest
 from ketaclinic.api.tests.support import get, post, token_for
 from ketaclinic.charting.tests.support import at_appointment, booked_infusion
 from ketaclinic.charting.tests.test_blind_verification import (
+    WARNING,
     assert_shows_nothing_prepared,
     prepared_unverified,
+    with_warning,
 )
 from ketaclinic.testing.personas import Personas
 
@@ -41,3 +43,17 @@ def test_the_api_answers_a_mismatch_and_the_verifiers_read_blind(
         assert verified.status_code == 200, verified.json()
         assert verified.json()["is_blinded"] is False
         assert get(client, path, bob).json()["dose"]["dose_mg"] == "35.00"
+
+
+def test_the_api_withholds_the_warnings_while_blinded(client: Any, personas: Personas) -> None:
+    appointment = booked_infusion(personas)
+    with at_appointment(appointment):
+        session, preparation = prepared_unverified(personas, appointment)
+        with_warning(preparation)
+        path = f"sessions/{session.pk}"
+        blind = get(client, path, token_for(personas, personas.bob)).json()["dose"]
+        assert blind["is_blinded"] is True
+        assert blind["warnings"] == []
+        assert "Total 35 mg" not in str(blind)
+        preparer = get(client, path, token_for(personas, personas.nina)).json()["dose"]
+        assert preparer["warnings"] == [WARNING]

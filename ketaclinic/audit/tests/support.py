@@ -13,9 +13,10 @@ from django.db import connection
 from django.utils import timezone
 
 from ketaclinic.audit.chain import event_mac
-from ketaclinic.audit.guards import audit_guards_suspended
+from ketaclinic.audit.guards import AUDIT_TABLES
 from ketaclinic.audit.keys import audit_keyring
 from ketaclinic.audit.models import AuditAction, AuditEvent
+from ketaclinic.core.append_only import append_only_suspended
 
 
 def record_events(count: int, **fields: Any) -> list[AuditEvent]:
@@ -51,7 +52,7 @@ def tampering() -> Iterator[Any]:
     can; the application's role in production cannot). The switch is part of the test's
     transaction, so it is undone with it.
     """
-    with audit_guards_suspended(connection), connection.cursor() as cursor:
+    with append_only_suspended(connection, [AUDIT_TABLES]), connection.cursor() as cursor:
         yield cursor
 
 

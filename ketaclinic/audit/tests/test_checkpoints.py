@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import errno
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -194,3 +196,102 @@ def test_seal_every_also_writes_a_checkpoint_every_interval(
     # Rounds at 0:40, 1:20, 2:00 and 2:40: a checkpoint at the first, then once an hour had passed.
     assert len(checkpoint_files(checkpoint_directory)) == 2
     assert output.count("checkpoint written") == 2
+
+
+# --- a checkpoint folder this process cannot read -------------------------------------------
+# The suite runs as root, whom file permissions do not stop, so the refusals are stood in for.
+
+
+def refuse_to_reach(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """`folder` cannot be looked at (a parent directory this user may not search)."""
+    real_is_dir = Path.is_dir
+
+    def is_dir(path: Path) -> bool:
+        if path == folder:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_is_dir(path)
+
+    monkeypatch.setattr(Path, "is_dir", is_dir)
+
+
+def refuse_to_list(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """`folder` is there but cannot be listed (no read permission on it)."""
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(path) == folder:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_verify_alarms_when_the_checkpoint_folder_cannot_be_listed(
+    monkeypatch: pytest.MonkeyPatch, checkpoint_directory: Path
+) -> None:
+    sealed_events(2)
+    run_audit_command("checkpoint")
+    refuse_to_list(monkeypatch, checkpoint_directory)
+    with pytest.raises(CommandError) as alarm:
+        run_audit_command("verify")
+    assert alarm.value.returncode == 1
+    assert (
+        f"BROKEN: checkpoint folder {checkpoint_directory} cannot be read (Permission denied)"
+        in str(alarm.value)
+    )
+
+
+def test_verify_alarms_when_the_checkpoint_folder_cannot_be_reached(
+    monkeypatch: pytest.MonkeyPatch, checkpoint_directory: Path
+) -> None:
+    sealed_events(1)
+    refuse_to_reach(monkeypatch, checkpoint_directory)
+    with pytest.raises(CommandError) as alarm:
+        run_audit_command("verify")
+    assert alarm.value.returncode == 1
+    assert f"checkpoint folder {checkpoint_directory} cannot be read" in str(alarm.value)
+
+
+def test_checkpoint_refuses_with_a_sentence_when_its_folder_cannot_be_read(
+    monkeypatch: pytest.MonkeyPatch, checkpoint_directory: Path
+) -> None:
+    sealed_events(1)
+    refuse_to_reach(monkeypatch, checkpoint_directory)
+    with pytest.raises(CommandError) as refused:
+        run_audit_command("checkpoint")
+    assert str(refused.value).startswith(
+        f"No checkpoint written: checkpoint folder {checkpoint_directory} cannot be read"
+    )
+
+
+def test_a_checkpoint_folder_under_a_file_cannot_be_written(settings: Any, tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    settings.AUDIT_CHECKPOINT_DIR = a_file / "checkpoints"
+    sealed_events(1)
+    with pytest.raises(CommandError, match=r"No checkpoint written: .* cannot be written to"):
+        run_audit_command("checkpoint")
+
+
+def test_seal_every_goes_on_sealing_when_the_checkpoint_folder_cannot_be_read(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, checkpoint_directory: Path
+) -> None:
+    settings.AUDIT_SEAL_INLINE = False
+    settings.AUDIT_CHECKPOINT_EVERY_SECONDS = 3600
+    refuse_to_reach(monkeypatch, checkpoint_directory)
+    record_events(1)
+    rounds: list[bool] = []
+
+    def sealer(*, whole_trail: bool) -> int:
+        rounds.append(whole_trail)
+        if len(rounds) == 3:
+            raise KeyboardInterrupt
+        if len(rounds) == 2:
+            record_events(1)  # written after the checkpoint failed: still sealed
+        return audit_seal_pending(whole_trail=whole_trail)
+
+    monkeypatch.setattr(audit_command, "audit_seal_pending", sealer)
+    output = run_audit_command("seal", "--every", "0.01")
+    assert f"checkpoint folder {checkpoint_directory} cannot be read" in output
+    assert output.endswith("Stopped.\n")
+    assert AuditSeal.objects.count() == 2

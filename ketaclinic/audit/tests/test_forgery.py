@@ -16,6 +16,7 @@ from ketaclinic.audit.chain import event_mac, event_mac_matches
 from ketaclinic.audit.keys import audit_key_from, audit_keyring
 from ketaclinic.audit.models import AuditAction, AuditEvent, AuditEventOrigin, AuditSeal
 from ketaclinic.audit.services import (
+    FORGED_EVENTS_NAMED,
     audit_chain_check_newest,
     audit_chain_verify,
     audit_record,
@@ -53,6 +54,20 @@ def test_a_forged_row_already_investigated_stops_failing_verify_but_a_new_one_do
     with pytest.raises(CommandError) as alarm:
         run_audit_command("verify", "--known-forged", str(first))
     assert f"events {first}, {second} were not written by the application" in str(alarm.value)
+
+
+def test_known_forged_must_name_every_forged_row_even_past_those_the_report_names() -> None:
+    record_events(1)
+    forged = [insert_forged_event() for _ in range(FORGED_EVENTS_NAMED + 1)]
+    (genuine,) = record_events(1)
+    audit_seal_pending()
+    named, unnamed = forged[:FORGED_EVENTS_NAMED], forged[FORGED_EVENTS_NAMED]
+    wrong = ",".join(str(event_id) for event_id in [*named, genuine.pk])
+    with pytest.raises(CommandError) as alarm:
+        run_audit_command("verify", "--known-forged", wrong)
+    assert "and 1 more were not written by the application" in str(alarm.value)
+    right = ",".join(str(event_id) for event_id in [*named, unnamed])
+    assert "Known (investigated)" in run_audit_command("verify", "--known-forged", right)
 
 
 def test_a_forged_row_is_sealed_marked_as_forged_and_genuine_events_go_on_being_sealed(

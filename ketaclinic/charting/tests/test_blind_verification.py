@@ -74,3 +74,48 @@ def test_the_verifiers_page_shows_no_prepared_figures_before_or_after_a_mismatch
         preparer = client_for(personas.nina).get(url).content.decode()
         assert "35 mg" in preparer
         assert "151.1 mL/h" in preparer
+
+
+# A warning can carry the prepared figure (medicine.dosing: "Total 35 mg is below 200 mg, ...").
+WARNING = "Total 35 mg is below 200 mg, under the dose–response threshold for pain."
+
+
+def with_warning(preparation: DosePreparation) -> None:
+    DosePreparation.objects.filter(pk=preparation.pk).update(warnings=[WARNING])
+
+
+def test_the_verifiers_page_shows_no_warning_while_blinded(
+    personas: Personas, client_for: Any
+) -> None:
+    appointment = booked_infusion(personas)
+    with at_appointment(appointment):
+        session, preparation = prepared_unverified(personas, appointment)
+        with_warning(preparation)
+        url = reverse("charting:session", args=[session.pk])
+        blind = client_for(personas.bob).get(url).content.decode()
+        assert "Awaiting the independent check" in blind
+        assert "Total 35 mg" not in blind
+        assert_shows_nothing_prepared(blind)
+        assert "Total 35 mg" in client_for(personas.nina).get(url).content.decode()
+        dose_verify(
+            acting_user=personas.bob,
+            preparation=preparation,
+            dose_mg=Decimal("35"),
+            rate_ml_per_h=Decimal("151.1"),
+        )
+        assert "Total 35 mg" in client_for(personas.bob).get(url).content.decode()
+
+
+def test_blinded_is_for_everyone_but_the_preparer_until_verified(personas: Personas) -> None:
+    appointment = booked_infusion(personas)
+    with at_appointment(appointment):
+        _, preparation = prepared_unverified(personas, appointment)
+        assert preparation.is_blinded_for(personas.bob)
+        assert not preparation.is_blinded_for(personas.nina)
+        verified = dose_verify(
+            acting_user=personas.bob,
+            preparation=preparation,
+            dose_mg=Decimal("35"),
+            rate_ml_per_h=Decimal("151.1"),
+        )
+        assert not verified.is_blinded_for(personas.bob)

@@ -170,3 +170,14 @@ def test_the_day_views_take_the_same_queries_for_one_visit_and_four(
     for name, (with_one, with_four) in counts.items():
         assert with_one == with_four, name
         assert with_four <= 22, name
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_day_outside_the_calendar_is_refused_not_a_500(personas: Personas, day: str) -> None:
+    """`?day=9999-12-31` has no midnight after it: the page says so (400), never a 500."""
+    for user, names in ((personas.nina, BOARD), (personas.fran, ARRIVALS)):
+        client = _client(user)
+        for name in names:
+            response = client.get(reverse(name), {"day": day})
+            assert response.status_code == 400, name
+            assert "That day is outside the calendar" in response.content.decode(), name

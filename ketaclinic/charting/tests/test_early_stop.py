@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from ketaclinic.charting.models import PumpEvent, SessionStatus, TreatmentSession
 from ketaclinic.charting.selectors import session_note_text, session_timeline
-from ketaclinic.charting.services import pump_event_record
+from ketaclinic.charting.services import active_preparation, pump_event_record
 from ketaclinic.charting.tests.support import (
     advance,
     at_appointment,
@@ -61,7 +61,10 @@ def test_an_early_stop_keeps_its_reason_on_the_timeline_and_in_the_note(
             reason="Patient asked to stop: dissociation distressing",
         )
         session.refresh_from_db()
-        timeline = [entry.text for entry in session_timeline(session=session)]
+        timeline = [
+            entry.text
+            for entry in session_timeline(session=session, preparation=active_preparation(session))
+        ]
         note = session_note_text(session=session)
     assert stop.reason == "Patient asked to stop: dissociation distressing"
     assert session.status == SessionStatus.RECOVERY

@@ -29,6 +29,7 @@ from ketaclinic.charting.tests.support import (
     prepared_and_verified,
     ready_session,
 )
+from ketaclinic.core.forms import PLAIN_NUMBER
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,7 @@ def test_every_decimal_field_of_the_session_forms_is_plain() -> None:
 def test_a_typed_number_with_an_exponent_or_words_is_refused(typed: str) -> None:
     form = session_forms.VerifyForm({"verify-dose_mg": typed}, prefix="verify")
     assert not form.is_valid()
-    assert form.errors["dose_mg"] == [session_forms.PLAIN_NUMBER]
+    assert form.errors["dose_mg"] == [PLAIN_NUMBER]
 
 
 def test_spaces_around_a_typed_number_are_trimmed() -> None:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ketaclinic.charting.models import PrnDose, TreatmentSession
 from ketaclinic.charting.selectors import session_note_text, session_timeline
-from ketaclinic.charting.services import prn_record, pump_event_record
+from ketaclinic.charting.services import active_preparation, prn_record, pump_event_record
 from ketaclinic.charting.tests.support import (
     advance,
     at_appointment,
@@ -173,7 +173,10 @@ def test_a_dose_above_the_maximum_stored_before_the_bounds_still_displays(
         )
         stored = PrnDose.objects.get(session=session)
         assert str(stored) == "Ondansetron 4000 mg IV"
-        timeline = [entry.text for entry in session_timeline(session=session)]
+        timeline = [
+            entry.text
+            for entry in session_timeline(session=session, preparation=active_preparation(session))
+        ]
         assert "PRN Ondansetron 4000 mg IV" in timeline
         assert "Ondansetron 4000 mg IV" in session_note_text(session=session)
         page = client_for(personas.nina).get(reverse("charting:session", args=[session.pk]))

@@ -10,11 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ketaclinic.accounts.roles import PERMISSIONS, Action, Role
-from ketaclinic.charting.models import SessionAlarm
+from ketaclinic.audit.models import AuditAction, AuditEvent
+from ketaclinic.charting.models import PrnDose, PrnResponse, SessionAlarm
 from ketaclinic.charting.selectors import session_note_text
 from ketaclinic.charting.services import (
     alarm_acknowledge,
@@ -166,6 +169,109 @@ def test_each_response_to_a_prn_is_kept(personas: Personas) -> None:
     for response in responses:
         assert response.text in text
         assert response.text in page.content.decode()
+
+
+def _prn_given(personas: Personas, appointment: Any, clock: Any) -> PrnDose:
+    session = ready_session(personas, appointment)
+    prepared_and_verified(personas, session)
+    nina = personas.nina
+    pump_event_record(acting_user=nina, session=session, kind="start")
+    advance(clock, 5)
+    effect = side_effect_record(
+        acting_user=nina, session=session, kind="nausea", severity="moderate", action="prn"
+    )
+    return prn_record(
+        acting_user=nina,
+        session=session,
+        side_effect=effect,
+        drug="Ondansetron",
+        dose=Decimal("4"),
+        unit="mg",
+        route="IV",
+    )
+
+
+def _response_events(text: str) -> int:
+    return AuditEvent.objects.filter(
+        action=AuditAction.SESSION_CHARTED, detail__prn_response=text
+    ).count()
+
+
+def test_a_resent_prn_response_is_stored_once(personas: Personas) -> None:
+    """A double tap resends the same words: the response already stored is returned, with no
+    second row and no second audit event. Another clinician's same words, or the same words
+    after another response, are a new observation."""
+    appointment = booked_infusion(personas)
+    with at_appointment(appointment) as clock:
+        prn = _prn_given(personas, appointment, clock)
+        first = prn_response_record(acting_user=personas.bob, prn=prn, response="Settled.")
+        again = prn_response_record(acting_user=personas.bob, prn=prn, response=" Settled. ")
+        assert again.pk == first.pk
+        assert _response_events("Settled.") == 1
+        advance(clock, 5)
+        by_nina = prn_response_record(acting_user=personas.nina, prn=prn, response="Settled.")
+        advance(clock, 5)
+        prn_response_record(acting_user=personas.bob, prn=prn, response="Came back.")
+        prn_response_record(acting_user=personas.bob, prn=prn, response="Settled.")
+    assert by_nina.pk != first.pk
+    assert [r.text for r in prn.responses.order_by("recorded_at", "id")] == [
+        "Settled.",
+        "Settled.",
+        "Came back.",
+        "Settled.",
+    ]
+    assert _response_events("Settled.") == 3
+
+
+def test_a_double_submitted_prn_response_form_is_stored_once(personas: Personas) -> None:
+    appointment = booked_infusion(personas)
+    with at_appointment(appointment) as clock:
+        prn = _prn_given(personas, appointment, clock)
+        nurse = _client(personas.nina)
+        url = reverse("charting:session", args=[prn.session_id])
+        form = {
+            "step": "prn_response",
+            "prn_response-prn_id": str(prn.pk),
+            "prn_response-response": "Nausea settled.",
+        }
+        for _ in range(2):
+            assert nurse.post(url, form).status_code == 302
+    assert [r.text for r in PrnResponse.objects.filter(prn=prn)] == ["Nausea settled."]
+    assert _response_events("Nausea settled.") == 1
+
+
+def test_the_session_page_takes_the_same_queries_for_one_prn_and_three(
+    personas: Personas,
+) -> None:
+    """Who gave it, the side effect it treats, the physician's override, its responses: read
+    with the PRNs, not once per PRN."""
+    appointment = booked_infusion(personas)
+    with at_appointment(appointment) as clock:
+        prn = _prn_given(personas, appointment, clock)
+        session = prn.session
+        prn_response_record(acting_user=personas.nina, prn=prn, response="Settled.")
+        nurse = _client(personas.nina)
+        url = reverse("charting:session", args=[session.pk])
+        nurse.get(url)
+        with CaptureQueriesContext(connection) as one:
+            assert nurse.get(url).status_code == 200
+        for minutes in (1, 2):
+            advance(clock, minutes)
+            more = prn_record(
+                acting_user=personas.bob,
+                session=session,
+                side_effect=prn.side_effect,
+                drug="Ondansetron",
+                dose=Decimal("8"),
+                unit="mg",
+                route="IV",
+                dose_override_reason="Still vomiting after 4 mg.",
+            )
+            prn_response_record(acting_user=personas.bob, prn=more, response="Better.")
+        with CaptureQueriesContext(connection) as three:
+            page = nurse.get(url).content.decode()
+    assert page.count("Still vomiting after 4 mg.") >= 2
+    assert len(three) == len(one)
 
 
 # --- the page ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ download either; and signatures witnessed before the copy as signed was kept say
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
+from ketaclinic.consent.downloads import NO_WITNESSED_COPY
 from ketaclinic.consent.models import ConsentSignature, WitnessMethod
 from ketaclinic.consent.services import (
     consent_sign,
@@ -102,6 +104,22 @@ def test_a_tablet_signature_has_no_separate_witnessed_copy(
     assert signature.witness_pdf is None
     client = client_for(personas.nina)
     assert client.get(reverse("consent:witness_pdf", args=[signature.pk])).status_code == 404
+
+
+def test_a_missing_copy_says_why_on_its_404_page(
+    personas: Personas, document: Any, client_for: Any
+) -> None:
+    """The refusal's own words (DomainErrorMiddleware's page), not Django's bare 404."""
+    signature = consent_sign(
+        witness=personas.nina,
+        patient=personas.pat,
+        document=document,
+        typed_name="Pat Example",
+        drawn_signature_data_url=drawn(),
+    )
+    response = client_for(personas.nina).get(reverse("consent:witness_pdf", args=[signature.pk]))
+    assert response.status_code == 404
+    assert html.escape(NO_WITNESSED_COPY) in response.content.decode()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,6 +3,7 @@ advice appears with every reason (issue 4)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -12,10 +13,17 @@ from django.urls import reverse
 from ketaclinic.accounts.roles import PERMISSIONS, Action, Role
 from ketaclinic.audit.models import AuditAction, AuditEvent
 from ketaclinic.core.errors import InvalidInput
+from ketaclinic.intake import views
 from ketaclinic.intake.icd10 import icd10_search
 from ketaclinic.intake.models import Intake, IntakeStatus
 from ketaclinic.intake.selectors import eligibility_advice_for_intake, intake_get_for_patient
-from ketaclinic.intake.services import IntakeEntry, MedicationEntry, TrialEntry, intake_save
+from ketaclinic.intake.services import (
+    IntakeEntry,
+    MedicationEntry,
+    TrialEntry,
+    intake_entry_of,
+    intake_save,
+)
 from ketaclinic.medicine.eligibility import Decision, History, TrialOutcome
 from ketaclinic.testing.personas import Personas
 
@@ -195,6 +203,67 @@ def test_intake_access_follows_the_matrix(client_for: Any, personas: Personas, r
         for content in ("Private history.", "Psychiatric history", "F33.2", "lorazepam"):
             assert (content in page) is clinical, content
         assert "submitted" in page.lower()
+
+
+def test_saves_of_disjoint_changes_both_survive(personas: Personas) -> None:
+    intake_save(acting_user=personas.nina, patient=personas.pat, entry=COMPLETE, submit=False)
+    intake_save(
+        acting_user=personas.bob,
+        patient=personas.pat,
+        changes={"psychiatric_history": "Updated by Bob."},
+        submit=False,
+    )
+    intake_save(
+        acting_user=personas.fran,
+        patient=personas.pat,
+        changes={"height_cm": Decimal("170"), "weight_kg": Decimal("71")},
+        submit=False,
+    )
+    intake = Intake.objects.get(patient=personas.pat)
+    assert (intake.psychiatric_history, intake.height_cm, intake.weight_kg) == (
+        "Updated by Bob.",
+        Decimal("170.0"),
+        Decimal("71.0"),
+    )
+    assert intake_entry_of(intake).trials == COMPLETE.trials
+
+
+def test_a_save_takes_the_whole_entry_or_only_the_changes(personas: Personas) -> None:
+    for arguments in ({}, {"entry": COMPLETE, "changes": {"height_cm": Decimal("170")}}):
+        with pytest.raises(TypeError):
+            intake_save(acting_user=personas.nina, patient=personas.pat, submit=False, **arguments)
+
+
+def test_front_desk_measurements_keep_a_save_in_between(
+    client_for: Any, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A nurse saves after the front desk's page read the intake and before the service locks
+    it: the measurements go on top of the nurse's save, which is neither undone nor taken for
+    the front desk changing clinical content."""
+    intake_save(acting_user=personas.nina, patient=personas.pat, entry=COMPLETE, submit=False)
+    service = views.intake_save
+
+    def save_by_the_nurse_first(**kwargs: Any) -> Any:
+        stored = Intake.objects.get(patient=personas.pat)
+        service(
+            acting_user=personas.nina,
+            patient=personas.pat,
+            entry=replace(intake_entry_of(stored), psychiatric_history="Updated by Nina."),
+            submit=False,
+        )
+        return service(**kwargs)
+
+    monkeypatch.setattr(views, "intake_save", save_by_the_nurse_first)
+    response = client_for(personas.fran).post(
+        reverse("intake:edit", args=[personas.pat.pk]), {"height_cm": "170", "weight_kg": "71"}
+    )
+    assert response.status_code == 302
+    intake = Intake.objects.get(patient=personas.pat)
+    assert (intake.psychiatric_history, intake.height_cm, intake.weight_kg) == (
+        "Updated by Nina.",
+        Decimal("170.0"),
+        Decimal("71.0"),
+    )
 
 
 def test_another_clinics_patient_is_not_found(client_for: Any, personas: Personas) -> None:

@@ -97,11 +97,12 @@ def stock_adjust(
     delta: int,
     reason: str,
     approver: User | None,
-    settles: Discrepancy | None = None,
+    flag_large_correction: bool = True,
 ) -> Movement:
     """A correction of a container's balance, up or down, with the reason and a second
     person's sign-off. It may not take the container below zero or past what it was received
-    with. A large one opens a discrepancy, unless it `settles` one already open."""
+    with. A large one opens a discrepancy, unless `flag_large_correction` is False: an
+    adjustment that settles a discrepancy already open (a count's) opens no second one."""
     require_permission(user=acting_user, action=Action.INVENTORY_RECORD, clinic=container.clinic)
     if approver is None or approver.pk == acting_user.pk:
         raise InvalidInput(
@@ -138,7 +139,7 @@ def stock_adjust(
         reason=reason.strip()[:500],
         detail={"balance_before": before, "balance_after": before + delta},
     )
-    if settles is None:
+    if flag_large_correction:
         _flag_large_correction(
             acting_user=acting_user, movement=movement, container=locked, balance_before=before
         )

@@ -10,7 +10,6 @@ past what a container was received with, or what a draw took), here and by check
 from __future__ import annotations
 
 import datetime
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,6 +23,7 @@ from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import InvalidInput, PermissionRefused, PreconditionFailed
+from ketaclinic.core.validators import PLAIN_DECIMAL_PATTERN
 from ketaclinic.inventory.models import (
     Container,
     ContainerStatus,
@@ -33,16 +33,14 @@ from ketaclinic.inventory.models import (
     Product,
 )
 
-# An amount typed as text: digits with an optional decimal point. Decimal() would also read "8e-1"
-# as 0.8 and " 1" as 1; an amount of a controlled substance is never written so.
-_PLAIN_AMOUNT = re.compile(r"-?\d+(\.\d+)?")
-
 
 def units_from_amount(product: Product, amount: Decimal | int | str) -> int:
     """Base units from what staff type: millilitres for a vial (to the microlitre), whole
     devices for a kit. Refuses anything else rather than rounding or reading an exponent."""
     try:
-        if isinstance(amount, str) and not _PLAIN_AMOUNT.fullmatch(amount):
+        # Decimal() would also read "8e-1" as 0.8 and " 1" as 1; a controlled substance's amount
+        # is never written so.
+        if isinstance(amount, str) and not PLAIN_DECIMAL_PATTERN.fullmatch(amount):
             raise InvalidOperation
         value = Decimal(str(amount))
     except InvalidOperation as error:

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from ketaclinic.medicine.eligibility import (
+    ADULT_AGE_YEARS,
     AntidepressantTrial,
     Decision,
     EligibilityInput,
@@ -216,6 +217,14 @@ def test_a_protocol_for_another_indication_is_refused() -> None:
 def test_unsafe_eligibility_rules_are_refused(build) -> None:
     with pytest.raises(InvalidConfiguration):
         build()
+
+
+def test_adults_only_by_default_and_never_younger() -> None:
+    """§1.2: adults only; a clinic may raise the minimum age, never lower it."""
+    assert EligibilityRules().minimum_age == ADULT_AGE_YEARS == 18
+    assert EligibilityRules(minimum_age=21).minimum_age == 21
+    with pytest.raises(InvalidConfiguration, match=r"adults only \(18 and over\)"):
+        EligibilityRules(minimum_age=ADULT_AGE_YEARS - 1)
 
 
 def test_a_normal_resting_bp_and_an_ssri_add_no_reason() -> None:

@@ -176,7 +176,10 @@ class Command(BaseCommand):
                 return [str(error)]
             file_problems: list[str] = []
         else:
-            checkpoint, file_problems = audit_checkpoint_newest()
+            try:
+                checkpoint, file_problems = audit_checkpoint_newest()
+            except CheckpointInvalid as error:
+                return [str(error)]
         if checkpoint is None:
             if not file_problems:
                 self.stdout.write(
@@ -259,7 +262,8 @@ class Command(BaseCommand):
         next_due = now + datetime.timedelta(seconds=interval)
         try:
             checkpoint, path = audit_checkpoint_write()
-        except (CheckpointRefused, DatabaseError) as error:
+        except (CheckpointRefused, DatabaseError, OSError) as error:
+            # Sealing matters more than the checkpoint: say so, and go on (retried when due).
             self.stderr.write(f"{_utc(now)} {error}")
             return next_due
         self.stdout.write(f"{_utc(now)} checkpoint written to {path}: {checkpoint.as_json()}")

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
-from ketaclinic.demo.builder import DEMO_PASSWORD, DEMO_PATIENT_EMAIL, DEMO_STAFF, build_demo
+from ketaclinic.demo.builder import (
+    DEMO_PASSWORD,
+    DEMO_PATIENT_EMAIL,
+    DEMO_STAFF,
+    DEMO_TIME_ZONE,
+    build_demo,
+)
 
 
 class Command(BaseCommand):
@@ -18,16 +26,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from zoneinfo import ZoneInfo
-
-        from django.utils import timezone
-
         if options["patients"] < 0:
             self.stderr.write("--patients must be zero or more.")
             raise SystemExit(2)
         # The demo clinics' day (they are in Denver), not the server's UTC date: run in the
         # evening at the clinic, the server is already on tomorrow.
-        today = timezone.localdate(timezone=ZoneInfo("America/Denver"))
+        today = timezone.localdate(timezone=ZoneInfo(DEMO_TIME_ZONE))
         summary = build_demo(today=today, extra_patients=options["patients"])
         self.stdout.write(
             f"Demo clinic ready: {summary.clinic.name} "
