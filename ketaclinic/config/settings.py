@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "ketaclinic.care",
     "ketaclinic.analytics",
     "ketaclinic.messaging",
+    "ketaclinic.staff",
     "ketaclinic.website",
     "ketaclinic.portal",
     "ketaclinic.api",

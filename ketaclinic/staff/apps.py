@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class StaffConfig(AppConfig):
+    """The staff app's pages that gather several areas of work: the home page and dashboard, the
+    patient's page, the audit log. An interface: it reads the apps below it through their
+    selectors and changes nothing except through their services (docs/architecture.md)."""
+
+    name = "ketaclinic.staff"
+    label = "staff"
+    verbose_name = "Staff pages"
+    default_auto_field = "django.db.models.BigAutoField"
