@@ -43,6 +43,12 @@ def membership_get(*, user: User | AnonymousUser, clinic: Clinic) -> StaffMember
     )
 
 
+def membership_role_at(*, user: User, clinic: Clinic) -> str:
+    """The role stored with an audit event at `clinic` (audit.hooks.RoleLookup); "" for none."""
+    membership = membership_get(user=user, clinic=clinic)
+    return membership.role if membership is not None else ""
+
+
 def _credential_problem(
     *, user: User, clinic: Clinic, action: Action, credentials: list[Credential]
 ) -> CredentialRequired | None:

@@ -46,9 +46,10 @@ from ketaclinic.api.serializers import WallClockTimeField
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import InvalidInput
 from ketaclinic.courses.models import CourseStatus, DoseOrder, TreatmentCourse
-from ketaclinic.courses.selectors import CourseReview, course_review, course_status_changes
+from ketaclinic.courses.selectors import course_status_changes
 from ketaclinic.courses.services import course_create, course_transition, dose_order_sign
 from ketaclinic.medicine.protocols import protocol_get
+from ketaclinic.outcomes.course_review import CourseReview, course_review
 from ketaclinic.patients.access import patient_get_for_staff
 from ketaclinic.scheduling.series import ProposedSlot, series_book, series_propose
 from ketaclinic.scheduling.services import local_moment

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from django.db import models
 
-from ketaclinic.accounts.roles import Role
-
 
 class AuditAction(models.TextChoices):
     SIGN_IN = "auth.sign_in", "Signed in"
@@ -130,7 +128,9 @@ class AuditEvent(models.Model):
     actor_role = models.CharField(max_length=32, blank=True)
     clinic_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     patient_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    action = models.CharField(max_length=64, choices=AuditAction.choices, db_index=True)
+    # An AuditAction value. No `choices=`: a new action would otherwise need a migration of this
+    # table; audit_record refuses any other value, and forms list AuditAction.choices themselves.
+    action = models.CharField(max_length=64, db_index=True)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(
@@ -163,11 +163,11 @@ class AuditEvent(models.Model):
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} by {self.actor_label or '-'}"
 
     @property
-    def actor_role_label(self) -> str:
-        """The role's name as staff read it; a role since renamed or removed shows as stored."""
-        if self.actor_role in Role.values:
-            return str(Role(self.actor_role).label)
-        return self.actor_role
+    def action_label(self) -> str:
+        """The action as staff read it; an action since renamed or removed shows as stored."""
+        if self.action in AuditAction.values:
+            return str(AuditAction(self.action).label)
+        return self.action
 
 
 class AuditHashAlgorithm(models.TextChoices):

@@ -25,6 +25,7 @@ from ketaclinic.audit.chain import (
     legacy_entry_hash,
     link_hash,
 )
+from ketaclinic.audit.hooks import actor_role_at
 from ketaclinic.audit.keys import AuditKeyring, audit_keyring
 from ketaclinic.audit.models import (
     AuditAction,
@@ -69,6 +70,23 @@ def _max_length(name: str) -> int:
     return field.max_length or 0
 
 
+class UnknownAuditAction(ValueError):
+    """An action that is not an `AuditAction` value: a mistake in the code, refused at once.
+
+    The column keeps no list of choices (a new action needs no migration), so this check is what
+    keeps the trail to the actions the audit page, the export and a reviewer can name.
+    """
+
+    def __init__(self, action: object) -> None:
+        super().__init__(
+            f"{action!r} is not an audit action: add it to AuditAction "
+            "(ketaclinic/audit/models.py) before recording it."
+        )
+        self.action = action
+
+
+_KNOWN_ACTIONS = frozenset(AuditAction.values)
+
 _TEXT_LIMITS = {
     name: _max_length(name)
     for name in ("actor_label", "actor_role", "object_type", "object_id", "request_id")
@@ -96,10 +114,13 @@ def audit_record(
     The event carries a MAC made with the audit key before the insert (chain.event_mac), which
     is how the sealer tells it from a row inserted into the table by anyone else.
     """
+    if action not in _KNOWN_ACTIONS:
+        raise UnknownAuditAction(action)
     context = current_request_context()
     is_known_user = actor is not None and actor.is_authenticated
     if not actor_role and clinic is not None and is_known_user:
-        actor_role = _role_at(actor, clinic)  # type: ignore[arg-type]  # authenticated: a User
+        # Authenticated, so a User (mypy cannot narrow the union by is_authenticated).
+        actor_role = actor_role_at(user=actor, clinic=clinic)  # type: ignore[arg-type]
     detail = _plain_json(detail or {})
     source_ip = _ip_or_none(context.source_ip if context else None)
     if context and context.source_ip and source_ip is None:
@@ -162,13 +183,6 @@ def _ip_or_none(value: str | None) -> str | None:
         return str(ipaddress.ip_address(value))
     except ValueError:
         return None
-
-
-def _role_at(user: User, clinic: Clinic) -> str:
-    from ketaclinic.accounts.permissions import membership_get
-
-    membership = membership_get(user=user, clinic=clinic)
-    return membership.role if membership is not None else ""
 
 
 def audit_refusal(*, request: HttpRequest, error: DomainError) -> AuditEvent:

@@ -3,10 +3,8 @@ from django.urls import path
 from ketaclinic.clinics import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("switch-clinic", views.clinic_switch, name="clinic_switch"),
     path("clinic/", views.clinic_settings, name="clinic_settings"),
-    path("clinic/screening/", views.screening_sets, name="screening_sets"),
     path("clinic/rules/", views.clinic_rules, name="clinic_rules"),
     path("team/", views.staff_list, name="staff_list"),
     path("team/add/", views.staff_add, name="staff_add"),

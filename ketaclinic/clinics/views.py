@@ -1,4 +1,4 @@
-"""Staff home (the clinic's day), clinic switching, and staff and credential management."""
+"""Clinic switching, the clinic's settings and rules, and staff and credential management."""
 
 from __future__ import annotations
 
@@ -27,13 +27,11 @@ from ketaclinic.clinics.forms import (
     CredentialForm,
     MembershipForm,
     OpeningHoursForm,
-    ScreeningSetsForm,
     StaffMemberAddForm,
 )
 from ketaclinic.clinics.models import Chair, Clinic
 from ketaclinic.clinics.selectors import (
     clinic_rules_get,
-    credentials_expiring_for_clinic,
     staff_list_for_clinic,
 )
 from ketaclinic.clinics.services import (
@@ -41,48 +39,14 @@ from ketaclinic.clinics.services import (
     chair_add,
     chair_set_active,
     clinic_rules_update,
-    clinic_screening_sets_update,
     clinic_update,
     credential_record,
     opening_hours_replace,
     staff_member_add,
     staff_membership_set,
 )
-from ketaclinic.core.errors import DomainError, NoActiveClinic
+from ketaclinic.core.errors import DomainError
 from ketaclinic.core.forms import form_add_domain_error
-from ketaclinic.intake.models import INDICATION_CHOICES
-from ketaclinic.medicine.questionnaires import INSTRUMENTS
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = acting_user(request)
-    if getattr(request, "clinic", None) is None:
-        if hasattr(user, "patient_record"):
-            return redirect("portal:home")
-        raise NoActiveClinic(
-            "Your account is not attached to any clinic yet. Ask your clinic admin to add you."
-        )
-    clinic = acting_clinic(request)
-    require_permission(user=user, action=Action.DASHBOARD_VIEW, clinic=clinic)
-    from ketaclinic.clinics.dashboard import dashboard_for
-
-    context = dashboard_for(user=user, clinic=clinic)
-    if has_permission(user=user, action=Action.STAFF_MANAGE, clinic=clinic):
-        context["expiring_credentials"] = list(
-            credentials_expiring_for_clinic(
-                clinic=clinic, within_days=settings.CREDENTIAL_EXPIRY_WARNING_DAYS
-            )
-        )
-    context["my_expiring_credentials"] = [
-        credential
-        for credential in user.credentials.all()
-        if (credential.expires_on - clinic.local_today()).days
-        <= settings.CREDENTIAL_EXPIRY_WARNING_DAYS
-    ]
-    context["nav"] = "home"
-    context["warning_days"] = settings.CREDENTIAL_EXPIRY_WARNING_DAYS
-    return render(request, "clinics/home.html", context)
 
 
 @login_required
@@ -319,48 +283,6 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
             "rooms": clinic.rooms.prefetch_related("chairs").order_by("name"),
             "nav": "clinic",
         },
-    )
-
-
-def _condition_labels() -> list[tuple[str, str]]:
-    return [("unknown", "Condition not yet known"), *INDICATION_CHOICES]
-
-
-@login_required
-def screening_sets(request: HttpRequest) -> HttpResponse:
-    """The screening questionnaires per condition: the medical director sets them; the clinic
-    admin and clinicians may read them."""
-    clinic = acting_clinic(request)
-    acting = acting_user(request)
-    can_change = has_permission(user=acting, action=Action.CLINIC_RULES_APPROVE, clinic=clinic)
-    if not can_change:
-        require_permission(user=acting, action=Action.PATIENT_CHART_VIEW, clinic=clinic)
-    rules = clinic_rules_get(clinic=clinic).screening
-    labels = _condition_labels()
-    initial = {name: list(getattr(rules, name)) for name, _ in labels}
-    form = ScreeningSetsForm(
-        request.POST if request.method == "POST" else None,
-        initial=initial,
-        condition_labels=labels,
-    )
-    if request.method == "POST":
-        require_permission(user=acting, action=Action.CLINIC_RULES_APPROVE, clinic=clinic)
-        if form.is_valid():
-            try:
-                clinic_screening_sets_update(acting_user=acting, clinic=clinic, sets=form.sets())
-            except DomainError as error:
-                form_add_domain_error(form, error)
-            else:
-                messages.success(request, "Screening questionnaires saved.")
-                return redirect("screening_sets")
-    rows = [
-        (form[name], [INSTRUMENTS[code].name for code in getattr(rules, name)])
-        for name, _ in labels
-    ]
-    return render(
-        request,
-        "clinics/screening_sets.html",
-        {"form": form, "rows": rows, "can_change": can_change, "nav": "screening"},
     )
 
 

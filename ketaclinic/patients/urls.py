@@ -2,9 +2,9 @@ from django.urls import path
 
 from ketaclinic.patients import views
 
-app_name = "patients"
+# The namespace is given in config/urls.py, which adds the patient's page that lives in staff
+# (`ketaclinic.staff.patient_page_urls`) to these under `patients`.
 urlpatterns = [
     path("", views.patient_list, name="list"),
     path("register/", views.patient_register_view, name="register"),
-    path("<int:patient_id>/", views.patient_detail, name="detail"),
 ]

@@ -1,4 +1,5 @@
-"""Reads: whether a visit's driver is confirmed (for the day list), and a staff member's feed."""
+"""Reads: whether a visit's driver is confirmed (for the day list, with the day's visits), and a
+staff member's feed."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from ketaclinic.accounts.models import StaffMembership
+from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import NotFound
 from ketaclinic.medicine.visits import TREATMENT_KINDS
 from ketaclinic.reminders.models import AttendanceConfirmation, CalendarFeedToken
-from ketaclinic.scheduling.models import HOLDING_STATUSES, Appointment
+from ketaclinic.scheduling.models import HOLDING_STATUSES, Appointment, AppointmentStatus
+from ketaclinic.scheduling.selectors import day_bounds
 
 # The feed shows a month back and six months ahead (calendar apps poll it every few hours).
 FEED_PAST = datetime.timedelta(days=31)
@@ -66,6 +69,26 @@ def escort_statuses_for_appointments(
 def escort_confirmation_for(appointment: Appointment) -> EscortStatus:
     """Whether the driver home is confirmed for this appointment at its current time."""
     return escort_statuses_for_appointments([appointment])[appointment.pk]
+
+
+def appointments_for_day(*, clinic: Clinic, day: datetime.date) -> list[Appointment]:
+    """The day's booked and completed visits in time order, each with `.escort` (whether the
+    driver home is confirmed), in a fixed handful of queries: the staff home's list."""
+    start, end = day_bounds(clinic=clinic, day=day)
+    appointments = list(
+        Appointment.objects.filter(
+            clinic=clinic,
+            starts_at__gte=start,
+            starts_at__lt=end,
+            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED],
+        )
+        .select_related("patient", "chair")
+        .order_by("starts_at")
+    )
+    escorts = escort_statuses_for_appointments(appointments)
+    for appointment in appointments:
+        appointment.escort = escorts[appointment.pk]  # type: ignore[attr-defined]
+    return appointments
 
 
 def calendar_feed_get(*, token: str) -> CalendarFeedToken:

@@ -103,28 +103,6 @@ def day_schedule(*, clinic: Clinic, day: datetime.date) -> list[DayColumn]:
     return [*columns.values(), without_chair]
 
 
-def appointments_for_day(*, clinic: Clinic, day: datetime.date) -> list[Appointment]:
-    """The day's booked and completed visits in time order, each with `.escort` (whether the
-    driver home is confirmed), in a fixed handful of queries: the staff home's list."""
-    from ketaclinic.reminders.selectors import escort_statuses_for_appointments
-
-    start, end = day_bounds(clinic=clinic, day=day)
-    appointments = list(
-        Appointment.objects.filter(
-            clinic=clinic,
-            starts_at__gte=start,
-            starts_at__lt=end,
-            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED],
-        )
-        .select_related("patient", "chair")
-        .order_by("starts_at")
-    )
-    escorts = escort_statuses_for_appointments(appointments)
-    for appointment in appointments:
-        appointment.escort = escorts[appointment.pk]  # type: ignore[attr-defined]
-    return appointments
-
-
 def day_closed(*, clinic: Clinic, day: datetime.date) -> list[Appointment]:
     start, end = day_bounds(clinic=clinic, day=day)
     return list(

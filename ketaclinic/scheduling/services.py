@@ -10,7 +10,6 @@ sees the first booking and is refused.
 from __future__ import annotations
 
 import datetime
-import functools
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -32,7 +31,6 @@ from ketaclinic.medicine.courses import booking_problems
 from ketaclinic.medicine.protocols import Route, protocol_get
 from ketaclinic.medicine.visits import VisitKind, is_treatment, treatment_kinds_for
 from ketaclinic.patients.models import Patient
-from ketaclinic.reminders.services import reminders_schedule_for_appointment
 from ketaclinic.scheduling.models import (
     HOLDING_STATUSES,
     VISIT_KIND_LABELS,
@@ -40,6 +38,7 @@ from ketaclinic.scheduling.models import (
     AppointmentStatus,
 )
 from ketaclinic.scheduling.selectors import calendar_day_check
+from ketaclinic.scheduling.signals import AppointmentChange, appointment_changed
 from ketaclinic.scheduling.staffing import (
     closure_on,
     nurse_ratio_problem,
@@ -242,12 +241,10 @@ def _check_and_lock(
     return ends_at
 
 
-def _plan_reminders(appointment_id: int) -> None:
-    """Confirmation and reminders are (re)planned once the booking commits; a failure to plan
-    is logged, never turned into a refused booking (robust)."""
-    transaction.on_commit(
-        functools.partial(reminders_schedule_for_appointment, appointment_id), robust=True
-    )
+def _announce(appointment_id: int, change: AppointmentChange) -> None:
+    """Tell the apps above (reminders: confirmation and reminders, replanned once the change
+    commits) inside this transaction; see `scheduling.signals` for the receivers."""
+    appointment_changed.send(sender=Appointment, appointment_id=appointment_id, change=change)
 
 
 @transaction.atomic
@@ -286,7 +283,7 @@ def appointment_book(
         subject=appointment,
         detail={"kind": kind.value, "starts_at": starts_at.isoformat()},
     )
-    _plan_reminders(appointment.pk)
+    _announce(appointment.pk, AppointmentChange.BOOKED)
     return appointment
 
 
@@ -340,7 +337,7 @@ def appointment_reschedule(
             "reason": reason.strip()[:500],
         },
     )
-    _plan_reminders(locked.pk)
+    _announce(locked.pk, AppointmentChange.MOVED)
     return locked
 
 
@@ -376,7 +373,12 @@ def _close(
         subject=locked,
         detail={"reason": locked.status_reason},
     )
-    _plan_reminders(locked.pk)
+    _announce(
+        locked.pk,
+        AppointmentChange.CANCELLED
+        if status == AppointmentStatus.CANCELLED
+        else AppointmentChange.MARKED_NO_SHOW,
+    )
     return locked
 
 

@@ -1,5 +1,6 @@
-"""The day's schedule by chair, booking a visit for a patient, and moving, cancelling or marking
-an appointment missed. Thin: every rule is in services."""
+"""Booking a visit for a patient, the week, the waitlist, and the clinic's shifts and closures.
+Thin: every rule is in services. The day by chair and one appointment's page show the driver
+home the patient confirmed, so they live in reminders (`reminders.schedule_pages`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils import timezone
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.models import User
@@ -23,15 +22,7 @@ from ketaclinic.core.forms import form_add_domain_error
 from ketaclinic.courses.selectors import course_open_for_patient
 from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.patients.access import patient_get_for_staff
-from ketaclinic.reminders.selectors import escort_statuses_for_appointments
-from ketaclinic.scheduling.forms import (
-    AppointmentBookForm,
-    ClosureForm,
-    MoveForm,
-    ReasonForm,
-    ShiftForm,
-    WaitlistForm,
-)
+from ketaclinic.scheduling.forms import AppointmentBookForm, ClosureForm, ShiftForm, WaitlistForm
 from ketaclinic.scheduling.models import (
     Appointment,
     AppointmentStatus,
@@ -40,34 +31,10 @@ from ketaclinic.scheduling.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from ketaclinic.scheduling.selectors import (
-    appointments_for_patient,
-    calendar_day_check,
-    day_bounds,
-    day_closed,
-    day_schedule,
-)
-from ketaclinic.scheduling.services import (
-    appointment_book,
-    appointment_cancel,
-    appointment_mark_no_show,
-    appointment_reschedule,
-    local_moment,
-)
-from ketaclinic.scheduling.staffing import (
-    closure_add,
-    closure_on,
-    closure_remove,
-    shift_add,
-    shift_remove,
-    shifts_for_day,
-)
-from ketaclinic.scheduling.waitlist import (
-    waitlist_add,
-    waitlist_matches,
-    waitlist_offer_book,
-    waitlist_withdraw,
-)
+from ketaclinic.scheduling.selectors import appointments_for_patient, calendar_day_check, day_bounds
+from ketaclinic.scheduling.services import appointment_book, local_moment
+from ketaclinic.scheduling.staffing import closure_add, closure_remove, shift_add, shift_remove
+from ketaclinic.scheduling.waitlist import waitlist_add, waitlist_withdraw
 
 
 def _chairs(clinic: Clinic) -> QuerySet[Chair]:
@@ -88,38 +55,6 @@ def _clinicians(clinic: Clinic) -> QuerySet[User]:
         )
         .distinct()
         .order_by("full_name")
-    )
-
-
-@login_required
-def schedule_day(request: HttpRequest) -> HttpResponse:
-    clinic = acting_clinic(request)
-    require_permission(user=acting_user(request), action=Action.APPOINTMENT_BOOK, clinic=clinic)
-    try:
-        day = datetime.date.fromisoformat(request.GET.get("day", ""))
-    except ValueError:
-        day = clinic.local_today()
-    bounds = day_bounds(clinic=clinic, day=day)
-    columns = day_schedule(clinic=clinic, day=day)
-    appointments = [appointment for column in columns for appointment in column.appointments]
-    escorts = escort_statuses_for_appointments(appointments)
-    for appointment in appointments:
-        # Unconfirmed drivers show on the day list: a patient may not drive after a treatment.
-        appointment.escort = escorts.get(appointment.pk)  # type: ignore[attr-defined]
-    return render(
-        request,
-        "scheduling/day.html",
-        {
-            "day": day,
-            "previous_day": day - datetime.timedelta(days=1),
-            "next_day": day + datetime.timedelta(days=1),
-            "today": clinic.local_today(),
-            "columns": columns,
-            "closed": day_closed(clinic=clinic, day=day),
-            "closure": closure_on(clinic=clinic, day=day),
-            "shifts": shifts_for_day(clinic=clinic, day_start=bounds[0], day_end=bounds[1]),
-            "nav": "schedule",
-        },
     )
 
 
@@ -191,95 +126,6 @@ def appointment_book_view(request: HttpRequest, patient_id: int) -> HttpResponse
             "waitlist_form": waitlist_form,
             "waiting": WaitlistEntry.objects.filter(patient=patient, status=WaitlistStatus.WAITING),
             "nav": "patients",
-        },
-    )
-
-
-def _appointment(request: HttpRequest, appointment_id: int) -> Appointment:
-    clinic = acting_clinic(request)
-    require_permission(user=acting_user(request), action=Action.APPOINTMENT_BOOK, clinic=clinic)
-    return get_object_or_404(
-        Appointment.objects.select_related("patient", "chair", "clinic"),
-        pk=appointment_id,
-        clinic=clinic,
-    )
-
-
-@login_required
-def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    appointment = _appointment(request, appointment_id)
-    clinic = appointment.clinic
-    user = acting_user(request)
-    local = appointment.starts_at.astimezone(clinic.zone)
-    move_form = MoveForm(
-        request.POST if request.POST.get("action") == "move" else None,
-        chairs=_chairs(clinic),
-        initial={"day": local.date(), "time": local.time(), "chair": appointment.chair},
-        prefix="move",
-    )
-    reason_form = ReasonForm(
-        request.POST if request.POST.get("action") in {"cancel", "no_show"} else None,
-        prefix="close",
-    )
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "move" and move_form.is_valid():
-                data = move_form.cleaned_data
-                appointment_reschedule(
-                    acting_user=user,
-                    appointment=appointment,
-                    starts_at=local_moment(clinic=clinic, day=data["day"], time=data["time"]),
-                    chair=data["chair"],
-                    reason=data["reason"],
-                )
-                messages.success(request, "Appointment moved.")
-                return redirect("scheduling:detail", appointment_id=appointment.pk)
-            if action == "offer":
-                entry = get_object_or_404(
-                    WaitlistEntry, clinic=clinic, pk=_int(request.POST.get("entry_id"))
-                )
-                booked = waitlist_offer_book(acting_user=user, entry=entry, freed=appointment)
-                messages.success(
-                    request, f"Booked the freed slot for {booked.patient.display_name}."
-                )
-                return redirect("scheduling:detail", appointment_id=booked.pk)
-            if action in {"cancel", "no_show"} and reason_form.is_valid():
-                close = appointment_cancel if action == "cancel" else appointment_mark_no_show
-                close(
-                    acting_user=user,
-                    appointment=appointment,
-                    reason=reason_form.cleaned_data["reason"],
-                )
-                messages.success(
-                    request,
-                    "Appointment cancelled." if action == "cancel" else "Marked as no-show.",
-                )
-                return redirect("scheduling:detail", appointment_id=appointment.pk)
-        except PermissionRefused:
-            raise  # a refusal of who you are is a 403 page, not a form message
-        except DomainError as error:
-            if action == "offer":
-                messages.error(request, error.message)
-                return redirect("scheduling:detail", appointment_id=appointment.pk)
-            form_add_domain_error(move_form if action == "move" else reason_form, error)
-    return render(
-        request,
-        "scheduling/detail.html",
-        {
-            "appointment": appointment,
-            "local_start": local,
-            "local_end": appointment.ends_at.astimezone(clinic.zone),
-            "move_form": move_form,
-            "reason_form": reason_form,
-            "is_booked": appointment.status == AppointmentStatus.BOOKED,
-            "escort": escort_statuses_for_appointments([appointment])[appointment.pk],
-            "offers": waitlist_matches(appointment=appointment)
-            if appointment.status in {AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW}
-            and appointment.starts_at > timezone.now()
-            else [],
-            "day_url": reverse("scheduling:day") + f"?day={local.date().isoformat()}",
-            "nav": "schedule",
         },
     )
 

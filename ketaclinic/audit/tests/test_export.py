@@ -15,7 +15,7 @@ from django.urls import reverse
 from ketaclinic.audit.models import AuditAction, AuditEvent
 from ketaclinic.audit.services import audit_record, audit_seal_pending
 from ketaclinic.audit.tests.support import record_events
-from ketaclinic.audit.views import CSV_COLUMNS
+from ketaclinic.staff.audit_log import CSV_COLUMNS
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ import pytest
 
 from ketaclinic.care.selectors import course_outcomes_for_patient
 from ketaclinic.care.tests.support import course_with_history, days_ago, phq9_at
-from ketaclinic.courses.selectors import course_review
 from ketaclinic.courses.tests.support import course_for
 from ketaclinic.medicine.outcomes import CourseSignal
+from ketaclinic.outcomes.course_review import course_review
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import datetime
-import io
 from decimal import Decimal
-
-from PIL import Image
 
 from ketaclinic.accounts.models import StaffMembership
 from ketaclinic.accounts.roles import Role
@@ -17,48 +13,10 @@ from ketaclinic.consent.models import Treatment
 from ketaclinic.consent.services import consent_document_publish, consent_sign
 from ketaclinic.courses.models import TreatmentCourse
 from ketaclinic.courses.services import course_create
-from ketaclinic.intake.models import EligibilityOutcome
-from ketaclinic.intake.services import IntakeEntry, eligibility_decide, intake_save
-from ketaclinic.medicine.protocols import IV_KETAMINE_DEPRESSION
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling.models import StaffShift
+from ketaclinic.testing.clinical import approve, drawn_signature
 from ketaclinic.testing.personas import Personas
-
-INTAKE = IntakeEntry(
-    indication="trd",
-    height_cm=Decimal("165"),
-    weight_kg=Decimal("70"),
-    allergies="none known",
-    is_pregnant=False,
-    is_breastfeeding=False,
-    baseline_systolic_mmhg=122,
-    baseline_diastolic_mmhg=78,
-    baseline_heart_rate_bpm=72,
-    baseline_spo2_percent=98,
-    diagnoses=("F33.2",),
-)
-
-
-def drawn_signature() -> str:
-    image = Image.new("RGBA", (300, 100), (255, 255, 255, 0))
-    for x in range(20, 280):
-        image.putpixel((x, 50 + (x % 20) - 10), (0, 0, 0, 255))
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-def approve(
-    personas: Personas, patient: Patient, *, protocol_key: str = IV_KETAMINE_DEPRESSION.key
-) -> None:
-    intake_save(acting_user=personas.nina, patient=patient, entry=INTAKE, submit=True)
-    eligibility_decide(
-        acting_user=personas.alice,
-        patient=patient,
-        outcome=EligibilityOutcome.APPROVED,
-        note="Two adequate failed trials; no contraindication.",
-        protocol_key=protocol_key,
-    )
 
 
 def consent(personas: Personas, patient: Patient, treatment: Treatment) -> None:

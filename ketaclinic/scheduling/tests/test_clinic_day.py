@@ -15,13 +15,14 @@ from django.test import Client
 
 from ketaclinic.accounts.models import User
 from ketaclinic.consent.services import consent_sign_in_portal, signed_consent_html
-from ketaclinic.consent.tests.support import approve_for_iv_ketamine, drawn, publish_iv_consent
+from ketaclinic.consent.tests.support import publish_iv_consent
 from ketaclinic.core.errors import PreconditionFailed
 from ketaclinic.courses.tests.support import open_weekdays
 from ketaclinic.inventory.services import container_draw
 from ketaclinic.inventory.tests.support import infusion, ketamine_50, receive, safe
 from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.scheduling.services import appointment_book, local_moment
+from ketaclinic.testing.clinical import approve, drawn_signature
 from ketaclinic.testing.clock import run_clock_start
 from ketaclinic.testing.factories import ChairFactory
 from ketaclinic.testing.personas import Personas
@@ -69,7 +70,7 @@ def test_a_consent_signed_in_the_clinics_evening_is_dated_that_evening(
     personas: Personas,
 ) -> None:
     """The stored PDF is made outside any staff page (here, the portal's service)."""
-    approve_for_iv_ketamine(personas, personas.pat)
+    approve(personas, personas.pat)
     document = publish_iv_consent(personas)
     with time_machine.travel(AFTER_UTC_MIDNIGHT, tick=False):
         signature = consent_sign_in_portal(
@@ -77,7 +78,7 @@ def test_a_consent_signed_in_the_clinics_evening_is_dated_that_evening(
             patient=personas.pat,
             document=document,
             typed_name="Pat Example",
-            drawn_signature_data_url=drawn(),
+            drawn_signature_data_url=drawn_signature(),
         )
     page = signed_consent_html(signature)
     assert "7 Dec 2026 17:05 MST" in page
@@ -85,14 +86,14 @@ def test_a_consent_signed_in_the_clinics_evening_is_dated_that_evening(
 
 
 def test_a_second_signature_names_the_clinics_day_of_the_first(personas: Personas) -> None:
-    approve_for_iv_ketamine(personas, personas.pat)
+    approve(personas, personas.pat)
     document = publish_iv_consent(personas)
     signature_values = {
         "patient_user": personas.pat_user,
         "patient": personas.pat,
         "document": document,
         "typed_name": "Pat Example",
-        "drawn_signature_data_url": drawn(),
+        "drawn_signature_data_url": drawn_signature(),
     }
     with time_machine.travel(AFTER_UTC_MIDNIGHT, tick=False):
         consent_sign_in_portal(**signature_values)

@@ -1,4 +1,7 @@
-"""The audit page for clinic admins and auditors, and its CSV export; both are audited too."""
+"""The audit page for clinic admins and auditors, and its CSV export; both are audited too.
+
+Here rather than in `audit`: the page names roles, clinics and patients, which sit above the
+trail (audit keeps the chain, its checks and the writers' one entry point)."""
 
 from __future__ import annotations
 
@@ -18,17 +21,17 @@ from django.views.decorators.http import require_GET
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.permissions import has_permission, require_permission
-from ketaclinic.accounts.roles import Action
-from ketaclinic.audit.forms import AuditFilterForm
+from ketaclinic.accounts.roles import Action, Role
 from ketaclinic.audit.models import AuditAction, AuditEvent
-from ketaclinic.audit.selectors import (
+from ketaclinic.audit.services import audit_chain_check_newest, audit_record
+from ketaclinic.clinics.models import Clinic
+from ketaclinic.core.spreadsheets import spreadsheet_safe
+from ketaclinic.staff.audit_log_forms import AuditFilterForm
+from ketaclinic.staff.audit_log_selectors import (
     AuditFilters,
     audit_event_list_for_clinic,
     audit_patient_mrns,
 )
-from ketaclinic.audit.services import audit_chain_check_newest, audit_record
-from ketaclinic.clinics.models import Clinic
-from ketaclinic.core.spreadsheets import spreadsheet_safe
 
 PAGE_SIZE = 50
 
@@ -56,6 +59,17 @@ CSV_COLUMNS = [
 class AuditRow:
     event: AuditEvent
     patient_mrn: str
+
+    @property
+    def actor_role_label(self) -> str:
+        return actor_role_label(self.event.actor_role)
+
+
+def actor_role_label(role: str) -> str:
+    """The role's name as staff read it; a role since renamed or removed shows as stored."""
+    if role in Role.values:
+        return str(Role(role).label)
+    return role
 
 
 def _filters(request: HttpRequest, clinic: Clinic) -> tuple[AuditFilterForm, AuditFilters | None]:
@@ -112,7 +126,7 @@ def _render(
     user = acting_user(request)
     return render(
         request,
-        "audit/event_list.html",
+        "staff/audit_log.html",
         {
             "form": form,
             "page": page,
@@ -148,7 +162,7 @@ def _csv_rows(events: Iterable[AuditEvent]) -> Iterator[str]:
             event.clinic_id or "",
             event.patient_id or "",
             event.action,
-            event.get_action_display(),
+            event.action_label,
             event.object_type,
             event.object_id,
             event.outcome,

@@ -1,4 +1,6 @@
-"""What the staff home page shows: the clinic's numbers, read in a fixed handful of queries."""
+"""What the staff home page shows: the clinic's numbers, read in a fixed handful of queries.
+
+It gathers patients, urgent tasks, today's visits and inquiries, so it lives above those apps."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from ketaclinic.clinics.models import Chair, Clinic
 from ketaclinic.inquiries.models import Inquiry, InquiryStatus
 from ketaclinic.outcomes.models import ClinicalTask
 from ketaclinic.patients.models import JourneyStage, Patient
+from ketaclinic.reminders.selectors import appointments_for_day
 
 
 def dashboard_for(*, user: User, clinic: Clinic) -> dict[str, Any]:
@@ -38,8 +41,6 @@ def dashboard_for(*, user: User, clinic: Clinic) -> dict[str, Any]:
             .order_by("created_at")[:20]
         )
     if Action.APPOINTMENT_BOOK in actions:
-        from ketaclinic.scheduling.selectors import appointments_for_day
-
         context["todays_visits"] = appointments_for_day(clinic=clinic, day=clinic.local_today())
     if Action.INQUIRY_MANAGE in actions:
         context["new_inquiry_count"] = Inquiry.objects.filter(

@@ -9,9 +9,9 @@ from typing import Any
 from django import forms
 
 from ketaclinic.audit.models import AuditAction, AuditOutcome
-from ketaclinic.audit.selectors import AuditFilters, audit_patient_id_for_mrn
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.forms import StyledForm
+from ketaclinic.staff.audit_log_selectors import AuditFilters, audit_patient_id_for_mrn
 
 # Row ids are 64-bit; a longer number cannot name a patient (and would overflow the query).
 _LARGEST_ID = 2**63 - 1
