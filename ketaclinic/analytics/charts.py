@@ -1,6 +1,6 @@
 """Server-side SVG bar charts for the dashboard: dataclasses in, an SVG string out.
 
-Same rules as `charting/chart.py`: built with ElementTree (every text escaped), presentation
+Same rules as `charting/chart/`: drawn with `core.svg` (every text escaped), presentation
 attributes and classes only (the Content-Security-Policy forbids `style=`), and a title and
 description for screen readers. Each bar is labelled with its value and its counts, so a rate
 from two patients never looks as solid as one from two hundred.
@@ -9,8 +9,9 @@ from two patients never looks as solid as one from two hundred.
 from __future__ import annotations
 
 import hashlib
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+
+from ketaclinic.core import svg
 
 BAR_COLOUR = "#0072B2"
 EMPTY_COLOUR = "#E3E7EA"
@@ -31,8 +32,7 @@ class Bar:
 
 
 def _fit(text: str, width: float) -> str:
-    chars = int(width // CHAR_WIDTH)
-    return text if len(text) <= chars else text[: max(chars - 1, 1)].rstrip() + "…"
+    return svg.ellipsize(text, int(width // CHAR_WIDTH))
 
 
 def bar_chart_svg(*, title: str, bars: tuple[Bar, ...], maximum: float, width: int = 640) -> str:
@@ -41,65 +41,43 @@ def bar_chart_svg(*, title: str, bars: tuple[Bar, ...], maximum: float, width: i
         "bc-" + hashlib.sha1(repr((title, bars)).encode(), usedforsecurity=False).hexdigest()[:10]
     )
     height = max(len(bars), 1) * ROW_HEIGHT + 8
-    svg = ET.Element(
-        "svg",
-        {
-            "xmlns": "http://www.w3.org/2000/svg",
-            "viewBox": f"0 0 {width} {height}",
-            "width": "100%",
-            "role": "img",
-            "aria-labelledby": f"{chart_id}-title {chart_id}-desc",
-            "class": "dashboard-chart",
-            "id": chart_id,
-            "font-family": FONT,
-            "font-size": "12",
-        },
-    )
-    ET.SubElement(svg, "title", {"id": f"{chart_id}-title"}).text = title
-    ET.SubElement(svg, "desc", {"id": f"{chart_id}-desc"}).text = (
-        "; ".join(f"{bar.label}: {bar.caption}" for bar in bars) or "No data."
+    root = svg.svg_root(
+        width=width,
+        height=height,
+        display_width="100%",
+        title=title,
+        title_id=f"{chart_id}-title",
+        desc="; ".join(f"{bar.label}: {bar.caption}" for bar in bars) or "No data.",
+        desc_id=f"{chart_id}-desc",
+        cls="dashboard-chart",
+        element_id=chart_id,
+        font_family=FONT,
+        font_size="12",
     )
     track = width - LABEL_WIDTH - VALUE_WIDTH
     if not bars:
-        ET.SubElement(svg, "text", {"x": "0", "y": "18", "fill": MUTED}).text = "No data."
+        svg.text(root, "0", "18", "No data.", fill=MUTED)
     for index, bar in enumerate(bars):
         y = index * ROW_HEIGHT + 4
         middle = str(y + ROW_HEIGHT / 2 + 1)
-        ET.SubElement(
-            svg, "text", {"x": "0", "y": middle, "fill": INK, "dominant-baseline": "middle"}
-        ).text = _fit(bar.label, LABEL_WIDTH - 8)
-        ET.SubElement(
-            svg,
-            "rect",
-            {
-                "x": str(LABEL_WIDTH),
-                "y": str(y + 4),
-                "width": str(track),
-                "height": str(ROW_HEIGHT - 8),
-                "fill": EMPTY_COLOUR,
-            },
+        svg.text(
+            root,
+            "0",
+            middle,
+            _fit(bar.label, LABEL_WIDTH - 8),
+            fill=INK,
+            dominant_baseline="middle",
         )
+        svg.rect(root, LABEL_WIDTH, y + 4, track, ROW_HEIGHT - 8, fill=EMPTY_COLOUR)
         if bar.value is not None and maximum > 0:
             filled = max(0.0, min(bar.value / maximum, 1.0)) * track
-            ET.SubElement(
-                svg,
-                "rect",
-                {
-                    "x": str(LABEL_WIDTH),
-                    "y": str(y + 4),
-                    "width": f"{filled:.1f}",
-                    "height": str(ROW_HEIGHT - 8),
-                    "fill": BAR_COLOUR,
-                },
-            )
-        ET.SubElement(
-            svg,
-            "text",
-            {
-                "x": str(LABEL_WIDTH + track + 8),
-                "y": middle,
-                "fill": INK if bar.value is not None else MUTED,
-                "dominant-baseline": "middle",
-            },
-        ).text = bar.caption
-    return ET.tostring(svg, encoding="unicode")
+            svg.rect(root, LABEL_WIDTH, y + 4, f"{filled:.1f}", ROW_HEIGHT - 8, fill=BAR_COLOUR)
+        svg.text(
+            root,
+            LABEL_WIDTH + track + 8,
+            middle,
+            bar.caption,
+            fill=INK if bar.value is not None else MUTED,
+            dominant_baseline="middle",
+        )
+    return svg.to_string(root)

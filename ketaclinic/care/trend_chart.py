@@ -1,8 +1,8 @@
 """A server-side SVG of one instrument's scores over time: what a clinician reads at a glance.
 
-Pure rendering, like `charting/chart.py`: dataclasses in, an SVG string out; no models, no
-database. ElementTree escapes every text. The Content-Security-Policy forbids inline styles, so the
-chart uses SVG presentation attributes and `class` only (never `style=`).
+Pure rendering, like `charting/chart/`: dataclasses in, an SVG string out; no models, no
+database. Drawn with `core.svg`, so every text is escaped. The Content-Security-Policy forbids
+inline styles, so the chart uses SVG presentation attributes and `class` only (never `style=`).
 
 Drawn, back to front: the instrument's severity bands shaded (from `medicine/questionnaires`), the
 response and remission thresholds as dashed lines, infusion days as vertical ticks on the x axis
@@ -14,6 +14,9 @@ from __future__ import annotations
 import datetime
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+
+from ketaclinic.core import svg
+from ketaclinic.core.svg import LinearScale, TimeScale
 
 __all__ = ["TrendBand", "TrendChartData", "TrendPoint", "TrendThreshold", "trend_chart_svg"]
 
@@ -67,15 +70,6 @@ REMISSION = "#0B5394"
 BAND_FILLS = ("#EEF7EE", "#F7F9E6", "#FFF6DC", "#FDEBD8", "#FADBD8", "#F5C9C4")
 
 
-def _num(value: float) -> str:
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def _el(parent: ET.Element, tag: str, attrs: dict[str, str] | None = None) -> ET.Element:
-    return ET.SubElement(parent, tag, attrs or {})
-
-
 def _text(
     parent: ET.Element,
     x: float,
@@ -87,14 +81,16 @@ def _text(
     fill: str = MUTED,
     cls: str | None = None,
 ) -> ET.Element:
-    attrs = {"x": _num(x), "y": _num(y), "font-size": _num(size), "fill": fill}
-    if anchor != "start":
-        attrs["text-anchor"] = anchor
-    if cls:
-        attrs["class"] = cls
-    node = _el(parent, "text", attrs)
-    node.text = content
-    return node
+    return svg.text(
+        parent,
+        x,
+        y,
+        content,
+        font_size=size,
+        fill=fill,
+        text_anchor=anchor if anchor != "start" else None,
+        cls=cls or None,
+    )
 
 
 def _band_fill(index: int, count: int) -> str:
@@ -105,16 +101,13 @@ def _band_fill(index: int, count: int) -> str:
 
 
 def _y_ticks(lo: int, hi: int) -> list[int]:
-    span = hi - lo
-    step = next(s for s in (1, 2, 5, 10, 20, 25, 50) if span / s <= 6)
-    first = lo + (-lo % step)
-    return list(range(first, hi + 1, step))
+    return svg.whole_ticks(lo, hi, steps=(1, 2, 5, 10, 20, 25, 50), max_intervals=6)
 
 
 def _date_ticks(start: datetime.date, end: datetime.date) -> list[datetime.date]:
-    days = (end - start).days
-    step = next((s for s in (1, 2, 7, 14, 28, 56, 91) if days / s <= 7), 182)
-    return [start + datetime.timedelta(days=d) for d in range(0, days + 1, step)]
+    return svg.date_ticks(
+        start, end, steps_days=(1, 2, 7, 14, 28, 56, 91), max_intervals=7, fallback_days=182
+    )
 
 
 def _summary(data: TrendChartData) -> str:
@@ -139,47 +132,34 @@ def trend_chart_svg(data: TrendChartData) -> str:
     if end <= start:
         end = start + datetime.timedelta(days=1)
     right = WIDTH - RIGHT
-    span_days = (end - start).days
+    x = TimeScale(start, end, LEFT, right)
+    y = LinearScale(lo, hi, PLOT_BOTTOM, TOP)
 
-    def x(day: datetime.date) -> float:
-        return LEFT + (day - start).days * (right - LEFT) / span_days
-
-    def y(value: float) -> float:
-        return PLOT_BOTTOM - (value - lo) * (PLOT_BOTTOM - TOP) / (hi - lo)
-
-    svg = ET.Element(
-        "svg",
-        {
-            "xmlns": "http://www.w3.org/2000/svg",
-            "viewBox": f"0 0 {WIDTH} {HEIGHT}",
-            "width": "100%",
-            "role": "img",
-            "aria-labelledby": "trend-title trend-desc",
-            "class": "trend-chart",
-            "font-family": FONT,
-        },
+    root = svg.svg_root(
+        width=WIDTH,
+        height=HEIGHT,
+        display_width="100%",
+        title=f"{data.title} over time",
+        title_id="trend-title",
+        desc=_summary(data),
+        desc_id="trend-desc",
+        cls="trend-chart",
+        font_family=FONT,
     )
-    title = _el(svg, "title", {"id": "trend-title"})
-    title.text = f"{data.title} over time"
-    desc = _el(svg, "desc", {"id": "trend-desc"})
-    desc.text = _summary(data)
 
-    bands = _el(svg, "g", {"class": "trend-bands"})
+    bands = svg.group(root, cls="trend-bands")
     for index, band in enumerate(sorted(data.bands, key=lambda b: b.low)):
         top_value = min(band.high + 0.5, hi)
         bottom_value = max(band.low - 0.5, lo)
         y_top, y_bottom = y(top_value), y(bottom_value)
-        _el(
+        svg.rect(
             bands,
-            "rect",
-            {
-                "x": _num(LEFT),
-                "y": _num(y_top),
-                "width": _num(right - LEFT),
-                "height": _num(y_bottom - y_top),
-                "fill": _band_fill(index, len(data.bands)),
-                "class": "trend-band",
-            },
+            LEFT,
+            y_top,
+            right - LEFT,
+            y_bottom - y_top,
+            fill=_band_fill(index, len(data.bands)),
+            cls="trend-band",
         )
         if y_bottom - y_top >= 9:
             _text(
@@ -190,64 +170,31 @@ def trend_chart_svg(data: TrendChartData) -> str:
                 cls="trend-band-label",
             )
 
-    axis = _el(svg, "g", {"class": "trend-axis"})
+    axis = svg.group(root, cls="trend-axis")
     for tick in _y_ticks(lo, hi):
-        _el(
-            axis,
-            "line",
-            {
-                "x1": _num(LEFT - 4),
-                "y1": _num(y(tick)),
-                "x2": _num(LEFT),
-                "y2": _num(y(tick)),
-                "stroke": MUTED,
-            },
-        )
+        svg.line(axis, LEFT - 4, y(tick), LEFT, y(tick), stroke=MUTED)
         _text(axis, LEFT - 6, y(tick) + 3.5, str(tick), anchor="end")
     axis_y = PLOT_BOTTOM + TICK_STRIP
-    _el(
-        axis,
-        "line",
-        {
-            "x1": _num(LEFT),
-            "y1": _num(axis_y),
-            "x2": _num(right),
-            "y2": _num(axis_y),
-            "stroke": MUTED,
-        },
-    )
+    svg.line(axis, LEFT, axis_y, right, axis_y, stroke=MUTED)
     for day in _date_ticks(start, end):
-        _el(
-            axis,
-            "line",
-            {
-                "x1": _num(x(day)),
-                "y1": _num(axis_y),
-                "x2": _num(x(day)),
-                "y2": _num(axis_y + 4),
-                "stroke": MUTED,
-            },
-        )
+        svg.line(axis, x(day), axis_y, x(day), axis_y + 4, stroke=MUTED)
         _text(axis, x(day), axis_y + 15, f"{day:%d %b}", anchor="middle")
 
-    thresholds = _el(svg, "g", {"class": "trend-thresholds"})
+    thresholds = svg.group(root, cls="trend-thresholds")
     for threshold in data.thresholds:
         if not lo <= threshold.value <= hi:
             continue
         colour = RESPONSE if threshold.kind == "response" else REMISSION
-        _el(
+        svg.line(
             thresholds,
-            "line",
-            {
-                "x1": _num(LEFT),
-                "y1": _num(y(threshold.value)),
-                "x2": _num(right),
-                "y2": _num(y(threshold.value)),
-                "stroke": colour,
-                "stroke-width": "1.4",
-                "stroke-dasharray": "6 4" if threshold.kind == "response" else "2 3",
-                "class": f"trend-threshold trend-threshold-{threshold.kind}",
-            },
+            LEFT,
+            y(threshold.value),
+            right,
+            y(threshold.value),
+            stroke=colour,
+            stroke_width="1.4",
+            stroke_dasharray="6 4" if threshold.kind == "response" else "2 3",
+            cls=f"trend-threshold trend-threshold-{threshold.kind}",
         )
         _text(
             thresholds,
@@ -258,38 +205,23 @@ def trend_chart_svg(data: TrendChartData) -> str:
             cls="trend-threshold-label",
         )
 
-    ticks = _el(svg, "g", {"class": "trend-infusions"})
+    ticks = svg.group(root, cls="trend-infusions")
     for number, day in enumerate(sorted(data.infusions), start=1):
-        mark = _el(ticks, "g", {"class": "infusion-tick"})
-        tooltip = _el(mark, "title")
-        tooltip.text = f"Infusion {number}, {day:%d %b %Y}"
-        _el(
+        mark = svg.group(ticks, cls="infusion-tick")
+        svg.tooltip(mark, f"Infusion {number}, {day:%d %b %Y}")
+        svg.line(
             mark,
-            "line",
-            {
-                "x1": _num(x(day)),
-                "y1": _num(TOP),
-                "x2": _num(x(day)),
-                "y2": _num(PLOT_BOTTOM),
-                "stroke": INFUSION,
-                "stroke-opacity": "0.25",
-                "stroke-dasharray": "2 3",
-            },
+            x(day),
+            TOP,
+            x(day),
+            PLOT_BOTTOM,
+            stroke=INFUSION,
+            stroke_opacity="0.25",
+            stroke_dasharray="2 3",
         )
-        _el(
-            mark,
-            "line",
-            {
-                "x1": _num(x(day)),
-                "y1": _num(PLOT_BOTTOM + 2),
-                "x2": _num(x(day)),
-                "y2": _num(axis_y),
-                "stroke": INFUSION,
-                "stroke-width": "2.5",
-            },
-        )
+        svg.line(mark, x(day), PLOT_BOTTOM + 2, x(day), axis_y, stroke=INFUSION, stroke_width="2.5")
 
-    scores = _el(svg, "g", {"class": "trend-scores"})
+    scores = svg.group(root, cls="trend-scores")
     ordered = sorted(data.points, key=lambda p: p.day)
     if not ordered:
         _text(
@@ -297,36 +229,30 @@ def trend_chart_svg(data: TrendChartData) -> str:
             anchor="middle", cls="trend-empty",
         )  # fmt: skip
     elif len(ordered) > 1:
-        _el(
+        svg.polyline(
             scores,
-            "polyline",
-            {
-                "points": " ".join(f"{_num(x(p.day))},{_num(y(p.total))}" for p in ordered),
-                "fill": "none",
-                "stroke": LINE,
-                "stroke-width": "2",
-                "stroke-linejoin": "round",
-                "class": "trend-line",
-            },
+            [(x(p.day), y(p.total)) for p in ordered],
+            fill="none",
+            stroke=LINE,
+            stroke_width="2",
+            stroke_linejoin="round",
+            cls="trend-line",
         )
     for point in ordered:
-        dot = _el(
+        dot = svg.circle(
             scores,
-            "circle",
-            {
-                "cx": _num(x(point.day)),
-                "cy": _num(y(point.total)),
-                "r": "3.6",
-                "fill": LINE,
-                "stroke": "#fff",
-                "stroke-width": "1",
-                "class": "trend-dot",
-            },
+            x(point.day),
+            y(point.total),
+            3.6,
+            fill=LINE,
+            stroke="#fff",
+            stroke_width="1",
+            cls="trend-dot",
         )
-        tooltip = _el(dot, "title")
-        tooltip.text = f"{point.day:%d %b %Y}: {point.total}" + (
-            f" ({point.label})" if point.label else ""
+        svg.tooltip(
+            dot,
+            f"{point.day:%d %b %Y}: {point.total}" + (f" ({point.label})" if point.label else ""),
         )
 
-    _text(svg, right + 6, axis_y + 4, "▮ infusion", fill=INFUSION, cls="trend-legend")
-    return ET.tostring(svg, encoding="unicode")
+    _text(root, right + 6, axis_y + 4, "▮ infusion", fill=INFUSION, cls="trend-legend")
+    return svg.to_string(root)

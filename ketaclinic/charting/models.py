@@ -5,7 +5,7 @@ Everything charted during a session is its own row (a checklist answer, a pump e
 a side effect, a PRN dose, a score), so two nurses charting at once append rather than overwrite;
 rows a tablet may send twice carry an idempotency key, unique per session. Figures are stored
 with their inputs (the dose preparation keeps the whole plan `medicine/` computed). The session
-row itself changes only under a row lock in `services.py`.
+row itself changes only under a row lock in `services/`.
 """
 
 from __future__ import annotations

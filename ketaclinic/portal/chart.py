@@ -1,15 +1,17 @@
 """A small server-side SVG of one questionnaire's totals over time, for the patient's own page.
 
-Pure rendering: points in, SVG text out (ElementTree escapes every text). Presentation
-attributes only, never `style=` (the Content-Security-Policy forbids inline styles). Sized for a
-390-px phone: the SVG scales to its container through its viewBox."""
+Pure rendering: points in, SVG text out (drawn with `core.svg`, which escapes every text).
+Presentation attributes only, never `style=` (the Content-Security-Policy forbids inline styles).
+Sized for a 390-px phone: the SVG scales to its container through its viewBox."""
 
 from __future__ import annotations
 
 import datetime
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from ketaclinic.core import svg
+from ketaclinic.core.svg import LinearScale, TimeScale
 
 WIDTH = 340
 HEIGHT = 150
@@ -36,8 +38,8 @@ class ScoreBand:
 
 
 def _num(value: float) -> str:
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    """The portal chart's numbers: one decimal at most (it is drawn small)."""
+    return svg.number(value, decimals=1)
 
 
 def score_history_svg(
@@ -52,103 +54,71 @@ def score_history_svg(
     span = max(high - low, 1)
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
-
-    def y(value: float) -> float:
-        return TOP + plot_h - (value - low) * plot_h / span
+    y = LinearScale(low, low + span, TOP + plot_h, TOP)
 
     ordered = sorted(points, key=lambda point: point.day)
     first = ordered[0].day if ordered else datetime.date.min
     last = ordered[-1].day if ordered else first
     days = max((last - first).days, 1)
+    along = TimeScale(first, first + datetime.timedelta(days=days), LEFT, LEFT + plot_w)
 
     def x(day: datetime.date) -> float:
         if len(ordered) == 1:
             return LEFT + plot_w / 2
-        return LEFT + (day - first).days * plot_w / days
+        return along(day)
 
-    svg = ET.Element(
-        "svg",
-        {
-            "xmlns": "http://www.w3.org/2000/svg",
-            "viewBox": f"0 0 {WIDTH} {HEIGHT}",
-            "role": "img",
-            "class": "score-chart",
-            "font-family": FONT,
-            "font-size": "10",
-        },
+    root = svg.svg_root(
+        width=WIDTH,
+        height=HEIGHT,
+        title=title,
+        cls="score-chart",
+        font_family=FONT,
+        font_size="10",
     )
-    ET.SubElement(svg, "title").text = title
     for index, band in enumerate(bands):
         top, bottom = y(min(band.high, high)), y(max(band.low, low))
-        ET.SubElement(
-            svg,
-            "rect",
-            {
-                "x": _num(LEFT),
-                "y": _num(top),
-                "width": _num(plot_w),
-                "height": _num(max(bottom - top, 0)),
-                "fill": BAND_SHADES[index % 2],
-            },
+        svg.rect(
+            root,
+            _num(LEFT),
+            _num(top),
+            _num(plot_w),
+            _num(max(bottom - top, 0)),
+            fill=BAND_SHADES[index % 2],
         )
     for tick in (low, (low + high) // 2, high):
-        ET.SubElement(
-            svg,
+        svg.element(
+            root,
             "line",
-            {
-                "x1": _num(LEFT),
-                "x2": _num(LEFT + plot_w),
-                "y1": _num(y(tick)),
-                "y2": _num(y(tick)),
-                "stroke": GRID,
-            },
+            x1=_num(LEFT),
+            x2=_num(LEFT + plot_w),
+            y1=_num(y(tick)),
+            y2=_num(y(tick)),
+            stroke=GRID,
         )
-        label = ET.SubElement(
-            svg,
-            "text",
-            {"x": _num(LEFT - 4), "y": _num(y(tick) + 3), "text-anchor": "end", "fill": MUTED},
-        )
-        label.text = str(tick)
+        svg.text(root, _num(LEFT - 4), _num(y(tick) + 3), str(tick), text_anchor="end", fill=MUTED)
     if ordered:
         for day, anchor in ((first, "start"), (last, "end")):
             if day == last and len(ordered) == 1:
                 anchor = "middle"
-            text = ET.SubElement(
-                svg,
-                "text",
-                {
-                    "x": _num(x(day)),
-                    "y": _num(HEIGHT - 6),
-                    "text-anchor": anchor,
-                    "fill": MUTED,
-                },
+            svg.text(
+                root,
+                _num(x(day)),
+                _num(HEIGHT - 6),
+                f"{day.day} {day:%b %Y}",
+                text_anchor=anchor,
+                fill=MUTED,
             )
-            text.text = f"{day.day} {day:%b %Y}"
             if len(ordered) == 1:
                 break
         if len(ordered) > 1:
-            ET.SubElement(
-                svg,
-                "polyline",
-                {
-                    "points": " ".join(
-                        f"{_num(x(point.day))},{_num(y(point.total))}" for point in ordered
-                    ),
-                    "fill": "none",
-                    "stroke": LINE,
-                    "stroke-width": "2",
-                },
+            svg.polyline(
+                root,
+                svg.points_text([(x(point.day), y(point.total)) for point in ordered], decimals=1),
+                fill="none",
+                stroke=LINE,
+                stroke_width="2",
             )
         for point in ordered:
-            dot = ET.SubElement(
-                svg,
-                "circle",
-                {
-                    "cx": _num(x(point.day)),
-                    "cy": _num(y(point.total)),
-                    "r": "3.5",
-                    "fill": LINE,
-                },
-            )
-            ET.SubElement(dot, "title").text = f"{point.day.isoformat()}: {point.total}"
-    return ET.tostring(svg, encoding="unicode")
+            dot = svg.circle(root, _num(x(point.day)), _num(y(point.total)), _num(3.5), fill=LINE)
+            svg.tooltip(dot, f"{point.day.isoformat()}: {point.total}")
+    return svg.to_string(root)

@@ -211,13 +211,56 @@ def test_a_nurse_runs_an_infusion_through_the_pages(personas: Personas) -> None:
 def test_the_board_renders_twelve_chairs_in_a_fixed_number_of_queries(
     personas: Personas, django_assert_max_num_queries: Any
 ) -> None:
+    """Twelve chairs at the clinic, each with its own patient's session in use. The first is
+    booked and checked in through the services; the other eleven patients get their own course
+    and their rows are made directly (booking twelve treatments at one hour would meet the
+    nurse-to-patient ratio)."""
+    import datetime
+
+    from ketaclinic.charting.tests.support import ready_session
+    from ketaclinic.clinics.models import Chair
+    from ketaclinic.courses.tests.support import course_for
+    from ketaclinic.scheduling.models import Appointment
+    from ketaclinic.testing.factories import ChairFactory, PatientFactory
+
     appointment = booked_infusion(personas)
     with at_appointment(appointment):
+        session = ready_session(personas, appointment)
+        reading = session.readings.get()
+        patients = [session.patient]
+        for number in range(11):
+            patient = PatientFactory(clinic=personas.clinic)
+            course = course_for(personas, patient)
+            other = Appointment.objects.create(
+                clinic=personas.clinic,
+                patient=patient,
+                kind=appointment.kind,
+                starts_at=appointment.starts_at + datetime.timedelta(minutes=number),
+                ends_at=appointment.ends_at,
+                chair=ChairFactory(room__clinic=personas.clinic),
+                course=course,
+                booked_by=personas.fran,
+            )
+            copy = TreatmentSession.objects.get(pk=session.pk)
+            copy.pk = None
+            copy.appointment = other
+            copy.patient = other.patient
+            copy.course = course
+            copy.save()
+            reading.pk = None
+            reading.session = copy
+            reading.idempotency_key = ""
+            reading.save()
+            patients.append(patient)
+        assert Chair.objects.filter(clinic=personas.clinic, is_active=True).count() == 12
         nurse = _client(personas.nina)
         nurse.get(reverse("charting:board_body"))
         with django_assert_max_num_queries(20):
             response = nurse.get(reverse("charting:board_body"))
     assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count("Open session") == 12
+    assert all(patient.display_name in page for patient in patients)
 
 
 def test_the_auditor_cannot_open_a_session(personas: Personas) -> None:
@@ -229,9 +272,8 @@ def test_the_auditor_cannot_open_a_session(personas: Personas) -> None:
             _client(personas.otto).get(reverse("charting:session", args=[session.pk])).status_code
             == 403
         )
-        assert _client(personas.charlie).get(
-            reverse("charting:session", args=[session.pk])
-        ).status_code in (403, 404)
+        refused = _client(personas.charlie).get(reverse("charting:session", args=[session.pk]))
+        assert refused.status_code == 404  # another clinic's session: the same 404 as a missing one
 
 
 def test_the_board_takes_the_same_queries_for_one_chair_and_twelve(personas: Personas) -> None:

@@ -1,0 +1,61 @@
+"""The esketamine REMS documents: the tracker of monitoring forms due, and a form as a PDF."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.permissions import require_permission
+from ketaclinic.accounts.roles import Action
+from ketaclinic.audit.models import AuditAction
+from ketaclinic.audit.services import audit_record
+from ketaclinic.charting.models import (
+    RemsMonitoringForm,
+)
+from ketaclinic.charting.selectors import (
+    rems_form_fields,
+    rems_forms_for_clinic,
+)
+from ketaclinic.charting.views.session import _session
+from ketaclinic.medicine.rems import PMF_SUBMISSION_DAYS
+
+
+@login_required
+def rems_tracker(request: HttpRequest) -> HttpResponse:
+    clinic = acting_clinic(request)
+    require_permission(user=acting_user(request), action=Action.SESSION_CHART, clinic=clinic)
+    forms_list = list(rems_forms_for_clinic(clinic=clinic)[:200])
+    return render(
+        request,
+        "charting/rems_tracker.html",
+        {
+            "rems_forms": forms_list,
+            "now": timezone.now(),
+            "submission_days": PMF_SUBMISSION_DAYS,  # the REMS rule, CLINICAL.md §10.5
+            "nav": "board",
+        },
+    )
+
+
+@login_required
+def rems_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
+    from ketaclinic.charting.rems import rems_form_pdf
+
+    session = _session(request, session_id)
+    rems = get_object_or_404(RemsMonitoringForm, session=session)
+    audit_record(
+        actor=acting_user(request),
+        action=AuditAction.SESSION_VIEWED,
+        clinic=session.clinic,
+        patient_id=session.patient_id,
+        subject=rems,
+        detail={"export": "rems_pdf"},
+    )
+    response = HttpResponse(
+        rems_form_pdf(fields=rems_form_fields(form=rems)), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="rems-monitoring-{session.pk}.pdf"'
+    return response
