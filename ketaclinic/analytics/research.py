@@ -23,6 +23,7 @@ from ketaclinic.analytics.selectors import indication_label, protocol_label
 from ketaclinic.charting.models import SessionStatus, SideEffect, TreatmentSession
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.courses.models import TreatmentCourse
+from ketaclinic.medicine.age import age_years
 from ketaclinic.outcomes.models import QuestionnaireResponse
 
 COLUMNS = [
@@ -53,10 +54,6 @@ def age_band(age: int) -> str:
         if age <= high:
             return f"{low}–{high}"
     return "85+"
-
-
-def age_on(birth: datetime.date, day: datetime.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 @dataclass
@@ -152,7 +149,7 @@ def research_export(*, clinic: Clinic) -> ResearchExport:
                 pseudonyms.study_id(patient_id),
                 "course",
                 course_numbers[pk],
-                age_band(age_on(birth, day)),
+                age_band(age_years(born=birth, on=day)),
                 indication_label(indication),
                 protocol_label(protocol_key),
                 status,

@@ -1,7 +1,7 @@
 """The demo clinic's controlled-substance month: products in the safe, two receipts, and the
-past month's sessions (charted in `demo/sessions.py`: each draw comes from a dose preparation,
-each administration and witnessed waste from the session's reconciliation), then this morning's
-count of the safe with its open discrepancy.
+past month's sessions (charted in `demo/sessions_history.py`: each draw comes from a dose
+preparation, each administration and witnessed waste from the session's reconciliation), then this
+morning's count of the safe with its open discrepancy.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def build_inventory(
         received_on=today - datetime.timedelta(days=9),
         **SUPPLIER,
     )
-    from ketaclinic.demo.sessions import build_past_sessions
+    from ketaclinic.demo.sessions_history import build_past_sessions
 
     build_past_sessions(clinic, today=today)
     _open_discrepancy(clinic, safe=safe, nurse=nurse, opened=first[0])

@@ -12,8 +12,8 @@ realistic PHQ-9 trajectories (CLINICAL.md §8, §9.3), therapy notes and medicat
   is not measured, on her outcome page as on the dashboard.
 
 Each is registered, approved, consented and put on a signed course through the services (as
-`demo/sessions.py` does). Their infusions are history older than the inventory the demo holds,
-so they are written as a clinic importing its records would: the appointment and a discharged
+`demo/sessions_patients.py` does). Their infusions are history older than the inventory the demo
+holds, so they are written as a clinic importing its records would: the appointment and a discharged
 session with its delivered dose, nothing charted inside it. Scores go through
 `outcomes.services.questionnaire_record`, and each is then set back to the morning it was given.
 
@@ -36,13 +36,12 @@ from ketaclinic.courses.models import CourseStatus, TreatmentCourse
 from ketaclinic.demo.sessions import (
     DemoPatient,
     Staff,
-    _approve_and_start_course,
     _local,
     _session_day,
-    backdate_course,
     demo_staff,
     phq9_answers,
 )
+from ketaclinic.demo.sessions_patients import _approve_and_start_course, backdate_course
 from ketaclinic.medicine.medications import plain_decimal
 from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.outcomes.models import QuestionnaireResponse, ResponseContext

@@ -121,7 +121,8 @@ def _moment(
 
 def scaled_patients(clinic: Clinic, *, today: datetime.date, rng: random.Random, count: int) -> int:
     """Add `count` generated patients (MRN CCX-0000001…), skipping those already there."""
-    from ketaclinic.demo.builder import FIRST_NAMES, LAST_NAMES, _birth_date
+    from ketaclinic.demo.patients import _birth_date
+    from ketaclinic.demo.people import FIRST_NAMES, LAST_NAMES
 
     existing = set(
         Patient.objects.filter(clinic=clinic, medical_record_number__startswith="CCX-").values_list(

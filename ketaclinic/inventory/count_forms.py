@@ -1,5 +1,5 @@
 """Forms for counts, discrepancies and report filters: they parse what was typed; the rules are
-in `counts.py` and `reports.py`."""
+in the `counts` and `reports` packages."""
 
 from __future__ import annotations
 

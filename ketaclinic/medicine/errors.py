@@ -11,7 +11,6 @@ class ClinicalErrorCode(StrEnum):
     UNKNOWN_PROTOCOL = "unknown_protocol"
     DOSE_ABOVE_CAP = "dose_above_cap"
     DOSE_ABOVE_MAXIMUM = "dose_above_maximum"
-    OVERRIDE_REASON_REQUIRED = "override_reason_required"
     UNDILUTED_PREPARATION = "undiluted_preparation"
     NOT_POSITIVE = "not_positive"
     INCOMPLETE_QUESTIONNAIRE = "incomplete_questionnaire"
@@ -53,10 +52,6 @@ class DoseAboveMaximum(ClinicalRuleError):
     """A dose above a drug's single-dose maximum: refused whoever asks."""
 
     code = ClinicalErrorCode.DOSE_ABOVE_MAXIMUM
-
-
-class OverrideReasonRequired(ClinicalRuleError):
-    code = ClinicalErrorCode.OVERRIDE_REASON_REQUIRED
 
 
 class UndilutedPreparation(ClinicalRuleError):

@@ -14,10 +14,11 @@ import pytest
 from django.test import Client
 
 from ketaclinic.accounts.roles import Role
-from ketaclinic.analytics.research import age_band, age_on
+from ketaclinic.analytics.research import age_band
 from ketaclinic.analytics.tests.support import known_month
 from ketaclinic.audit.models import AuditAction, AuditEvent
 from ketaclinic.courses.models import TreatmentCourse
+from ketaclinic.medicine.age import age_years
 from ketaclinic.medicine.outcomes import OUTCOME_RULES
 from ketaclinic.patients.models import Patient
 from ketaclinic.testing.personas import Personas
@@ -162,7 +163,7 @@ def test_research_export_shifts_each_patient_consistently(
     assert course["infusions_given"] == "6"
     assert course["course_status"] == "maintenance"
     assert course["age_band"] == age_band(
-        age_on(personas.pat.date_of_birth, datetime.date(2025, 3, 3))
+        age_years(born=personas.pat.date_of_birth, on=datetime.date(2025, 3, 3))
     )
     shifted = [datetime.date.fromisoformat(r["date"]) for r in pat if r["record"] == "score"]
     offsets = {(s - r).days for s, r in zip(shifted, real, strict=True)}

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from ketaclinic.accounts.models import StaffMembership, User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.clinics.models import Chair, Clinic
-from ketaclinic.demo.builder import DEMO_PATIENT_EMAIL, DEMO_STAFF, demo_totp_secret
+from ketaclinic.demo.people import DEMO_PATIENT_EMAIL, DEMO_STAFF, demo_totp_secret
 from ketaclinic.patients.models import JourneyStage, Patient
 
 pytestmark = pytest.mark.django_db

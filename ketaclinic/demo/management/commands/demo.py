@@ -8,13 +8,8 @@ from zoneinfo import ZoneInfo
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from ketaclinic.demo.builder import (
-    DEMO_PASSWORD,
-    DEMO_PATIENT_EMAIL,
-    DEMO_STAFF,
-    DEMO_TIME_ZONE,
-    build_demo,
-)
+from ketaclinic.demo.builder import build_demo
+from ketaclinic.demo.people import DEMO_PASSWORD, DEMO_PATIENT_EMAIL, DEMO_STAFF, DEMO_TIME_ZONE
 
 
 class Command(BaseCommand):
