@@ -8,10 +8,17 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, settings
 
 from ketaclinic.accounts.models import User
 from ketaclinic.testing.clock import TEST_CLOCK_VARIABLE, run_clock_start, travelling_from
 from ketaclinic.testing.personas import Personas, make_personas
+
+# The machine is shared (CI runs on a busy one): drawing a property test's input may be slow with
+# nothing wrong. Tests assert behaviour, never wall-clock time (bench/ measures speed), so neither
+# does hypothesis: no per-example deadline and no too-slow health check.
+settings.register_profile("ketaclinic", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ketaclinic")
 
 
 @pytest.fixture(autouse=True)

@@ -213,6 +213,37 @@ def consent_sign(
             f"Type the patient's legal name exactly: {legal_name}.",
             fields={"typed_name": [f"Must be {legal_name}."]},
         )
+    signature = _signature_create(
+        patient=patient,
+        document=document,
+        typed_name=typed_name,
+        drawn_signature_data_url=drawn_signature_data_url,
+        signed_in=SigningPlace.TABLET,
+        witness=witness,
+    )
+    audit_record(
+        actor=witness,
+        action=AuditAction.CONSENT_SIGNED,
+        clinic=patient.clinic,
+        patient_id=patient.pk,
+        subject=signature,
+        detail={"document": str(document), "signed_in": SigningPlace.TABLET.value},
+    )
+    return signature
+
+
+def _signature_create(
+    *,
+    patient: Patient,
+    document: ConsentDocument,
+    typed_name: str,
+    drawn_signature_data_url: str,
+    signed_in: SigningPlace,
+    witness: User | None = None,
+) -> ConsentSignature:
+    """The one way a signature row is made, on the tablet or in the portal, with its PDF as
+    signed. A witness present at the tablet witnesses in person at the moment of signing; a
+    portal signature has none yet and awaits `consent_witness`."""
     drawn = _signature_bytes(drawn_signature_data_url)
     signed_at = timezone.now()
     signature = ConsentSignature(
@@ -222,22 +253,14 @@ def consent_sign(
         typed_name=typed_name.strip(),
         drawn_signature_png=drawn,
         signed_at=signed_at,
-        signed_in=SigningPlace.TABLET,
+        signed_in=signed_in,
         witness=witness,
-        witnessed_at=signed_at,
-        witness_method=WitnessMethod.IN_PERSON,
+        witnessed_at=signed_at if witness is not None else None,
+        witness_method=WitnessMethod.IN_PERSON if witness is not None else "",
         expires_at=signed_at + datetime.timedelta(days=document.valid_for_days),
     )
     signature.pdf = _signed_consent_pdf(signature)
     signature.save()
-    audit_record(
-        actor=witness,
-        action=AuditAction.CONSENT_SIGNED,
-        clinic=patient.clinic,
-        patient_id=patient.pk,
-        subject=signature,
-        detail={"document": str(document), "signed_in": SigningPlace.TABLET.value},
-    )
     return signature
 
 
@@ -351,20 +374,13 @@ def consent_sign_in_portal(
             f"{legal_name}. If that is wrong, contact the clinic.",
             fields={"typed_name": [f"Type {legal_name}."]},
         )
-    drawn = _signature_bytes(drawn_signature_data_url)
-    signed_at = timezone.now()
-    signature = ConsentSignature(
-        clinic=patient.clinic,
+    signature = _signature_create(
         patient=patient,
         document=document,
-        typed_name=typed_name.strip(),
-        drawn_signature_png=drawn,
-        signed_at=signed_at,
+        typed_name=typed_name,
+        drawn_signature_data_url=drawn_signature_data_url,
         signed_in=SigningPlace.PORTAL,
-        expires_at=signed_at + datetime.timedelta(days=document.valid_for_days),
     )
-    signature.pdf = _signed_consent_pdf(signature)
-    signature.save()
     audit_record(
         actor=patient_user,
         action=AuditAction.CONSENT_SIGNED_IN_PORTAL,

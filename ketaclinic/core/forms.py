@@ -78,10 +78,6 @@ class StyledForm(StyledFormMixin, forms.Form):
     pass
 
 
-class StyledModelForm(StyledFormMixin, forms.ModelForm):
-    pass
-
-
 def form_add_domain_error(form: forms.Form, error: DomainError) -> None:
     """Show a service's refusal on the form: each field message on its field when the form has
     it, otherwise the whole message above the form. What was typed stays in the form."""

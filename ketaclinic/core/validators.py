@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from django.core.exceptions import ValidationError
-
 _DEA_PATTERN = re.compile(r"^[A-Z]{2}\d{7}$")
 
 # A number typed as text (fullmatch): digits with an optional decimal point and minus sign. What
@@ -28,9 +26,3 @@ def dea_number_problem(value: str) -> str | None:
     if check != digits[6]:
         return "This DEA registration number fails its check digit; please re-check it."
     return None
-
-
-def validate_dea_number(value: str) -> None:
-    problem = dea_number_problem(value)
-    if problem:
-        raise ValidationError(problem)

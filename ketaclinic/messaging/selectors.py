@@ -55,12 +55,6 @@ def inbox_threads(*, acting_user: User, clinic: Clinic) -> list[InboxThread]:
     ]
 
 
-def inbox_unread_count(*, clinic: Clinic) -> int:
-    return Message.objects.filter(
-        clinic=clinic, direction=Direction.TO_CLINIC, read_at__isnull=True
-    ).count()
-
-
 def thread_messages(*, patient: Patient) -> list[Message]:
     """The patient's conversation with their clinic, oldest first, with who wrote each."""
     return list(

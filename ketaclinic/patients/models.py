@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from ketaclinic.core.models import ClinicScopedModel
+from ketaclinic.medicine.age import age_years
 
 
 def digits_only(phone: str) -> str:
@@ -111,5 +112,4 @@ class Patient(ClinicScopedModel):
         return f"{first} {self.legal_last_name}"
 
     def age_on(self, day: datetime.date) -> int:
-        born = self.date_of_birth
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return age_years(born=self.date_of_birth, on=day)

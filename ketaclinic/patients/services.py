@@ -18,6 +18,7 @@ from ketaclinic.clinics.models import Clinic
 from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.core.errors import Conflict, InvalidInput
 from ketaclinic.inquiries.models import Inquiry, InquiryNote
+from ketaclinic.medicine.age import age_years
 from ketaclinic.patients.models import JourneyStage, Patient, SexAtBirth, digits_only
 
 
@@ -84,16 +85,12 @@ def _validate(details: PatientDetails, *, today: datetime.date, minimum_age: int
         fields["date_of_birth"] = ["The date of birth is in the future."]
     elif details.date_of_birth < today.replace(year=today.year - 120):
         fields["date_of_birth"] = ["The date of birth is more than 120 years ago."]
-    elif _age(details.date_of_birth, today) < minimum_age:
+    elif age_years(born=details.date_of_birth, on=today) < minimum_age:
         fields["date_of_birth"] = [f"The clinic treats patients aged {minimum_age} and over."]
     if not details.phone.strip() and not details.email.strip():
         fields["phone"] = ["Give a phone number or an email address."]
     if fields:
         raise InvalidInput("Some details are missing or not valid.", fields=fields)
-
-
-def _age(born: datetime.date, today: datetime.date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def _next_mrn(clinic: Clinic) -> str:

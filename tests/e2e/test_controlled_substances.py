@@ -8,6 +8,7 @@ import datetime
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from ketaclinic.inventory.models import Container, Discrepancy, Movement, MovementKind, StockCount
 from ketaclinic.inventory.tests.support import infusion, ketamine_50, safe
@@ -80,11 +81,11 @@ def test_receive_draw_waste_count_and_report(page: Any, live_server: Any) -> Non
     # The dispensing log: one click from the reports.
     page.get_by_role("link", name="Reports").click()
     page.get_by_role("link", name="Dispensing log").first.click()
-    assert page.get_by_text(personas.pat.display_name).first.is_visible()
+    expect(page.get_by_text(personas.pat.display_name).first).to_be_visible()
     rows = page.get_by_role("row").filter(has_text=personas.pat.display_name)
     administered = rows.filter(has_text="Administered").first
-    assert administered.get_by_role("cell", name="0.7", exact=True).is_visible()
-    assert administered.get_by_role("cell", name="35", exact=True).is_visible()
+    expect(administered.get_by_role("cell", name="0.7", exact=True)).to_be_visible()
+    expect(administered.get_by_role("cell", name="35", exact=True)).to_be_visible()
     wasted = rows.filter(has_text="Wasted (witnessed)").first
-    assert wasted.get_by_role("cell", name=personas.bob.full_name).is_visible()
+    expect(wasted.get_by_role("cell", name=personas.bob.full_name)).to_be_visible()
     assert page.outside_requests == []

@@ -7,6 +7,7 @@ import datetime
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from ketaclinic.consent.models import Treatment
 from ketaclinic.courses.models import TreatmentCourse
@@ -54,7 +55,7 @@ def test_course_series_day_view_and_reschedule(page: Any, browser: Any, live_ser
     desk.get_by_label("From").fill(monday.isoformat())
     desk.get_by_label("Preferred time").fill("09:00")
     desk.get_by_role("button", name="Propose the series").click()
-    assert desk.get_by_role("button", name="Confirm the series").is_visible()
+    expect(desk.get_by_role("button", name="Confirm the series")).to_be_visible()
     assert (
         desk.locator("#id_row5-day").input_value()
         == (monday + datetime.timedelta(days=11)).isoformat()
@@ -66,14 +67,14 @@ def test_course_series_day_view_and_reschedule(page: Any, browser: Any, live_ser
     # On the day view for Monday, in Chair 1 at 9:00.
     desk.goto(f"/staff/schedule/?day={monday.isoformat()}")
     chair = desk.get_by_role("region", name="Chair 1")
-    assert chair.get_by_text(name).is_visible()
+    expect(chair.get_by_text(name)).to_be_visible()
     chair.get_by_role("link", name="09:00–10:40").click()
 
     # Move it to 8:00 in Chair 2 (11:00 would be under 48 h before Wednesday's: refused).
     desk.get_by_label("Time (clinic time)").fill("11:00")
     desk.get_by_label("Reason for moving it").fill("Patient works until 10 on Mondays")
     desk.get_by_role("button", name="Move").click()
-    assert desk.get_by_text("the minimum is 48 h").is_visible()
+    expect(desk.get_by_text("the minimum is 48 h")).to_be_visible()
     desk.get_by_label("Time (clinic time)").fill("08:00")
     desk.get_by_label("Chair").select_option(label="Chair 2")
     desk.get_by_role("button", name="Move").click()
@@ -83,10 +84,8 @@ def test_course_series_day_view_and_reschedule(page: Any, browser: Any, live_ser
     local = moved.starts_at.astimezone(personas.clinic.zone)
     assert (local.date(), local.hour, moved.chair.name) == (monday, 8, "Chair 2")
     desk.goto(f"/staff/schedule/?day={monday.isoformat()}")
-    assert (
-        desk.get_by_role("region", name="Chair 2")
-        .get_by_role("link", name="08:00–09:40")
-        .is_visible()
-    )
+    expect(
+        desk.get_by_role("region", name="Chair 2").get_by_role("link", name="08:00–09:40")
+    ).to_be_visible()
     desk_context.close()
     assert page.outside_requests == []

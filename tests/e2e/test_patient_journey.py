@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from ketaclinic.consent import texts
 from ketaclinic.consent.models import ConsentSignature, Treatment
@@ -61,7 +62,7 @@ def test_inquiry_to_consented_patient(page: Any, browser: Any, live_server: Any)
     page.get_by_label("Phone", exact=True).fill("(303) 555-0148")
     page.get_by_label("Driver home (escort)").fill("Sam Marsh")
     page.get_by_role("button", name="Register patient").click()
-    assert page.get_by_role("heading", name="Elena Marsh").is_visible()
+    expect(page.get_by_role("heading", name="Elena Marsh")).to_be_visible()
     patient = Patient.objects.get(legal_last_name="Marsh")
     page.get_by_role("link", name="Send a link").click()
     page.get_by_role("button", name="Create link").click()
@@ -79,9 +80,9 @@ def test_inquiry_to_consented_patient(page: Any, browser: Any, live_server: Any)
     for number in range(1, 4):
         patient_page.locator(f'input[name="audit_c__audit_c.{number}"][value="0"]').check()
     patient_page.get_by_role("button", name="Send my answers").click()
-    assert patient_page.get_by_role("heading", name="Thank you").is_visible()
+    expect(patient_page.get_by_role("heading", name="Thank you")).to_be_visible()
     patient_page.goto(link)  # the link works once
-    assert patient_page.get_by_role("heading", name="This link can't be used").is_visible()
+    expect(patient_page.get_by_role("heading", name="This link can't be used")).to_be_visible()
     phone.close()
     assert QuestionnaireResponse.objects.filter(patient=patient).count() == 3
 
@@ -163,14 +164,14 @@ def test_inquiry_to_consented_patient(page: Any, browser: Any, live_server: Any)
     # 7. The chart shows it all.
     doctor.goto(f"/staff/patients/{patient.pk}/")
     alerts = doctor.get_by_role("region", name="Alerts and status")
-    assert alerts.get_by_text("Approved").first.is_visible()
-    assert alerts.get_by_text("current").first.is_visible()
-    assert alerts.get_by_text("F33.2").is_visible()
+    expect(alerts.get_by_text("Approved").first).to_be_visible()
+    expect(alerts.get_by_text("current").first).to_be_visible()
+    expect(alerts.get_by_text("F33.2")).to_be_visible()
     screening = doctor.get_by_role("region", name="Screening for Treatment-resistant depression")
-    assert screening.get_by_text("PHQ-9").is_visible()
+    expect(screening.get_by_text("PHQ-9")).to_be_visible()
     questionnaires = doctor.get_by_role("region", name="Questionnaires")
-    assert questionnaires.get_by_role("cell", name="GAD-7", exact=True).is_visible()
+    expect(questionnaires.get_by_role("cell", name="GAD-7", exact=True)).to_be_visible()
     phq9_row = questionnaires.get_by_role("row").filter(has_text="PHQ-9")
-    assert phq9_row.get_by_role("cell", name="12", exact=True).is_visible()  # 4×2 + 4×1 + 0
+    expect(phq9_row.get_by_role("cell", name="12", exact=True)).to_be_visible()  # 4×2 + 4×1 + 0
     doctor_context.close()
     assert page.outside_requests == []

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from ketaclinic.outcomes.models import ClinicalTask
 from ketaclinic.patients.models import Patient
@@ -30,7 +31,7 @@ def test_registration_screening_link_and_the_urgent_task(
     page.get_by_label("Phone", exact=True).fill("(303) 555-0199")
     page.get_by_label("Driver home (escort)").fill("Luis Torres")
     page.get_by_role("button", name="Register patient").click()
-    assert page.get_by_role("heading", name="Maya Torres").is_visible()
+    expect(page.get_by_role("heading", name="Maya Torres")).to_be_visible()
     patient = Patient.objects.get(legal_last_name="Torres")
 
     page.get_by_role("link", name="Send a link").click()
@@ -53,21 +54,21 @@ def test_registration_screening_link_and_the_urgent_task(
         patient_page.locator(f'input[name="audit_c__audit_c.{number}"][value="0"]').check()
     patient_page.get_by_role("button", name="Send my answers").click()
     patient_page.locator("#crisis-resources-heading").wait_for()  # the crisis resources panel
-    assert patient_page.get_by_text("988").first.is_visible()
+    expect(patient_page.get_by_text("988").first).to_be_visible()
     assert ClinicalTask.objects.filter(patient=patient, priority="urgent").exists()
     patient_context.close()
 
     physician_context = browser.new_context(base_url=live_server.url)
     physician = physician_context.new_page()
     sign_in_staff(physician, personas.bob.email)
-    assert physician.get_by_role("heading", name="Needs a physician now").is_visible()
+    expect(physician.get_by_role("heading", name="Needs a physician now")).to_be_visible()
     physician.get_by_role("link", name="Maya Torres").click()
     physician.get_by_role("link", name="Complete").click()
     physician.get_by_label("What was done").fill(
         "Called Maya; safety plan reviewed; consult moved to tomorrow."
     )
     physician.get_by_role("button", name="Complete task").click()
-    assert physician.get_by_text("Task completed.").is_visible()
+    expect(physician.get_by_text("Task completed.")).to_be_visible()
     assert not ClinicalTask.objects.filter(patient=patient, completed_at__isnull=True).exists()
     physician_context.close()
     assert page.outside_requests == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from ketaclinic.testing.personas import make_personas
 from tests.e2e.helpers import current_code, sign_in_staff
@@ -15,8 +16,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_staff_sign_in_with_password_and_authenticator_code(page: Any) -> None:
     personas = make_personas()
     sign_in_staff(page, personas.nina.email)
-    assert page.get_by_role("heading", name="Clinic A").is_visible()
-    assert page.get_by_role("link", name="Patients", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Clinic A")).to_be_visible()
+    expect(page.get_by_role("link", name="Patients", exact=True)).to_be_visible()
     assert page.outside_requests == []
 
 
@@ -29,8 +30,8 @@ def test_a_wrong_code_keeps_the_nurse_out(page: Any) -> None:
     wrong = "000000" if current_code() != "000000" else "111111"
     page.get_by_label("Authenticator code").fill(wrong)
     page.get_by_role("button", name="Sign In").click()
-    assert page.get_by_text("Incorrect code").is_visible()
+    expect(page.get_by_text("Incorrect code")).to_be_visible()
     page.goto("/staff/")
     # Still half-way: the staff page sends the nurse back to finish the second step.
     assert "/accounts/" in page.url
-    assert not page.get_by_role("link", name="Patients", exact=True).is_visible()
+    expect(page.get_by_role("link", name="Patients", exact=True)).to_be_hidden()

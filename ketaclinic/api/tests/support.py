@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 from typing import Any
 
 from django.test import Client
-from PIL import Image
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Role
@@ -74,13 +71,3 @@ def post(client: Client, path: str, body: Any, token: str | None = None, **extra
 
 def put(client: Client, path: str, body: Any, token: str | None = None, **extra: Any) -> Any:
     return send(client, "PUT", path, body, token, **extra)
-
-
-def drawn_signature() -> str:
-    """A small drawn signature as the signing pad sends it: a PNG data URL."""
-    image = Image.new("RGBA", (300, 100), (255, 255, 255, 0))
-    for x in range(20, 280):
-        image.putpixel((x, 50 + (x % 20) - 10), (0, 0, 0, 255))
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

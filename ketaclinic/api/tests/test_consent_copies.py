@@ -14,8 +14,9 @@ from ketaclinic.audit.models import AuditAction, AuditEvent
 from ketaclinic.consent.downloads import ConsentCopy
 from ketaclinic.consent.models import ConsentSignature, WitnessMethod
 from ketaclinic.consent.services import consent_sign_in_portal, consent_witness
-from ketaclinic.consent.tests.support import approve_for_iv_ketamine, drawn, publish_iv_consent
+from ketaclinic.consent.tests.support import publish_iv_consent
 from ketaclinic.core.errors import InvalidInput
+from ketaclinic.testing.clinical import approve, drawn_signature
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db
@@ -23,13 +24,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def witnessed(personas: Personas) -> ConsentSignature:
-    approve_for_iv_ketamine(personas, personas.pat)
+    approve(personas, personas.pat)
     signature = consent_sign_in_portal(
         patient_user=personas.pat_user,
         patient=personas.pat,
         document=publish_iv_consent(personas),
         typed_name="Pat Example",
-        drawn_signature_data_url=drawn(),
+        drawn_signature_data_url=drawn_signature(),
     )
     consent_witness(witness=personas.nina, signature=signature, method=WitnessMethod.VIDEO)
     return ConsentSignature.objects.get(pk=signature.pk)

@@ -13,7 +13,6 @@ from ketaclinic.accounts.roles import PERMISSIONS, Action, Role
 from ketaclinic.api.inputs import MAX_SIGNATURE_DATA_URL
 from ketaclinic.api.tests.support import (
     assert_error_shape,
-    drawn_signature,
     get,
     post,
     token_for,
@@ -22,6 +21,7 @@ from ketaclinic.audit.models import AuditAction, AuditEvent
 from ketaclinic.consent import texts
 from ketaclinic.consent.models import ConsentDocument, ConsentSignature, Treatment
 from ketaclinic.consent.services import consent_document_publish, consent_sign
+from ketaclinic.testing.clinical import drawn_signature
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db

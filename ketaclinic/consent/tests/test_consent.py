@@ -3,16 +3,13 @@ current consent (issue 4)."""
 
 from __future__ import annotations
 
-import base64
 import datetime
-import io
 from typing import Any
 
 import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from ketaclinic.accounts.roles import PERMISSIONS, Action, Role
 from ketaclinic.audit.models import AuditAction, AuditEvent
@@ -25,18 +22,10 @@ from ketaclinic.consent.services import (
     require_current_consent,
 )
 from ketaclinic.core.errors import InvalidInput, PermissionRefused, PreconditionFailed
+from ketaclinic.testing.clinical import drawn_signature
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db
-
-
-def drawn() -> str:
-    image = Image.new("RGBA", (300, 100), (255, 255, 255, 0))
-    for x in range(20, 280):
-        image.putpixel((x, 50 + (x % 20) - 10), (0, 0, 0, 255))
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 @pytest.fixture
@@ -57,7 +46,7 @@ def sign(personas: Personas, document: Any, **changes: Any) -> ConsentSignature:
         "patient": personas.pat,
         "document": document,
         "typed_name": " pat  EXAMPLE ",
-        "drawn_signature_data_url": drawn(),
+        "drawn_signature_data_url": drawn_signature(),
         **changes,
     }
     return consent_sign(**arguments)
@@ -182,7 +171,7 @@ def test_the_tablet_page_signs_and_the_pdf_downloads(
     assert "data-signature-pad" in page.content.decode()
     response = client.post(
         reverse("consent:sign", args=[personas.pat.pk, "iv_ketamine"]),
-        {"typed_name": "Pat Example", "drawn_signature": drawn(), "has_read": "on"},
+        {"typed_name": "Pat Example", "drawn_signature": drawn_signature(), "has_read": "on"},
     )
     assert response.status_code == 302
     signature = ConsentSignature.objects.get()

@@ -23,12 +23,9 @@ from ketaclinic.consent.services import (
     require_current_consent,
     signed_consent_html,
 )
-from ketaclinic.consent.tests.support import (
-    approve_for_iv_ketamine,
-    drawn,
-    publish_iv_consent,
-)
+from ketaclinic.consent.tests.support import publish_iv_consent
 from ketaclinic.core.errors import InvalidInput, PermissionRefused, PreconditionFailed
+from ketaclinic.testing.clinical import approve, drawn_signature
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +33,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def document(personas: Personas) -> Any:
-    approve_for_iv_ketamine(personas, personas.pat)
+    approve(personas, personas.pat)
     return publish_iv_consent(personas)
 
 
@@ -46,7 +43,7 @@ def sign_in_portal(personas: Personas, document: Any, **changes: Any) -> Consent
         "patient": personas.pat,
         "document": document,
         "typed_name": "Pat Example",
-        "drawn_signature_data_url": drawn(),
+        "drawn_signature_data_url": drawn_signature(),
         **changes,
     }
     return consent_sign_in_portal(**arguments)
@@ -111,7 +108,7 @@ def test_a_consent_signed_in_the_portal_cannot_be_signed_twice(
             patient=personas.pat,
             document=document,
             typed_name="Pat Example",
-            drawn_signature_data_url=drawn(),
+            drawn_signature_data_url=drawn_signature(),
         )
     consent_witness(witness=personas.nina, signature=signature, method=WitnessMethod.IN_PERSON)
     with pytest.raises(PreconditionFailed, match="already have a current consent"):
@@ -157,7 +154,7 @@ def test_only_an_approved_patient_signs_and_only_their_own(personas: Personas) -
     assert consent_treatments_open_to_patient(patient=personas.pat) == []
     with pytest.raises(PreconditionFailed, match="not approved you"):
         sign_in_portal(personas, document)
-    approve_for_iv_ketamine(personas, personas.quinn)
+    approve(personas, personas.quinn)
     with pytest.raises(PermissionRefused, match="your own consent"):
         sign_in_portal(personas, document, patient=personas.quinn, typed_name="Quinn Example")
     with pytest.raises(PermissionRefused):
@@ -195,7 +192,7 @@ def test_a_tablet_signature_is_witnessed_when_signed(personas: Personas, documen
         patient=personas.pat,
         document=document,
         typed_name="Pat Example",
-        drawn_signature_data_url=drawn(),
+        drawn_signature_data_url=drawn_signature(),
     )
     assert signature.signed_in == SigningPlace.TABLET
     assert signature.witnessed_at == signature.signed_at
@@ -232,13 +229,13 @@ def test_a_staff_member_who_is_the_patient_cannot_witness_their_own_consent(
 ) -> None:
     personas.quinn.portal_user = personas.nina
     personas.quinn.save()
-    approve_for_iv_ketamine(personas, personas.quinn)
+    approve(personas, personas.quinn)
     signature = consent_sign_in_portal(
         patient_user=personas.nina,
         patient=personas.quinn,
         document=document,
         typed_name="Quinn Example",
-        drawn_signature_data_url=drawn(),
+        drawn_signature_data_url=drawn_signature(),
     )
     with pytest.raises(PermissionRefused, match="your own consent"):
         consent_witness(witness=personas.nina, signature=signature, method=WitnessMethod.VIDEO)

@@ -20,7 +20,8 @@ from ketaclinic.consent.services import (
     consent_witness,
     consent_witness_decline,
 )
-from ketaclinic.consent.tests.support import approve_for_iv_ketamine, drawn, publish_iv_consent
+from ketaclinic.consent.tests.support import publish_iv_consent
+from ketaclinic.testing.clinical import approve, drawn_signature
 from ketaclinic.testing.personas import Personas, make_personas
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ BEFORE_COPIES = ("consent", "0002_portal_signing_and_witness")
 
 @pytest.fixture
 def document(personas: Personas) -> Any:
-    approve_for_iv_ketamine(personas, personas.pat)
+    approve(personas, personas.pat)
     return publish_iv_consent(personas)
 
 
@@ -40,7 +41,7 @@ def _portal_signature(personas: Personas, document: Any) -> ConsentSignature:
         patient=personas.pat,
         document=document,
         typed_name="Pat Example",
-        drawn_signature_data_url=drawn(),
+        drawn_signature_data_url=drawn_signature(),
     )
 
 
@@ -99,7 +100,7 @@ def test_a_tablet_signature_has_no_separate_witnessed_copy(
         patient=personas.pat,
         document=document,
         typed_name="Pat Example",
-        drawn_signature_data_url=drawn(),
+        drawn_signature_data_url=drawn_signature(),
     )
     assert signature.witness_pdf is None
     client = client_for(personas.nina)
@@ -115,7 +116,7 @@ def test_a_missing_copy_says_why_on_its_404_page(
         patient=personas.pat,
         document=document,
         typed_name="Pat Example",
-        drawn_signature_data_url=drawn(),
+        drawn_signature_data_url=drawn_signature(),
     )
     response = client_for(personas.nina).get(reverse("consent:witness_pdf", args=[signature.pk]))
     assert response.status_code == 404
@@ -125,7 +126,7 @@ def test_a_missing_copy_says_why_on_its_404_page(
 @pytest.mark.django_db(transaction=True)
 def test_a_signature_witnessed_before_the_copies_says_its_pdf_was_made_again() -> None:
     personas = make_personas()
-    approve_for_iv_ketamine(personas, personas.pat)
+    approve(personas, personas.pat)
     document = publish_iv_consent(personas)
     signature = _portal_signature(personas, document)
     consent_witness(witness=personas.nina, signature=signature, method=WitnessMethod.VIDEO)
@@ -134,7 +135,7 @@ def test_a_signature_witnessed_before_the_copies_says_its_pdf_was_made_again() -
         patient=personas.quinn,
         document=document,
         typed_name="Quinn Example",
-        drawn_signature_data_url=drawn(),
+        drawn_signature_data_url=drawn_signature(),
     )
     witnessed_copy = bytes(ConsentSignature.objects.get(pk=signature.pk).witness_pdf or b"")
 

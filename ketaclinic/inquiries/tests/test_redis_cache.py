@@ -1,10 +1,9 @@
 """With REDIS_URL set, the cache is Redis (sessions stay in the database): the inquiry rate
 limit, the one cache user, keeps its sliding hour there. Runs where a Redis server answers on
-127.0.0.1:6379 (the CI machine); skipped elsewhere."""
+127.0.0.1:6379 (the CI machine, where a missing Redis fails them); skipped elsewhere."""
 
 from __future__ import annotations
 
-import socket
 import uuid
 
 import pytest
@@ -17,19 +16,15 @@ from ketaclinic.inquiries.services import (
     _take_submission_slot,
 )
 from ketaclinic.testing.personas import Personas
+from ketaclinic.testing.redis import REDIS_TEST_URL, require_redis
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def _redis_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
+REDIS_URL = REDIS_TEST_URL
 
 
-pytestmark = pytest.mark.skipif(not _redis_answers(), reason="no Redis on 127.0.0.1:6379")
+@pytest.fixture(autouse=True)
+def _redis() -> None:
+    require_redis()
+
 
 REDIS_CACHE = {
     "default": {

@@ -7,8 +7,9 @@ from django.urls import reverse
 
 from ketaclinic.accounts.roles import Role
 from ketaclinic.consent.services import consent_sign_in_portal
-from ketaclinic.consent.tests.support import approve_for_iv_ketamine, drawn, publish_iv_consent
+from ketaclinic.consent.tests.support import publish_iv_consent
 from ketaclinic.patients.models import JourneyStage
+from ketaclinic.testing.clinical import approve, drawn_signature
 from ketaclinic.testing.factories import UserFactory
 from ketaclinic.testing.personas import Personas
 
@@ -80,7 +81,7 @@ def test_a_new_patient_is_asked_for_their_intake(client_for, personas: Personas)
 def test_the_home_lists_questionnaires_consent_and_signed_consents(
     client_for, personas: Personas
 ) -> None:
-    approve_for_iv_ketamine(personas, personas.pat)
+    approve(personas, personas.pat)
     publish_iv_consent(personas)
     _open_link(personas)
     client = client_for(personas.pat_user)
@@ -91,7 +92,7 @@ def test_the_home_lists_questionnaires_consent_and_signed_consents(
     assert reverse("portal:consent_sign", args=["iv_ketamine"]) in page
     client.post(
         reverse("portal:consent_sign", args=["iv_ketamine"]),
-        {"has_read": "on", "typed_name": "Pat Example", "drawn_signature": drawn()},
+        {"has_read": "on", "typed_name": "Pat Example", "drawn_signature": drawn_signature()},
     )
     page = client.get(reverse("portal:home")).content.decode()
     assert reverse("portal:consent_sign", args=["iv_ketamine"]) not in page
@@ -102,7 +103,7 @@ def test_the_home_lists_questionnaires_consent_and_signed_consents(
 def test_the_home_page_query_count_is_pinned(
     client_for, personas: Personas, django_assert_num_queries
 ) -> None:
-    approve_for_iv_ketamine(personas, personas.pat)
+    approve(personas, personas.pat)
     document = publish_iv_consent(personas)
     _open_link(personas)
     _open_link(personas)
@@ -111,7 +112,7 @@ def test_the_home_page_query_count_is_pinned(
         patient=personas.pat,
         document=document,
         typed_name="Pat Example",
-        drawn_signature_data_url=drawn(),
+        drawn_signature_data_url=drawn_signature(),
     )
     client = client_for(personas.pat_user)
     client.get(reverse("portal:home"))  # warm the session

@@ -17,8 +17,9 @@ from ketaclinic.consent.services import (
     consent_sign_in_portal,
     require_current_consent,
 )
-from ketaclinic.consent.tests.support import approve_for_iv_ketamine, drawn, publish_iv_consent
+from ketaclinic.consent.tests.support import publish_iv_consent
 from ketaclinic.core.errors import PreconditionFailed
+from ketaclinic.testing.clinical import approve, drawn_signature
 from ketaclinic.testing.factories import UserFactory
 from ketaclinic.testing.personas import Personas
 
@@ -29,14 +30,19 @@ SIGN_URL = reverse("portal:consent_sign", args=[Treatment.IV_KETAMINE.value])
 
 @pytest.fixture
 def approved(personas: Personas) -> Any:
-    approve_for_iv_ketamine(personas, personas.pat)
+    approve(personas, personas.pat)
     return publish_iv_consent(personas)
 
 
 def post_signature(client: Any, **changes: str) -> Any:
     return client.post(
         SIGN_URL,
-        {"has_read": "on", "typed_name": "Pat Example", "drawn_signature": drawn(), **changes},
+        {
+            "has_read": "on",
+            "typed_name": "Pat Example",
+            "drawn_signature": drawn_signature(),
+            **changes,
+        },
     )
 
 
@@ -127,13 +133,13 @@ def test_a_patient_downloads_their_own_pdf_and_nobody_elses(
     client = client_for(personas.pat_user)
     post_signature(client)
     own = ConsentSignature.objects.get()
-    approve_for_iv_ketamine(personas, personas.quinn)
+    approve(personas, personas.quinn)
     quinns = consent_sign_in_portal(
         patient_user=_quinn_user(personas),
         patient=personas.quinn,
         document=approved,
         typed_name="Quinn Example",
-        drawn_signature_data_url=drawn(),
+        drawn_signature_data_url=drawn_signature(),
     )
     client = client_for(personas.pat_user)
     response = client.get(reverse("portal:consent_pdf", args=[own.pk]))
