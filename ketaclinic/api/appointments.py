@@ -25,7 +25,8 @@ from rest_framework.response import Response
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.endpoints import ERRORS, REFUSED_BY_STATE, StaffEndpoint, _user
+from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller
+from ketaclinic.api.fields import ClinicDateTimeField, WallClockTimeField, clinic_context
 from ketaclinic.api.inputs import (
     AppointmentInputSerializer,
     AppointmentStatusField,
@@ -41,7 +42,6 @@ from ketaclinic.api.selectors import (
     api_clinician_get,
     course_reading_action,
 )
-from ketaclinic.api.serializers import WallClockTimeField
 from ketaclinic.clinics.models import Chair, Clinic
 from ketaclinic.core.errors import InvalidInput
 from ketaclinic.courses.selectors import course_open_for_patient
@@ -58,18 +58,6 @@ from ketaclinic.scheduling.services import (
 )
 
 # --- shapes ------------------------------------------------------------------------------------
-
-
-class ClinicDateTimeField(serializers.DateTimeField):
-    """An instant as ISO 8601 with the clinic's UTC offset: `2027-03-15T09:00:00-06:00`."""
-
-    def to_representation(self, value: datetime.datetime) -> str:
-        zone = self.context.get("zone")
-        return (value.astimezone(zone) if zone else value).isoformat()
-
-
-def clinic_context(clinic: Clinic) -> dict[str, Any]:
-    return {"zone": clinic.zone}
 
 
 class AppointmentSerializer(serializers.Serializer):
@@ -153,7 +141,7 @@ class AppointmentListEndpoint(generics.ListAPIView):
 
 class AppointmentListView(AppointmentListEndpoint):
     def get_queryset(self) -> QuerySet[Appointment]:
-        user = _user(self.request)
+        user = staff_caller(self.request)
         clinic = api_clinic(self.request)
         # Permission before the query is read.
         require_permission(user=user, action=Action.APPOINTMENT_BOOK, clinic=clinic)
@@ -189,7 +177,7 @@ class AppointmentListView(AppointmentListEndpoint):
         responses={201: AppointmentSerializer, **ERRORS, **REFUSED_BY_STATE},
     )
     def post(self, request: Request) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         # Permission first: a refused caller learns nothing from validation.
         require_permission(user=user, action=Action.APPOINTMENT_BOOK, clinic=clinic)
@@ -254,7 +242,7 @@ class AppointmentDetailView(StaffEndpoint):
         responses={200: AppointmentSerializer, **ERRORS},
     )
     def get(self, request: Request, appointment_id: int) -> Response:
-        return _rendered(appointment_id, _user(request), api_clinic(request))
+        return _rendered(appointment_id, staff_caller(request), api_clinic(request))
 
 
 class AppointmentRescheduleView(StaffEndpoint):
@@ -270,7 +258,7 @@ class AppointmentRescheduleView(StaffEndpoint):
         responses={200: AppointmentSerializer, **ERRORS, **REFUSED_BY_STATE},
     )
     def post(self, request: Request, appointment_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         appointment = api_appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
         payload = RescheduleInputSerializer(data=request.data)
@@ -300,7 +288,7 @@ class AppointmentCancelView(StaffEndpoint):
         responses={200: AppointmentSerializer, **ERRORS, **REFUSED_BY_STATE},
     )
     def post(self, request: Request, appointment_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         appointment = api_appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
         payload = ReasonInputSerializer(data=request.data)
@@ -320,7 +308,7 @@ class AppointmentNoShowView(StaffEndpoint):
         responses={200: AppointmentSerializer, **ERRORS, **REFUSED_BY_STATE},
     )
     def post(self, request: Request, appointment_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         appointment = api_appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
         payload = ReasonInputSerializer(data=request.data)
@@ -333,7 +321,7 @@ class AppointmentNoShowView(StaffEndpoint):
 
 class PatientAppointmentListView(AppointmentListEndpoint):
     def get_queryset(self) -> QuerySet[Appointment]:
-        user = _user(self.request)
+        user = staff_caller(self.request)
         clinic = api_clinic(self.request)
         patient = patient_get_for_staff(
             user=user,
@@ -370,7 +358,7 @@ class AvailabilityView(StaffEndpoint):
         responses={200: AvailabilitySerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.APPOINTMENT_BOOK, clinic=clinic)
         query = AvailabilityQuerySerializer(data=request.query_params)

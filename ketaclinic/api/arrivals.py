@@ -13,10 +13,9 @@ from rest_framework.response import Response
 
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.appointments import ClinicDateTimeField
-from ketaclinic.api.endpoints import ERRORS, _user
+from ketaclinic.api.base import ERRORS, staff_caller
+from ketaclinic.api.fields import ClinicDateTimeField, NamedEnum
 from ketaclinic.api.permissions import api_clinic
-from ketaclinic.api.schema import NamedEnum
 from ketaclinic.api.sessions import SessionDayQuerySerializer, SessionListEndpoint
 from ketaclinic.charting.board import ArrivalRow, ArrivalStatus, arrivals_for_user
 
@@ -53,7 +52,7 @@ class ArrivalsView(SessionListEndpoint):
     serializer_class = ArrivalSerializer
 
     def get_queryset(self) -> list[ArrivalRow]:  # type: ignore[override]
-        user = _user(self.request)
+        user = staff_caller(self.request)
         clinic = api_clinic(self.request)
         # Permission first: a refused caller learns nothing from validation.
         require_permission(user=user, action=Action.ARRIVALS_VIEW, clinic=clinic)

@@ -17,7 +17,8 @@ from rest_framework.response import Response
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import has_permission
 from ketaclinic.accounts.roles import PERMISSIONS, Action
-from ketaclinic.api.endpoints import ERRORS, REFUSED_BY_STATE, StaffEndpoint, _user
+from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller
+from ketaclinic.api.fields import NamedEnum
 from ketaclinic.api.inputs import (
     AddendumInputSerializer,
     ConsentSignInputSerializer,
@@ -31,7 +32,6 @@ from ketaclinic.api.journey import (
     intake_save_from_request,
 )
 from ketaclinic.api.permissions import api_clinic
-from ketaclinic.api.schema import NamedEnum
 from ketaclinic.api.selectors import api_eligibility_decision_get
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.consent.downloads import ConsentCopy
@@ -294,7 +294,7 @@ class PatientIntakeView(StaffEndpoint):
         responses={200: IntakeSerializer, **ERRORS},
     )
     def get(self, request: Request, patient_id: int) -> Response:
-        user, clinic = _user(request), api_clinic(request)
+        user, clinic = staff_caller(request), api_clinic(request)
         patient = patient_get_for_staff(
             user=user, clinic=clinic, patient_id=patient_id, action=Action.INTAKE_STATUS_VIEW
         )
@@ -323,7 +323,7 @@ class PatientIntakeView(StaffEndpoint):
         responses={200: IntakeSerializer, **ERRORS},
     )
     def put(self, request: Request, patient_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         intake = intake_save_from_request(request, user=user, patient_id=patient_id)
         saved = intake_get_for_patient(patient_id=intake.patient_id)
         assert saved is not None  # just saved
@@ -341,7 +341,7 @@ class PatientIntakeVersionsView(StaffEndpoint):
     )
     def get(self, request: Request, patient_id: int) -> Response:
         patient = patient_get_for_staff(
-            user=_user(request), clinic=api_clinic(request), patient_id=patient_id
+            user=staff_caller(request), clinic=api_clinic(request), patient_id=patient_id
         )
         versions = intake_versions_for_patient(patient_id=patient.pk)
         if versions is None:
@@ -397,7 +397,7 @@ class PatientQuestionnaireResponsesView(StaffEndpoint):
     )
     def get(self, request: Request, patient_id: int) -> Response:
         patient = patient_get_for_staff(
-            user=_user(request), clinic=api_clinic(request), patient_id=patient_id
+            user=staff_caller(request), clinic=api_clinic(request), patient_id=patient_id
         )
         return Response(
             QuestionnaireResponseSerializer(
@@ -415,7 +415,7 @@ class PatientQuestionnaireResponsesView(StaffEndpoint):
     def post(self, request: Request, patient_id: int) -> Response:
         payload = QuestionnaireEntrySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        user = _user(request)
+        user = staff_caller(request)
         patient = patient_get_for_staff(
             user=user,
             clinic=api_clinic(request),
@@ -442,7 +442,7 @@ class PatientEligibilityDecisionsView(StaffEndpoint):
     )
     def get(self, request: Request, patient_id: int) -> Response:
         patient = patient_get_for_staff(
-            user=_user(request), clinic=api_clinic(request), patient_id=patient_id
+            user=staff_caller(request), clinic=api_clinic(request), patient_id=patient_id
         )
         return Response(
             DecisionSerializer(
@@ -465,7 +465,7 @@ class PatientEligibilityDecisionsView(StaffEndpoint):
         responses={201: DecisionSerializer, **ERRORS, **REFUSED_BY_STATE},
     )
     def post(self, request: Request, patient_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         patient = patient_get_for_staff(
             user=user,
             clinic=api_clinic(request),
@@ -498,7 +498,7 @@ class EligibilityDecisionAddendaView(StaffEndpoint):
         responses={201: AddendumSerializer, **ERRORS},
     )
     def post(self, request: Request, decision_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         decision = api_eligibility_decision_get(
             user=user,
             clinic=api_clinic(request),
@@ -521,7 +521,7 @@ class PatientConsentsView(StaffEndpoint):
     )
     def get(self, request: Request, patient_id: int) -> Response:
         patient = patient_get_for_staff(
-            user=_user(request),
+            user=staff_caller(request),
             clinic=api_clinic(request),
             patient_id=patient_id,
             action=Action.PATIENT_LIST,
@@ -548,7 +548,7 @@ class PatientConsentsView(StaffEndpoint):
         responses={201: ConsentSerializer, **ERRORS, **REFUSED_BY_STATE},
     )
     def post(self, request: Request, patient_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         patient = patient_get_for_staff(
             user=user, clinic=clinic, patient_id=patient_id, action=Action.CONSENT_WITNESS
@@ -587,7 +587,10 @@ class ConsentPdfView(StaffEndpoint):
     def get(self, request: Request, signature_id: int) -> HttpResponse:
         copy = ConsentCopy.from_query(request.query_params.get("copy"))
         return consent_pdf_response(
-            user=_user(request), clinic=api_clinic(request), signature_id=signature_id, copy=copy
+            user=staff_caller(request),
+            clinic=api_clinic(request),
+            signature_id=signature_id,
+            copy=copy,
         )
 
     def handle_exception(self, exc: Exception) -> Response:

@@ -25,7 +25,8 @@ from ketaclinic.api.appointments import (
     api_field_names,
     clinic_context,
 )
-from ketaclinic.api.endpoints import ERRORS, REFUSED_BY_STATE, StaffEndpoint, _user
+from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller
+from ketaclinic.api.fields import WallClockTimeField
 from ketaclinic.api.inputs import (
     CourseInputSerializer,
     CourseStatusField,
@@ -42,7 +43,6 @@ from ketaclinic.api.selectors import (
     api_dose_order_list_for_course,
     course_reading_action,
 )
-from ketaclinic.api.serializers import WallClockTimeField
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import InvalidInput
 from ketaclinic.courses.models import CourseStatus, DoseOrder, TreatmentCourse
@@ -221,7 +221,7 @@ class PatientCoursesView(StaffEndpoint):
         responses={200: CourseSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request, patient_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         action = course_reading_action(user=user, clinic=clinic)
         patient = patient_get_for_staff(
@@ -247,7 +247,7 @@ class PatientCoursesView(StaffEndpoint):
         responses={201: CourseDetailSerializer, **ERRORS, **REFUSED_BY_STATE},
     )
     def post(self, request: Request, patient_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         patient = patient_get_for_staff(
             user=user, clinic=clinic, patient_id=patient_id, action=Action.COURSE_SIGN
@@ -273,7 +273,7 @@ class PatientCoursesView(StaffEndpoint):
 def _course_for_reading(request: Request, course_id: int) -> tuple[TreatmentCourse, bool]:
     """The course, through the patient access door (a chart view), and whether the caller sees
     its clinical detail."""
-    user = _user(request)
+    user = staff_caller(request)
     clinic = api_clinic(request)
     action = course_reading_action(user=user, clinic=clinic)
     course = api_course_get(user=user, clinic=clinic, course_id=course_id, action=action)
@@ -310,7 +310,7 @@ class CourseStatusView(StaffEndpoint):
         responses={200: CourseDetailSerializer, **ERRORS, **REFUSED_BY_STATE},
     )
     def post(self, request: Request, course_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         course = api_course_get(
             user=user, clinic=clinic, course_id=course_id, action=Action.COURSE_SIGN
@@ -334,7 +334,7 @@ class CourseDoseOrdersView(StaffEndpoint):
         responses={200: DoseOrderSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request, course_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         course = api_course_get(
             user=user, clinic=clinic, course_id=course_id, action=Action.PATIENT_CHART_VIEW
@@ -357,7 +357,7 @@ class CourseDoseOrdersView(StaffEndpoint):
         responses={201: DoseOrderSerializer, **ERRORS, **REFUSED_BY_STATE},
     )
     def post(self, request: Request, course_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         course = api_course_get(
             user=user, clinic=clinic, course_id=course_id, action=Action.DOSE_ORDER_SIGN
@@ -380,7 +380,7 @@ class CourseDoseOrdersView(StaffEndpoint):
 
 
 def _course_for_booking(request: Request, course_id: int) -> tuple[User, Clinic, TreatmentCourse]:
-    user = _user(request)
+    user = staff_caller(request)
     clinic = api_clinic(request)
     course = api_course_get(
         user=user, clinic=clinic, course_id=course_id, action=Action.APPOINTMENT_BOOK

@@ -23,7 +23,7 @@ from ketaclinic.analytics.selectors import (
     Rate,
     dashboard_figures,
 )
-from ketaclinic.api.endpoints import ERRORS, StaffEndpoint, _user
+from ketaclinic.api.base import ERRORS, StaffEndpoint, staff_caller
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.core.errors import InvalidInput
 from ketaclinic.scheduling.selectors import calendar_day_check
@@ -138,7 +138,7 @@ class DashboardView(StaffEndpoint):
         responses={200: DashboardSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.REPORTS_VIEW, clinic=clinic)
         query = DashboardQuerySerializer(data=request.query_params)

@@ -5,17 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, JsonResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.errors import error_body
+from ketaclinic.api.base import ERRORS, StaffEndpoint, staff_caller
 from ketaclinic.api.inputs import InquiryRegistrationSerializer, PatientRegistrationSerializer
 from ketaclinic.api.journey import patient_register_from_request
 from ketaclinic.api.parsers import ApiJSONParser
@@ -29,7 +26,6 @@ from ketaclinic.api.selectors import (
 )
 from ketaclinic.api.serializers import (
     ClinicSerializer,
-    ErrorSerializer,
     InquiryDetailSerializer,
     InquiryListQuerySerializer,
     InquirySerializer,
@@ -47,15 +43,6 @@ from ketaclinic.patients.access import patient_get_for_staff
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.selectors import patient_list_for_clinic
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input"),
-    401: OpenApiResponse(ErrorSerializer, description="Not authenticated"),
-    403: OpenApiResponse(ErrorSerializer, description="Not allowed (role, credential or MFA)"),
-    404: OpenApiResponse(ErrorSerializer, description="Not found (or not at this clinic)"),
-}
-REFUSED_BY_STATE = {
-    409: OpenApiResponse(ErrorSerializer, description="The record's state does not allow it"),
-}
 POSSIBLE_DUPLICATE = {
     409: OpenApiResponse(
         PossibleDuplicateErrorSerializer,
@@ -69,16 +56,6 @@ POSSIBLE_DUPLICATE = {
 _INQUIRY_UPDATE_FIELDS = {"note_text": "note"}
 
 
-def _user(request: Request) -> User:
-    assert isinstance(request.user, User)  # IsStaffWithSecondFactor has let only users through
-    return request.user
-
-
-class StaffEndpoint(APIView):
-    permission_classes = [IsStaffWithSecondFactor]
-    parser_classes = [ApiJSONParser]
-
-
 class MeView(StaffEndpoint):
     @extend_schema(
         operation_id="me",
@@ -86,7 +63,7 @@ class MeView(StaffEndpoint):
         responses={200: MeSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         token = api_token(request)
         clinic: Clinic | None = getattr(request._request, "clinic", None)
         data = MeSerializer(
@@ -108,7 +85,9 @@ class ClinicListView(generics.ListAPIView):
     serializer_class = ClinicSerializer
 
     def get_queryset(self) -> QuerySet[Clinic]:
-        return clinic_list_for_caller(user=_user(self.request), token=api_token(self.request))
+        return clinic_list_for_caller(
+            user=staff_caller(self.request), token=api_token(self.request)
+        )
 
     @extend_schema(
         operation_id="clinics_list",
@@ -132,7 +111,7 @@ class PatientListView(generics.ListAPIView):
         query = PatientListQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         return patient_list_for_clinic(
-            user=_user(self.request),
+            user=staff_caller(self.request),
             clinic=api_clinic(self.request),
             search=query.validated_data.get("q", ""),
         )
@@ -160,7 +139,7 @@ class PatientListView(generics.ListAPIView):
         responses={201: PatientSerializer, **ERRORS, **POSSIBLE_DUPLICATE},
     )
     def post(self, request: Request) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         # Permission first: a refused caller learns nothing from validation.
         require_permission(user=user, action=Action.PATIENT_REGISTER, clinic=clinic)
@@ -176,7 +155,7 @@ class PatientDetailView(StaffEndpoint):
     )
     def get(self, request: Request, patient_id: int) -> Response:
         patient = patient_get_for_staff(
-            user=_user(request), clinic=api_clinic(request), patient_id=patient_id
+            user=staff_caller(request), clinic=api_clinic(request), patient_id=patient_id
         )
         return Response(PatientSerializer(patient).data)
 
@@ -198,7 +177,7 @@ class InquiryListView(generics.ListAPIView):
         query = InquiryListQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         return api_inquiry_list(
-            user=_user(self.request),
+            user=staff_caller(self.request),
             clinic=api_clinic(self.request),
             statuses=_statuses(query.validated_data["status"]),
             search=query.validated_data.get("q", ""),
@@ -222,7 +201,7 @@ class InquiryDetailView(StaffEndpoint):
     )
     def get(self, request: Request, inquiry_id: int) -> Response:
         inquiry = api_inquiry_get(
-            user=_user(request), clinic=api_clinic(request), inquiry_id=inquiry_id
+            user=staff_caller(request), clinic=api_clinic(request), inquiry_id=inquiry_id
         )
         return Response(InquiryDetailSerializer(inquiry).data)
 
@@ -234,7 +213,7 @@ class InquiryDetailView(StaffEndpoint):
         responses={200: InquiryDetailSerializer, **ERRORS},
     )
     def patch(self, request: Request, inquiry_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         # Permission and existence first: a refused caller learns nothing from validation.
         inquiry = api_inquiry_get(
@@ -273,7 +252,7 @@ class InquiryRegisterView(StaffEndpoint):
         responses={201: PatientSerializer, **ERRORS, **POSSIBLE_DUPLICATE},
     )
     def post(self, request: Request, inquiry_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.PATIENT_REGISTER, clinic=clinic)
         inquiry = api_inquiry_get(
@@ -286,16 +265,3 @@ class InquiryRegisterView(StaffEndpoint):
             serializer_class=InquiryRegistrationSerializer,
             inquiry=inquiry,
         )
-
-
-def endpoint_not_found(request: HttpRequest, path: str) -> JsonResponse:
-    """Any other address under /api/v1/: a 404 in the error shape, not the HTML page."""
-    hint = " API paths have no trailing slash." if path.endswith("/") else ""
-    return JsonResponse(
-        error_body(
-            "not_found",
-            f"There is no endpoint at this address.{hint} The endpoints are listed in "
-            "/api/v1/openapi.json.",
-        ),
-        status=404,
-    )

@@ -10,19 +10,22 @@ otherwise silently clear what it meant to set).
 
 from __future__ import annotations
 
-import datetime
-import math
-import re
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ketaclinic.api.fields import (
+    InputSerializer,
+    StrictBooleanField,
+    StrictDecimalField,
+)
+from ketaclinic.api.fields import day_field as _day
+from ketaclinic.api.fields import id_field as _id
+from ketaclinic.api.fields import text_field as _text
+from ketaclinic.api.fields import time_field as _time
 from ketaclinic.consent.models import Treatment
 from ketaclinic.consent.services import MAX_SIGNATURE_BYTES
-from ketaclinic.core.validators import PLAIN_DECIMAL_PATTERN
 from ketaclinic.courses.models import CourseStatus
 from ketaclinic.intake.forms import HISTORY_CHOICES
 from ketaclinic.intake.models import INDICATION_CHOICES, TRIAL_OUTCOME_CHOICES, EligibilityOutcome
@@ -31,51 +34,10 @@ from ketaclinic.inventory.services import MAX_CONTAINERS_PER_RECEIPT
 from ketaclinic.patients.models import SexAtBirth
 from ketaclinic.scheduling.models import VISIT_KIND_CHOICES, AppointmentStatus
 
-UNKNOWN_FIELD = "Unknown field."
 # Rows per list on the intake, as on the staff form (its formsets take at most 30).
 MAX_ROWS = 30
 # A drawn signature: at most MAX_SIGNATURE_BYTES of PNG, base64-encoded, after its data: prefix.
 MAX_SIGNATURE_DATA_URL = len("data:image/png;base64,") + 4 * (MAX_SIGNATURE_BYTES // 3 + 1)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """true or false (or null where allowed): not "yes", "1" or 0."""
-
-    default_error_messages = {"invalid": "Must be true or false."}
-
-    def to_internal_value(self, data: Any) -> bool:
-        if isinstance(data, bool):
-            return data
-        self.fail("invalid")
-        raise AssertionError  # pragma: no cover - fail() raises
-
-
-PLAIN_DECIMAL = (
-    "A number, e.g. 4 or 0.5: digits with an optional decimal point, no spaces or exponent."
-)
-
-
-class StrictDecimalField(serializers.DecimalField):
-    """A number that becomes a dose or a quantity: a JSON number, or a string that is exactly a
-    plain decimal ("0.5", "-2"). Refused: spaces (" 0.5 "), an exponent ("5e1"), "NaN",
-    "Infinity", thousands separators, true/false. DRF's own field would trim the spaces and read
-    the exponent. Every decimal input of the API uses this field."""
-
-    default_error_messages = {
-        **serializers.DecimalField.default_error_messages,
-        "invalid": PLAIN_DECIMAL,
-    }
-
-    def to_internal_value(self, data: Any) -> Decimal:
-        if isinstance(data, bool) or not (
-            isinstance(data, int | float)
-            or (isinstance(data, str) and PLAIN_DECIMAL_PATTERN.fullmatch(data))
-        ):
-            self.fail("invalid")
-        if isinstance(data, float) and not math.isfinite(data):
-            self.fail("invalid")
-        number: Decimal = super().to_internal_value(data)
-        return number
 
 
 class TrialOutcomeField(serializers.ChoiceField):
@@ -98,23 +60,6 @@ class AppointmentStatusField(serializers.ChoiceField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=AppointmentStatus.choices, **kwargs)
-
-
-class InputSerializer(serializers.Serializer):
-    # (A comment, not a docstring: drf-spectacular would give it to every input component.)
-    # Refuses fields it does not declare.
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            unknown = sorted(str(key)[:100] for key in data if key not in self.fields)
-            if unknown:
-                raise serializers.ValidationError({key: [UNKNOWN_FIELD] for key in unknown[:20]})
-        return super().to_internal_value(data)
-
-
-def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
-    """An optional text field: blank when left out."""
-    return serializers.CharField(max_length=max_length, allow_blank=True, default="", **kwargs)
 
 
 # --- registration ------------------------------------------------------------------------------
@@ -326,47 +271,6 @@ class ConsentSignInputSerializer(InputSerializer):
 
 # Rows in a series, as on the staff page.
 MAX_SERIES_ROWS = 12
-
-
-# A time sent: `HH:MM`, or `HH:MM:SS` with :00 seconds (what every time of day the API answers
-# with looks like, api/serializers.py `WallClockTimeField`, so a time read can be sent back).
-# Bookings are to the minute: other seconds are refused rather than kept or dropped.
-WALL_CLOCK_INPUT_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$"
-
-
-@extend_schema_field(
-    # Not `format: time`: RFC 3339's partial-time has no HH:MM, and a client validating against
-    # it would refuse what this field takes. The pattern says exactly what it takes.
-    {"type": "string", "pattern": WALL_CLOCK_INPUT_PATTERN, "example": "09:30"}
-)
-class ClinicTimeField(serializers.TimeField):
-    """A wall-clock time at the clinic: `HH:MM`, or `HH:MM:SS` with :00 seconds. An offset is
-    refused, not dropped: it would say another clock is meant."""
-
-    default_error_messages = {
-        "wall_clock": "Give the clinic's wall-clock time as HH:MM (or HH:MM:00), without an "
-        "offset.",
-    }
-    _WALL_CLOCK = re.compile(WALL_CLOCK_INPUT_PATTERN)
-
-    def to_internal_value(self, value: Any) -> datetime.time:
-        if not isinstance(value, str) or not self._WALL_CLOCK.fullmatch(value):
-            self.fail("wall_clock")
-        return datetime.time(int(value[:2]), int(value[3:5]))
-
-
-def _day(help_text: str = "The clinic's day, YYYY-MM-DD.") -> serializers.DateField:
-    return serializers.DateField(help_text=help_text)
-
-
-def _time(
-    help_text: str = "The clinic's wall-clock time, HH:MM or HH:MM:SS with :00 seconds, no offset.",
-) -> ClinicTimeField:
-    return ClinicTimeField(help_text=help_text)
-
-
-def _id(help_text: str, **kwargs: Any) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, help_text=help_text, **kwargs)
 
 
 class CourseInputSerializer(InputSerializer):

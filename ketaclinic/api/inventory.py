@@ -25,11 +25,10 @@ from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.appointments import ClinicDateTimeField, clinic_context
-from ketaclinic.api.endpoints import ERRORS, REFUSED_BY_STATE, StaffEndpoint, _user
+from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller, witness_get
+from ketaclinic.api.fields import ClinicDateTimeField, NamedEnum, clinic_context
 from ketaclinic.api.inputs import (
     AdministrationInputSerializer,
     DrawInputSerializer,
@@ -38,7 +37,6 @@ from ketaclinic.api.inputs import (
     WasteInputSerializer,
 )
 from ketaclinic.api.permissions import IsStaffWithSecondFactor, api_clinic
-from ketaclinic.api.schema import NamedEnum
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import InvalidInput, NotFound, PermissionRefused
 from ketaclinic.inventory.catalog import (
@@ -333,7 +331,9 @@ class InventoryListEndpoint(generics.ListAPIView):
     def allowed_clinic(self) -> Clinic:
         clinic = api_clinic(self.request)
         # Permission before the query is read.
-        require_permission(user=_user(self.request), action=Action.INVENTORY_VIEW, clinic=clinic)
+        require_permission(
+            user=staff_caller(self.request), action=Action.INVENTORY_VIEW, clinic=clinic
+        )
         return clinic
 
     def query(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
@@ -432,7 +432,7 @@ class ContainerDetailView(StaffEndpoint):
     )
     def get(self, request: Request, container_id: int) -> Response:
         clinic = api_clinic(request)
-        require_permission(user=_user(request), action=Action.INVENTORY_VIEW, clinic=clinic)
+        require_permission(user=staff_caller(request), action=Action.INVENTORY_VIEW, clinic=clinic)
         container = container_get(clinic=clinic, container_id=container_id)
         return Response(ContainerSerializer(container, context=_context(clinic)).data)
 
@@ -486,7 +486,7 @@ class MovementDetailView(StaffEndpoint):
     )
     def get(self, request: Request, movement_id: int) -> Response:
         clinic = api_clinic(request)
-        require_permission(user=_user(request), action=Action.INVENTORY_VIEW, clinic=clinic)
+        require_permission(user=staff_caller(request), action=Action.INVENTORY_VIEW, clinic=clinic)
         return _movement_response(movement_id, clinic)
 
 
@@ -509,7 +509,7 @@ class DrawDetailView(StaffEndpoint):
     )
     def get(self, request: Request, draw_id: int) -> Response:
         clinic = api_clinic(request)
-        require_permission(user=_user(request), action=Action.INVENTORY_VIEW, clinic=clinic)
+        require_permission(user=staff_caller(request), action=Action.INVENTORY_VIEW, clinic=clinic)
         return _draw_response(draw_id, clinic)
 
 
@@ -544,7 +544,7 @@ class ReceiptCreateView(StaffEndpoint):
         responses={201: ReceiptSerializer, **ERRORS, **REFUSED_BY_STATE},
     )
     def post(self, request: Request) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.INVENTORY_RECORD, clinic=clinic)
         data = _body(ReceiptInputSerializer, request)
@@ -588,7 +588,7 @@ class DrawCreateView(StaffEndpoint):
         responses={201: DrawSerializer, **ERRORS, **REFUSED_BY_STATE},
     )
     def post(self, request: Request) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.SESSION_CHART, clinic=clinic)
         data = _body(DrawInputSerializer, request)
@@ -614,7 +614,7 @@ class DrawAdministrationView(StaffEndpoint):
         responses={201: MovementSerializer, **ERRORS, **REFUSED_BY_STATE},
     )
     def post(self, request: Request, draw_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.MEDICATION_ADMINISTER, clinic=clinic)
         draw = draw_get(clinic=clinic, draw_id=draw_id)
@@ -643,12 +643,12 @@ class DrawWasteView(StaffEndpoint):
         responses={201: MovementSerializer, **ERRORS, **REFUSED_BY_STATE},
     )
     def post(self, request: Request, draw_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.MEDICATION_ADMINISTER, clinic=clinic)
         draw = draw_get(clinic=clinic, draw_id=draw_id)
         data = _body(WasteInputSerializer, request)
-        witness = _staff_member(clinic, data["witness_id"])
+        witness = witness_get(clinic=clinic, user_id=data["witness_id"])
         quantity = units_from_amount(draw.container.lot.product, data["quantity"])
         witness_signature_check(
             request=request._request,
@@ -673,19 +673,3 @@ class DrawWasteView(StaffEndpoint):
         except InvalidInput as error:
             raise _field_id(error, _WITNESS_FIELDS) from error
         return _movement_response(movement.pk, clinic, created=True)
-
-
-def _staff_member(clinic: Clinic, user_id: int) -> User:
-    witness = (
-        User.objects.filter(
-            pk=user_id, is_active=True, memberships__clinic=clinic, memberships__is_active=True
-        )
-        .distinct()
-        .first()
-    )
-    if witness is None:
-        raise InvalidInput(
-            "The witness must be a member of staff at this clinic.",
-            fields={"witness_id": ["No member of staff at this clinic has this id."]},
-        )
-    return witness

@@ -38,8 +38,8 @@ from rest_framework.response import Response
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.appointments import ClinicDateTimeField
-from ketaclinic.api.endpoints import ERRORS, REFUSED_BY_STATE, StaffEndpoint, _user
+from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller, witness_get
+from ketaclinic.api.fields import ClinicDateTimeField, NamedEnum
 from ketaclinic.api.inputs import (
     BusinessTimingField,
     CountInputSerializer,
@@ -57,10 +57,8 @@ from ketaclinic.api.inventory import (
     _body,
     _context,
     _field_id,
-    _staff_member,
 )
 from ketaclinic.api.permissions import api_clinic
-from ketaclinic.api.schema import NamedEnum
 from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
 from ketaclinic.clinics.models import Clinic
@@ -457,7 +455,7 @@ class CountListView(InventoryListEndpoint):
         responses={201: StockCountDetailSerializer, **ERRORS, **REFUSED_BY_STATE},
     )
     def post(self, request: Request) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.INVENTORY_RECORD, clinic=clinic)
         data = _body(CountInputSerializer, request)
@@ -503,7 +501,7 @@ def _count_witness(request: Request, clinic: Clinic, data: dict[str, Any]) -> Us
                 fields={"witness_password": ["Send `witness_id` with it, or leave it out."]},
             )
         return None
-    witness = _staff_member(clinic, data["witness_id"])
+    witness = witness_get(clinic=clinic, user_id=data["witness_id"])
     if password is None:
         raise InvalidInput(
             "The witness signs with their own password.",
@@ -546,7 +544,7 @@ class CountDetailView(StaffEndpoint):
         responses={200: StockCountDetailSerializer, **ERRORS},
     )
     def get(self, request: Request, count_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.INVENTORY_VIEW, clinic=clinic)
         return _count_response(count_id, clinic, user)
@@ -569,7 +567,7 @@ class DiscrepancyListView(InventoryListEndpoint):
         clinic = self.allowed_clinic()
         data = self.query(DiscrepancyListQuerySerializer)
         return discrepancy_list_for_clinic(
-            acting_user=_user(self.request),
+            acting_user=staff_caller(self.request),
             clinic=clinic,
             status=DISCREPANCY_FILTERS[data["status"]],
         )
@@ -602,7 +600,7 @@ class DiscrepancyDetailView(StaffEndpoint):
         responses={200: DiscrepancySerializer, **ERRORS},
     )
     def get(self, request: Request, discrepancy_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.INVENTORY_VIEW, clinic=clinic)
         return _discrepancy_response(discrepancy_id, clinic, user)
@@ -614,7 +612,7 @@ class DiscrepancyWriteEndpoint(StaffEndpoint, abc.ABC):
     input_serializer: type[serializers.Serializer]
 
     def post(self, request: Request, discrepancy_id: int) -> Response:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.INVENTORY_RECORD, clinic=clinic)
         row = discrepancy_get(acting_user=user, clinic=clinic, discrepancy_id=discrepancy_id)
@@ -766,7 +764,7 @@ def _approver(request: Request, clinic: Clinic, data: dict[str, Any]) -> User | 
             fields={"approver_id": ["Required with `adjust_balance: true`."]},
         )
     try:
-        approver = _staff_member(clinic, approver_id)
+        approver = witness_get(clinic=clinic, user_id=approver_id)
     except InvalidInput as error:
         raise InvalidInput(
             "The approver must be a member of staff at this clinic.",
@@ -914,7 +912,7 @@ class ReportView(StaffEndpoint):
         },
     )
     def get(self, request: Request, report: str) -> Response | HttpResponse:
-        user = _user(request)
+        user = staff_caller(request)
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.INVENTORY_VIEW, clinic=clinic)
         if report not in REPORTS:

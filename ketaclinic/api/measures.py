@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.endpoints import ERRORS, StaffEndpoint, _user
+from ketaclinic.api.base import ERRORS, StaffEndpoint, staff_caller
 from ketaclinic.api.permissions import IsStaffWithSecondFactor, api_clinic
 from ketaclinic.measures.models import DueStatus, MeasureDue
 from ketaclinic.measures.selectors import measure_list_for_clinic, measure_schedule_for_patient
@@ -60,7 +60,7 @@ class PatientMeasuresView(StaffEndpoint):
     )
     def get(self, request: Request, patient_id: int) -> Response:
         patient = patient_get_for_staff(
-            user=_user(request),
+            user=staff_caller(request),
             clinic=api_clinic(request),
             patient_id=patient_id,
             action=Action.OUTCOMES_VIEW,
@@ -77,7 +77,9 @@ class MeasureListView(generics.ListAPIView):
         query = MeasureListQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         clinic = api_clinic(self.request)
-        require_permission(user=_user(self.request), action=Action.OUTCOMES_VIEW, clinic=clinic)
+        require_permission(
+            user=staff_caller(self.request), action=Action.OUTCOMES_VIEW, clinic=clinic
+        )
         return measure_list_for_clinic(clinic=clinic, status=query.validated_data.get("status", ""))
 
     @extend_schema(

@@ -17,9 +17,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.appointments import ClinicDateTimeField, clinic_context
+from ketaclinic.api.base import ERRORS, StaffEndpoint, staff_caller
 from ketaclinic.api.clinical import QuestionnaireResponseSerializer
-from ketaclinic.api.endpoints import ERRORS, StaffEndpoint, _user
+from ketaclinic.api.fields import ClinicDateTimeField, clinic_context
 from ketaclinic.api.permissions import IsStaffWithSecondFactor, api_clinic
 from ketaclinic.care.course_outcome import CourseOutcome
 from ketaclinic.care.selectors import course_outcomes_for_patient
@@ -140,7 +140,10 @@ class PatientOutcomeStatusView(StaffEndpoint):
     def get(self, request: Request, patient_id: int) -> Response:
         clinic = api_clinic(request)
         patient = patient_get_for_staff(
-            user=_user(request), clinic=clinic, patient_id=patient_id, action=Action.OUTCOMES_VIEW
+            user=staff_caller(request),
+            clinic=clinic,
+            patient_id=patient_id,
+            action=Action.OUTCOMES_VIEW,
         )
         rows, median = course_outcomes_for_patient(patient=patient)
         data = {
@@ -168,7 +171,7 @@ class PatientOutcomeResponsesView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # the OpenAPI generator
             return QuestionnaireResponse.objects.none()
         patient = patient_get_for_staff(
-            user=_user(self.request),
+            user=staff_caller(self.request),
             clinic=api_clinic(self.request),
             patient_id=self.kwargs["patient_id"],
             action=Action.OUTCOMES_VIEW,

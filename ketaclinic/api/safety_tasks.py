@@ -20,8 +20,8 @@ from rest_framework.response import Response
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.appointments import ClinicDateTimeField, clinic_context
-from ketaclinic.api.endpoints import ERRORS, REFUSED_BY_STATE, StaffEndpoint, _user
+from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller
+from ketaclinic.api.fields import ClinicDateTimeField, clinic_context
 from ketaclinic.api.inputs import InputSerializer
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.clinics.models import Clinic
@@ -82,7 +82,7 @@ def _data(task: ClinicalTask, clinic: Clinic) -> dict[str, Any]:
 
 
 def _allowed(request: Request, action: Action) -> tuple[User, Clinic]:
-    user = _user(request)
+    user = staff_caller(request)
     clinic = api_clinic(request)
     require_permission(user=user, action=action, clinic=clinic)
     return user, clinic

@@ -8,10 +8,9 @@ from typing import Any
 from django.conf import settings
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
-    OpenApiSerializerFieldExtension,
 )
-from drf_spectacular.plumbing import ResolvedComponent
 
+from ketaclinic.api.fields import NamedEnum
 from ketaclinic.courses.models import CourseStatus
 from ketaclinic.intake.models import TRIAL_OUTCOME_CHOICES
 from ketaclinic.scheduling.models import AppointmentStatus
@@ -56,29 +55,6 @@ class StaffSessionScheme(OpenApiAuthenticationExtension):
                 "and the staff member must have set up two-step sign-in."
             ),
         }
-
-
-class NamedEnum(OpenApiSerializerFieldExtension):
-    """A choice field's enum as its own named component: drf-spectacular names enums by field
-    name, and several fields share a name (`outcome`, `status`) with different choices."""
-
-    component_name = ""
-    choices: list[tuple[str, str]] = []
-
-    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, str]:
-        component = ResolvedComponent(
-            name=self.component_name,
-            type=ResolvedComponent.SCHEMA,
-            object=self.component_name,
-            schema={
-                "type": "string",
-                "enum": [value for value, _ in self.choices],
-                "description": "\n".join(f"* `{value}` - {label}" for value, label in self.choices),
-            },
-        )
-        auto_schema.registry.register_on_missing(component)
-        ref: dict[str, str] = component.ref
-        return ref
 
 
 class TrialOutcomeEnum(NamedEnum):

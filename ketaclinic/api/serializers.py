@@ -2,95 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from ketaclinic.accounts.models import StaffMembership, User
+from ketaclinic.api.base import ErrorSerializer
+from ketaclinic.api.fields import WallClockTimeField
 from ketaclinic.api.models import ApiToken
 from ketaclinic.clinics.models import Chair, Clinic, OpeningHours, Room
 from ketaclinic.inquiries.models import Inquiry, InquiryNote, InquiryStatus
 from ketaclinic.patients.models import Patient
-
-# Built with type(): a declared field called "fields" is fine for DRF (its metaclass moves declared
-# fields off the class), but a class body would shadow Serializer.fields for the type checker.
-ErrorDetailSerializer = type(
-    "ErrorDetailSerializer",
-    (serializers.Serializer,),
-    {
-        "code": serializers.CharField(),
-        "message": serializers.CharField(),
-        "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
-        "__doc__": "What went wrong: a stable code, a sentence, and messages per input field.",
-    },
-)
-
-
-@extend_schema_serializer(
-    examples=[
-        OpenApiExample(
-            "Invalid input",
-            value={
-                "error": {
-                    "code": "invalid_input",
-                    "message": "Some fields are not valid.",
-                    "fields": {"status": ['"teleported" is not a valid choice.']},
-                },
-                "request_id": "5b0c8f0e2d6e4f7c9a1b2c3d4e5f6a7b",
-            },
-            response_only=True,
-            status_codes=["400"],
-        ),
-        OpenApiExample(
-            "Token refused",
-            value={
-                "error": {
-                    "code": "authentication_failed",
-                    "message": "The API token is not valid, has expired or was revoked.",
-                    "fields": {},
-                },
-                "request_id": "0d6f2b1c9e8a4b7d8c6e5f4a3b2c1d0e",
-            },
-            response_only=True,
-            status_codes=["401"],
-        ),
-        OpenApiExample(
-            "Refused by role",
-            value={
-                "error": {
-                    "code": "permission_refused",
-                    "message": (
-                        "Your role (Therapist) at Catalyst Clinic does not allow you to "
-                        "work the inquiry queue."
-                    ),
-                    "fields": {},
-                },
-                "request_id": "9a8b7c6d5e4f40312a1b0c9d8e7f6a5b",
-            },
-            response_only=True,
-            status_codes=["403"],
-        ),
-        OpenApiExample(
-            "Not found (or another clinic's)",
-            value={
-                "error": {
-                    "code": "not_found",
-                    "message": "No such patient at this clinic.",
-                    "fields": {},
-                },
-                "request_id": "1f2e3d4c5b6a47988a7b6c5d4e3f2a1b",
-            },
-            response_only=True,
-            status_codes=["404"],
-        ),
-    ]
-)
-class ErrorSerializer(serializers.Serializer):
-    """The one error body every endpoint returns."""
-
-    error = ErrorDetailSerializer()
-    request_id = serializers.CharField(allow_null=True)
 
 
 class DuplicateCandidateSerializer(serializers.Serializer):
@@ -148,23 +68,6 @@ class MeSerializer(serializers.ModelSerializer):
             "authentication",
             "token",
         ]
-
-
-@extend_schema_field(
-    {
-        "type": "string",
-        "format": "time",
-        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
-        "example": "09:00:00",
-    }
-)
-class WallClockTimeField(serializers.TimeField):
-    """A time of day on the clinic's wall clock, always `HH:MM:SS` (RFC 3339 partial-time, the
-    schema's `format: time`, with no offset: the clinic's offset changes with the season). The
-    one shape of every time of day the API answers with (issue 13 item 11d)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%H:%M:%S", **kwargs)
 
 
 class OpeningHoursSerializer(serializers.ModelSerializer):

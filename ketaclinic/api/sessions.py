@@ -20,7 +20,7 @@ Every decimal in a body is a `StrictDecimalField`: a JSON number or a plain deci
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -34,13 +34,27 @@ from rest_framework.response import Response
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.appointments import ClinicDateTimeField, clinic_context
-from ketaclinic.api.endpoints import ERRORS, REFUSED_BY_STATE, StaffEndpoint, _user
-from ketaclinic.api.inputs import InputSerializer, StrictBooleanField, StrictDecimalField
+from ketaclinic.api.base import (
+    ERRORS,
+    REFUSED_BY_STATE,
+    ErrorSerializer,
+    StaffEndpoint,
+    staff_caller,
+    witness_get,
+)
+from ketaclinic.api.fields import (
+    AwareDateTimeField,
+    ClinicDateTimeField,
+    InputSerializer,
+    StrictBooleanField,
+    clinic_context,
+)
+from ketaclinic.api.fields import decimal_field as _decimal
+from ketaclinic.api.fields import labels as _labels
+from ketaclinic.api.fields import named_choice as _named_choice
+from ketaclinic.api.fields import text_field as _text
 from ketaclinic.api.permissions import IsStaffWithSecondFactor, api_clinic
-from ketaclinic.api.schema import NamedEnum
 from ketaclinic.api.selectors import api_appointment_get
-from ketaclinic.api.serializers import ErrorSerializer
 from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
 from ketaclinic.charting.board import session_board_for_user
@@ -116,27 +130,6 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 # --- enums with their own names ----------------------------------------------------------------
 
 
-def _named_choice(component: str, choices: Sequence[tuple[str, str]]) -> type[Any]:
-    """A choice field whose schema is its own named enum component (see api/schema.py)."""
-    values = list(choices)
-
-    def __init__(self: serializers.ChoiceField, **kwargs: Any) -> None:
-        serializers.ChoiceField.__init__(self, choices=values, **kwargs)
-
-    field = type(f"{component}Field", (serializers.ChoiceField,), {"__init__": __init__})
-    field.__module__ = __name__
-    type(
-        component,
-        (NamedEnum,),
-        {"target_class": field, "component_name": component, "choices": values},
-    )
-    return field
-
-
-def _labels(values: Sequence[str]) -> list[tuple[str, str]]:
-    return [(value, value.replace("_", " ").capitalize()) for value in values]
-
-
 SessionStatusField = _named_choice("SessionStatusEnum", SessionStatus.choices)
 SessionRouteField = _named_choice("SessionRouteEnum", SessionRoute.choices)
 BoardStatusField = _named_choice("BoardStatusEnum", list(BoardStatus.LABELS.items()))
@@ -173,38 +166,12 @@ InstrumentField = _named_choice(
 )
 
 
-class AwareDateTimeField(serializers.DateTimeField):
-    """An instant with its UTC offset (a late entry keeps its true time)."""
-
-    default_error_messages = {
-        **serializers.DateTimeField.default_error_messages,
-        "naive": "Give the time with its UTC offset, e.g. 2027-03-15T09:40:00-06:00.",
-    }
-
-    def enforce_timezone(self, value: datetime.datetime) -> datetime.datetime:
-        if timezone.is_naive(value):
-            self.fail("naive")
-        return super().enforce_timezone(value)
-
-
 def _when(help_text: str) -> AwareDateTimeField:
     return AwareDateTimeField(
         required=False,
         allow_null=True,
         default=None,
         help_text=help_text + " Now when left out; never in the future or before check-in.",
-    )
-
-
-def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
-    return serializers.CharField(max_length=max_length, allow_blank=True, default="", **kwargs)
-
-
-def _decimal(
-    max_digits: int, decimal_places: int, help_text: str, **kwargs: Any
-) -> StrictDecimalField:
-    return StrictDecimalField(
-        max_digits=max_digits, decimal_places=decimal_places, help_text=help_text, **kwargs
     )
 
 
@@ -979,7 +946,7 @@ def _session(clinic: Clinic, session_id: int) -> TreatmentSession:
 
 def _allowed(request: Request, action: Action) -> tuple[User, Clinic]:
     """The caller and the acting clinic, once the role allows `action` (403 before the body)."""
-    user = _user(request)
+    user = staff_caller(request)
     clinic = api_clinic(request)
     require_permission(user=user, action=action, clinic=clinic)
     return user, clinic
@@ -1099,7 +1066,7 @@ class SessionDayView(SessionListEndpoint):
     serializer_class = BoardRowSerializer
 
     def get_queryset(self) -> list[dict[str, Any]]:  # type: ignore[override]
-        user = _user(self.request)
+        user = staff_caller(self.request)
         clinic = api_clinic(self.request)
         require_permission(user=user, action=Action.SESSION_BOARD_VIEW, clinic=clinic)
         query = SessionDayQuerySerializer(data=self.request.query_params)
@@ -1613,22 +1580,6 @@ class ScoreView(SessionEndpoint):
 # --- controlled substance, discharge and the note -------------------------------------------------
 
 
-def _staff_member(clinic: Clinic, user_id: int) -> User:
-    witness = (
-        User.objects.filter(
-            pk=user_id, is_active=True, memberships__clinic=clinic, memberships__is_active=True
-        )
-        .distinct()
-        .first()
-    )
-    if witness is None:
-        raise InvalidInput(
-            "The witness must be a member of staff at this clinic.",
-            fields={"witness_id": ["No member of staff at this clinic has this id."]},
-        )
-    return witness
-
-
 class ControlledSubstanceView(SessionEndpoint):
     @extend_schema(
         operation_id="sessions_controlled_substance",
@@ -1647,7 +1598,7 @@ class ControlledSubstanceView(SessionEndpoint):
         user, clinic = _allowed(request, Action.MEDICATION_ADMINISTER)
         session = _session(clinic, session_id)
         data = _body(ControlledSubstanceInputSerializer, request)
-        witness = _staff_member(clinic, data["witness_id"])
+        witness = witness_get(clinic=clinic, user_id=data["witness_id"])
         witness_signature_check(
             request=request._request,
             witness=witness,

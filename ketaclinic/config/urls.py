@@ -43,7 +43,7 @@ urlpatterns = [
     path("", include("ketaclinic.reminders.urls")),  # staff/calendar-feed/, calendar/<token>.ics
     path("staff/api-tokens/", include("ketaclinic.api.staff_urls")),
     path("portal/", include("ketaclinic.portal.urls")),
-    path("api/v1/", include("ketaclinic.api.urls")),
+    path("api/v1/", include("ketaclinic.config.api_urls")),
     path("", include("ketaclinic.website.urls")),
 ]
 

@@ -1,358 +1,368 @@
+"""The REST API's address book (/api/v1/): every app's endpoints under one prefix. It lives in
+config, the top floor, because it imports every app's API module; the machinery those modules
+share (authentication, the error shape, pagination, the endpoint base) is `ketaclinic.api`, on
+the foundation floor (docs/architecture.md)."""
+
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from ketaclinic.api import (
-    appointments,
-    arrivals,
-    clinical,
-    courses,
-    dashboard,
-    endpoints,
-    inventory,
-    inventory_counts,
-    measures,
-    outcomes_status,
-    safety_tasks,
-    sessions,
-)
+from ketaclinic.api import appointments as api_appointments
+from ketaclinic.api import arrivals as api_arrivals
+from ketaclinic.api import clinical as api_clinical
+from ketaclinic.api import courses as api_courses
+from ketaclinic.api import dashboard as api_dashboard
+from ketaclinic.api import endpoints as api_endpoints
+from ketaclinic.api import inventory as api_inventory
+from ketaclinic.api import inventory_counts as api_inventory_counts
+from ketaclinic.api import measures as api_measures
+from ketaclinic.api import outcomes_status as api_outcomes_status
+from ketaclinic.api import safety_tasks as api_safety_tasks
+from ketaclinic.api import sessions as api_sessions
+from ketaclinic.api.base import endpoint_not_found
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
-    path("me", endpoints.MeView.as_view(), name="api_me"),
-    path("clinics", endpoints.ClinicListView.as_view(), name="api_clinics"),
-    path("patients", endpoints.PatientListView.as_view(), name="api_patients"),
-    path("patients/<int:patient_id>", endpoints.PatientDetailView.as_view(), name="api_patient"),
+    path("me", api_endpoints.MeView.as_view(), name="api_me"),
+    path("clinics", api_endpoints.ClinicListView.as_view(), name="api_clinics"),
+    path("patients", api_endpoints.PatientListView.as_view(), name="api_patients"),
+    path(
+        "patients/<int:patient_id>", api_endpoints.PatientDetailView.as_view(), name="api_patient"
+    ),
     path(
         "patients/<int:patient_id>/intake",
-        clinical.PatientIntakeView.as_view(),
+        api_clinical.PatientIntakeView.as_view(),
         name="api_patient_intake",
     ),
     path(
         "patients/<int:patient_id>/intake/versions",
-        clinical.PatientIntakeVersionsView.as_view(),
+        api_clinical.PatientIntakeVersionsView.as_view(),
         name="api_patient_intake_versions",
     ),
     path(
         "patients/<int:patient_id>/questionnaire-responses",
-        clinical.PatientQuestionnaireResponsesView.as_view(),
+        api_clinical.PatientQuestionnaireResponsesView.as_view(),
         name="api_patient_responses",
     ),
-    # Outcomes per course and measure (ketaclinic/api/outcomes_status.py).
+    # Outcomes per course and measure (ketaclinic/api/api_outcomes_status.py).
     path(
         "patients/<int:patient_id>/outcomes",
-        outcomes_status.PatientOutcomeStatusView.as_view(),
+        api_outcomes_status.PatientOutcomeStatusView.as_view(),
         name="api_patient_outcomes",
     ),
     path(
         "patients/<int:patient_id>/outcomes/responses",
-        outcomes_status.PatientOutcomeResponsesView.as_view(),
+        api_outcomes_status.PatientOutcomeResponsesView.as_view(),
         name="api_patient_outcome_responses",
     ),
     path(
         "patients/<int:patient_id>/eligibility-decisions",
-        clinical.PatientEligibilityDecisionsView.as_view(),
+        api_clinical.PatientEligibilityDecisionsView.as_view(),
         name="api_patient_decisions",
     ),
     path(
         "patients/<int:patient_id>/consents",
-        clinical.PatientConsentsView.as_view(),
+        api_clinical.PatientConsentsView.as_view(),
         name="api_patient_consents",
     ),
     path(
         "eligibility-decisions/<int:decision_id>/addenda",
-        clinical.EligibilityDecisionAddendaView.as_view(),
+        api_clinical.EligibilityDecisionAddendaView.as_view(),
         name="api_decision_addenda",
     ),
     path(
         "consents/<int:signature_id>/pdf",
-        clinical.ConsentPdfView.as_view(),
+        api_clinical.ConsentPdfView.as_view(),
         name="api_consent_pdf",
     ),
     path(
         "patients/<int:patient_id>/courses",
-        courses.PatientCoursesView.as_view(),
+        api_courses.PatientCoursesView.as_view(),
         name="api_patient_courses",
     ),
     path(
         "patients/<int:patient_id>/appointments",
-        appointments.PatientAppointmentListView.as_view(),
+        api_appointments.PatientAppointmentListView.as_view(),
         name="api_patient_appointments",
     ),
-    path("courses/<int:course_id>", courses.CourseDetailView.as_view(), name="api_course"),
+    path("courses/<int:course_id>", api_courses.CourseDetailView.as_view(), name="api_course"),
     path(
         "courses/<int:course_id>/status",
-        courses.CourseStatusView.as_view(),
+        api_courses.CourseStatusView.as_view(),
         name="api_course_status",
     ),
     path(
         "courses/<int:course_id>/dose-orders",
-        courses.CourseDoseOrdersView.as_view(),
+        api_courses.CourseDoseOrdersView.as_view(),
         name="api_course_dose_orders",
     ),
     path(
         "courses/<int:course_id>/series/proposal",
-        courses.CourseSeriesProposalView.as_view(),
+        api_courses.CourseSeriesProposalView.as_view(),
         name="api_course_series_proposal",
     ),
     path(
         "courses/<int:course_id>/series",
-        courses.CourseSeriesView.as_view(),
+        api_courses.CourseSeriesView.as_view(),
         name="api_course_series",
     ),
-    path("appointments", appointments.AppointmentListView.as_view(), name="api_appointments"),
+    path("appointments", api_appointments.AppointmentListView.as_view(), name="api_appointments"),
     path(
         "appointments/<int:appointment_id>",
-        appointments.AppointmentDetailView.as_view(),
+        api_appointments.AppointmentDetailView.as_view(),
         name="api_appointment",
     ),
     path(
         "appointments/<int:appointment_id>/reschedule",
-        appointments.AppointmentRescheduleView.as_view(),
+        api_appointments.AppointmentRescheduleView.as_view(),
         name="api_appointment_reschedule",
     ),
     path(
         "appointments/<int:appointment_id>/cancel",
-        appointments.AppointmentCancelView.as_view(),
+        api_appointments.AppointmentCancelView.as_view(),
         name="api_appointment_cancel",
     ),
     path(
         "appointments/<int:appointment_id>/no-show",
-        appointments.AppointmentNoShowView.as_view(),
+        api_appointments.AppointmentNoShowView.as_view(),
         name="api_appointment_no_show",
     ),
-    path("availability", appointments.AvailabilityView.as_view(), name="api_availability"),
-    path("inquiries", endpoints.InquiryListView.as_view(), name="api_inquiries"),
-    path("inquiries/<int:inquiry_id>", endpoints.InquiryDetailView.as_view(), name="api_inquiry"),
+    path("availability", api_appointments.AvailabilityView.as_view(), name="api_availability"),
+    path("inquiries", api_endpoints.InquiryListView.as_view(), name="api_inquiries"),
+    path(
+        "inquiries/<int:inquiry_id>", api_endpoints.InquiryDetailView.as_view(), name="api_inquiry"
+    ),
     path(
         "inquiries/<int:inquiry_id>/register",
-        endpoints.InquiryRegisterView.as_view(),
+        api_endpoints.InquiryRegisterView.as_view(),
         name="api_inquiry_register",
     ),
-    path("inventory/products", inventory.ProductListView.as_view(), name="api_inventory_products"),
+    path(
+        "inventory/products", api_inventory.ProductListView.as_view(), name="api_inventory_products"
+    ),
     path(
         "inventory/locations",
-        inventory.LocationListView.as_view(),
+        api_inventory.LocationListView.as_view(),
         name="api_inventory_locations",
     ),
-    path("inventory/lots", inventory.LotListView.as_view(), name="api_inventory_lots"),
+    path("inventory/lots", api_inventory.LotListView.as_view(), name="api_inventory_lots"),
     path(
         "inventory/containers",
-        inventory.ContainerListView.as_view(),
+        api_inventory.ContainerListView.as_view(),
         name="api_inventory_containers",
     ),
     path(
         "inventory/containers/<int:container_id>",
-        inventory.ContainerDetailView.as_view(),
+        api_inventory.ContainerDetailView.as_view(),
         name="api_inventory_container",
     ),
     path(
         "inventory/movements",
-        inventory.MovementListView.as_view(),
+        api_inventory.MovementListView.as_view(),
         name="api_inventory_movements",
     ),
     path(
         "inventory/movements/<int:movement_id>",
-        inventory.MovementDetailView.as_view(),
+        api_inventory.MovementDetailView.as_view(),
         name="api_inventory_movement",
     ),
     path(
         "inventory/receipts",
-        inventory.ReceiptCreateView.as_view(),
+        api_inventory.ReceiptCreateView.as_view(),
         name="api_inventory_receipts",
     ),
-    path("inventory/draws", inventory.DrawCreateView.as_view(), name="api_inventory_draws"),
+    path("inventory/draws", api_inventory.DrawCreateView.as_view(), name="api_inventory_draws"),
     path(
         "inventory/draws/<int:draw_id>",
-        inventory.DrawDetailView.as_view(),
+        api_inventory.DrawDetailView.as_view(),
         name="api_inventory_draw",
     ),
     path(
         "inventory/draws/<int:draw_id>/administrations",
-        inventory.DrawAdministrationView.as_view(),
+        api_inventory.DrawAdministrationView.as_view(),
         name="api_inventory_draw_administrations",
     ),
     path(
         "inventory/draws/<int:draw_id>/waste",
-        inventory.DrawWasteView.as_view(),
+        api_inventory.DrawWasteView.as_view(),
         name="api_inventory_draw_waste",
     ),
     path(
         "inventory/counts",
-        inventory_counts.CountListView.as_view(),
+        api_inventory_counts.CountListView.as_view(),
         name="api_inventory_counts",
     ),
     path(
         "inventory/counts/<int:count_id>",
-        inventory_counts.CountDetailView.as_view(),
+        api_inventory_counts.CountDetailView.as_view(),
         name="api_inventory_count",
     ),
     path(
         "inventory/discrepancies",
-        inventory_counts.DiscrepancyListView.as_view(),
+        api_inventory_counts.DiscrepancyListView.as_view(),
         name="api_inventory_discrepancies",
     ),
     path(
         "inventory/discrepancies/<int:discrepancy_id>",
-        inventory_counts.DiscrepancyDetailView.as_view(),
+        api_inventory_counts.DiscrepancyDetailView.as_view(),
         name="api_inventory_discrepancy",
     ),
     path(
         "inventory/discrepancies/<int:discrepancy_id>/findings",
-        inventory_counts.DiscrepancyFindingsView.as_view(),
+        api_inventory_counts.DiscrepancyFindingsView.as_view(),
         name="api_inventory_discrepancy_findings",
     ),
     path(
         "inventory/discrepancies/<int:discrepancy_id>/dea-notice",
-        inventory_counts.DiscrepancyDeaNoticeView.as_view(),
+        api_inventory_counts.DiscrepancyDeaNoticeView.as_view(),
         name="api_inventory_discrepancy_dea_notice",
     ),
     path(
         "inventory/discrepancies/<int:discrepancy_id>/form-106",
-        inventory_counts.DiscrepancyForm106View.as_view(),
+        api_inventory_counts.DiscrepancyForm106View.as_view(),
         name="api_inventory_discrepancy_form_106",
     ),
     path(
         "inventory/discrepancies/<int:discrepancy_id>/resolve",
-        inventory_counts.DiscrepancyResolveView.as_view(),
+        api_inventory_counts.DiscrepancyResolveView.as_view(),
         name="api_inventory_discrepancy_resolve",
     ),
     path(
         "inventory/reports/<str:report>",
-        inventory_counts.ReportView.as_view(),
+        api_inventory_counts.ReportView.as_view(),
         name="api_inventory_report",
     ),
-    # The session day (ketaclinic/api/sessions.py).
+    # The session day (ketaclinic/api/api_sessions.py).
     path(
         "sessions",
-        sessions.SessionDayView.as_view(),
+        api_sessions.SessionDayView.as_view(),
         name="api_sessions",
     ),
     path(
         "sessions/arrivals",
-        arrivals.ArrivalsView.as_view(),
+        api_arrivals.ArrivalsView.as_view(),
         name="api_session_arrivals",
     ),
     path(
         "sessions/<int:session_id>",
-        sessions.SessionDetailView.as_view(),
+        api_sessions.SessionDetailView.as_view(),
         name="api_session",
     ),
     path(
         "appointments/<int:appointment_id>/check-in",
-        sessions.CheckInView.as_view(),
+        api_sessions.CheckInView.as_view(),
         name="api_appointment_check_in",
     ),
     path(
         "sessions/<int:session_id>/checklist",
-        sessions.ChecklistAnswerView.as_view(),
+        api_sessions.ChecklistAnswerView.as_view(),
         name="api_session_checklist",
     ),
     path(
         "sessions/<int:session_id>/measurements",
-        sessions.MeasurementsView.as_view(),
+        api_sessions.MeasurementsView.as_view(),
         name="api_session_measurements",
     ),
     path(
         "sessions/<int:session_id>/escort",
-        sessions.EscortView.as_view(),
+        api_sessions.EscortView.as_view(),
         name="api_session_escort",
     ),
     path(
         "sessions/<int:session_id>/checklist-override",
-        sessions.ChecklistOverrideView.as_view(),
+        api_sessions.ChecklistOverrideView.as_view(),
         name="api_session_checklist_override",
     ),
     path(
         "sessions/<int:session_id>/dose",
-        sessions.DosePrepareView.as_view(),
+        api_sessions.DosePrepareView.as_view(),
         name="api_session_dose",
     ),
     path(
         "sessions/<int:session_id>/dose/verify",
-        sessions.DoseVerifyView.as_view(),
+        api_sessions.DoseVerifyView.as_view(),
         name="api_session_dose_verify",
     ),
     path(
         "sessions/<int:session_id>/events",
-        sessions.SessionEventsView.as_view(),
+        api_sessions.SessionEventsView.as_view(),
         name="api_session_events",
     ),
     path(
         "sessions/<int:session_id>/devices",
-        sessions.DeviceView.as_view(),
+        api_sessions.DeviceView.as_view(),
         name="api_session_devices",
     ),
     path(
         "sessions/<int:session_id>/vitals",
-        sessions.SessionVitalsView.as_view(),
+        api_sessions.SessionVitalsView.as_view(),
         name="api_session_vitals",
     ),
     path(
         "alarms/<int:alarm_id>/acknowledge",
-        sessions.AlarmAcknowledgeView.as_view(),
+        api_sessions.AlarmAcknowledgeView.as_view(),
         name="api_alarm_acknowledge",
     ),
     path(
         "sessions/<int:session_id>/side-effects",
-        sessions.SideEffectView.as_view(),
+        api_sessions.SideEffectView.as_view(),
         name="api_session_side_effects",
     ),
     path(
         "side-effects/<int:side_effect_id>/resolve",
-        sessions.SideEffectResolveView.as_view(),
+        api_sessions.SideEffectResolveView.as_view(),
         name="api_side_effect_resolve",
     ),
     path(
         "sessions/<int:session_id>/prns",
-        sessions.PrnView.as_view(),
+        api_sessions.PrnView.as_view(),
         name="api_session_prns",
     ),
     path(
         "sessions/<int:session_id>/scores",
-        sessions.ScoreView.as_view(),
+        api_sessions.ScoreView.as_view(),
         name="api_session_scores",
     ),
     path(
         "sessions/<int:session_id>/controlled-substance",
-        sessions.ControlledSubstanceView.as_view(),
+        api_sessions.ControlledSubstanceView.as_view(),
         name="api_session_controlled_substance",
     ),
     path(
         "sessions/<int:session_id>/discharge",
-        sessions.DischargeView.as_view(),
+        api_sessions.DischargeView.as_view(),
         name="api_session_discharge",
     ),
     path(
         "sessions/<int:session_id>/note/sign",
-        sessions.NoteSignView.as_view(),
+        api_sessions.NoteSignView.as_view(),
         name="api_session_note_sign",
     ),
     path(
         "sessions/<int:session_id>/note/addenda",
-        sessions.NoteAddendumView.as_view(),
+        api_sessions.NoteAddendumView.as_view(),
         name="api_session_note_addenda",
     ),
-    path("measures", measures.MeasureListView.as_view(), name="api_measures"),
+    path("measures", api_measures.MeasureListView.as_view(), name="api_measures"),
     path(
         "patients/<int:patient_id>/measures",
-        measures.PatientMeasuresView.as_view(),
+        api_measures.PatientMeasuresView.as_view(),
         name="api_patient_measures",
     ),
-    path("dashboard", dashboard.DashboardView.as_view(), name="api_dashboard"),
-    path("safety-tasks", safety_tasks.SafetyTaskListView.as_view(), name="api_safety_tasks"),
+    path("dashboard", api_dashboard.DashboardView.as_view(), name="api_dashboard"),
+    path("safety-tasks", api_safety_tasks.SafetyTaskListView.as_view(), name="api_safety_tasks"),
     path(
         "safety-tasks/<int:task_id>/acknowledge",
-        safety_tasks.SafetyTaskAcknowledgeView.as_view(),
+        api_safety_tasks.SafetyTaskAcknowledgeView.as_view(),
         name="api_safety_task_acknowledge",
     ),
     path(
         "safety-tasks/<int:task_id>/complete",
-        safety_tasks.SafetyTaskCompleteView.as_view(),
+        api_safety_tasks.SafetyTaskCompleteView.as_view(),
         name="api_safety_task_complete",
     ),
     # Last: anything else under /api/v1/ answers in the error shape (a plain view, so it is not
     # part of the OpenAPI document). Exempt from the CSRF check, which would otherwise answer a
     # POST/PUT/PATCH/DELETE here with Django's HTML 403 page: the view changes nothing.
-    re_path(r"^(?P<path>.*)$", csrf_exempt(endpoints.endpoint_not_found), name="api_not_found"),
+    re_path(r"^(?P<path>.*)$", csrf_exempt(endpoint_not_found), name="api_not_found"),
 ]
