@@ -11,6 +11,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from ketaclinic.accounts.middleware import LAST_SEEN_AT_KEY, SIGNED_IN_AT_KEY
 from ketaclinic.audit.models import AuditAction, AuditOutcome
 from ketaclinic.audit.services import audit_record
 
@@ -18,8 +19,6 @@ from ketaclinic.audit.services import audit_record
 @receiver(user_logged_in)
 def _signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
-        from ketaclinic.accounts.middleware import LAST_SEEN_AT_KEY, SIGNED_IN_AT_KEY
-
         request.session[SIGNED_IN_AT_KEY] = time.time()
         request.session[LAST_SEEN_AT_KEY] = time.time()
     audit_record(actor=user, action=AuditAction.SIGN_IN)

@@ -126,7 +126,8 @@ class StaffEndpoint(APIView):
 
 
 class StaffListEndpoint(generics.ListAPIView):
-    """A paginated list, for staff with their second factor."""
+    # A paginated list, for staff with their second factor. (A comment, not a docstring:
+    # drf-spectacular would make it the description of every list without its own.)
 
     permission_classes = [IsStaffWithSecondFactor]
 

@@ -16,7 +16,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 from ketaclinic.audit.services import audit_refusal
-from ketaclinic.core.errors import DomainError, PermissionRefused, api_error_body
+from ketaclinic.core.errors import DomainError, InvalidInput, PermissionRefused, api_error_body
 from ketaclinic.core.outage import database_unavailable_response, is_database_unavailable
 
 # The body is built in core, which also answers Django's error pages and outages in it.
@@ -80,3 +80,16 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpRespon
     if response.status_code == status.HTTP_401_UNAUTHORIZED:
         response["WWW-Authenticate"] = 'Token realm="ketaclinic"'
     return response
+
+
+FORM_NOT_VALID = "Some fields are not valid."
+
+
+def form_refusal(form: Any) -> InvalidInput:
+    """A staff form's errors as the API's field messages (form-wide ones become the message):
+    an endpoint that checks its input with the staff page's own form refuses as the API does."""
+    errors = {
+        name: [str(message) for message in messages] for name, messages in form.errors.items()
+    }
+    general = errors.pop("__all__", [])
+    return InvalidInput(" ".join(general) or FORM_NOT_VALID, fields=errors)

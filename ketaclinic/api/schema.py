@@ -10,11 +10,6 @@ from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
 )
 
-from ketaclinic.api.fields import NamedEnum
-from ketaclinic.courses.models import CourseStatus
-from ketaclinic.intake.models import TRIAL_OUTCOME_CHOICES
-from ketaclinic.scheduling.models import AppointmentStatus
-
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
     target_class = "ketaclinic.api.authentication.ApiTokenAuthentication"
@@ -55,23 +50,3 @@ class StaffSessionScheme(OpenApiAuthenticationExtension):
                 "and the staff member must have set up two-step sign-in."
             ),
         }
-
-
-class TrialOutcomeEnum(NamedEnum):
-    """An antidepressant trial's `outcome` (the eligibility decision's is `OutcomeEnum`)."""
-
-    target_class = "ketaclinic.api.inputs.TrialOutcomeField"
-    component_name = "TrialOutcomeEnum"
-    choices = list(TRIAL_OUTCOME_CHOICES)
-
-
-class CourseStatusEnum(NamedEnum):
-    target_class = "ketaclinic.api.inputs.CourseStatusField"
-    component_name = "CourseStatusEnum"
-    choices = list(CourseStatus.choices)
-
-
-class AppointmentStatusEnum(NamedEnum):
-    target_class = "ketaclinic.api.inputs.AppointmentStatusField"
-    component_name = "AppointmentStatusEnum"
-    choices = list(AppointmentStatus.choices)

@@ -1,14 +1,15 @@
-"""Writing the audit trail: record an event, seal committed events into the chain, verify it."""
+"""Writing the audit trail: record an event, seal committed events into the chain, verify it.
+
+The link-by-link recomputation that verifying delegates to is `audit.verification`.
+"""
 
 from __future__ import annotations
 
 import datetime
-import hmac
 import ipaddress
 import json
 import logging
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,6 @@ from ketaclinic.audit.chain import (
     GENESIS_HASH,
     event_mac,
     event_mac_matches,
-    legacy_entry_hash,
     link_hash,
 )
 from ketaclinic.audit.hooks import actor_role_at
@@ -35,6 +35,7 @@ from ketaclinic.audit.models import (
     AuditOutcome,
     AuditSeal,
 )
+from ketaclinic.audit.verification import ChainWalk, chain_walk
 from ketaclinic.core.request_context import current_request_context
 
 if TYPE_CHECKING:
@@ -382,120 +383,8 @@ class ChainReport:
         )
 
 
-@dataclass(frozen=True)
-class _Walk:
-    checked: int
-    last_sequence: int
-    last_hash: str
-    broken_sequence: int | None = None
-    broken_event_id: int | None = None
-    problem: str = ""
-    forged_count: int = 0
-    forged_event_ids: tuple[int, ...] = ()
-
-
-def _walk(
-    seals: Iterable[AuditSeal],
-    *,
-    after_sequence: int,
-    after_hash: str,
-    after_keyed: bool,
-    keyring: AuditKeyring,
-) -> _Walk:
-    """Recompute links in sequence order, starting after a trusted link (or the genesis)."""
-    expected, previous_hash, checked, keyed = after_sequence + 1, after_hash, 0, after_keyed
-    forged_count, forged_ids = 0, list[int]()
-    before = f"link {after_sequence}" if after_sequence else "the start of the chain"
-
-    def broken(sequence: int, event_id: int | None, problem: str) -> _Walk:
-        return _Walk(
-            checked=checked,
-            last_sequence=expected - 1,
-            last_hash=previous_hash,
-            broken_sequence=sequence,
-            broken_event_id=event_id,
-            problem=problem,
-            forged_count=forged_count,
-            forged_event_ids=tuple(forged_ids),
-        )
-
-    for seal in seals:
-        if seal.sequence != expected:
-            return broken(
-                expected,
-                None,
-                f"link {expected} is missing: {before} is followed by link "
-                f"{seal.sequence} (event {seal.event_id}); a seal row was deleted",
-            )
-        if seal.previous_hash != previous_hash:
-            return broken(
-                seal.sequence,
-                seal.event_id,
-                f"link {seal.sequence} (event {seal.event_id}) does not point at "
-                f"{before}; a seal row was replaced",
-            )
-        problem = _link_problem(
-            seal, previous_hash=previous_hash, keyed_before=keyed, keyring=keyring
-        )
-        if problem:
-            return broken(seal.sequence, seal.event_id, problem)
-        keyed = keyed or seal.algorithm == AuditHashAlgorithm.HMAC_SHA256
-        if seal.event_origin == AuditEventOrigin.FORGED:
-            forged_count += 1
-            forged_ids.append(seal.event_id)
-        checked += 1
-        previous_hash = seal.entry_hash
-        before = f"link {seal.sequence} (event {seal.event_id})"
-        expected += 1
-    return _Walk(
-        checked=checked,
-        last_sequence=expected - 1,
-        last_hash=previous_hash,
-        forged_count=forged_count,
-        forged_event_ids=tuple(forged_ids),
-    )
-
-
-def _link_problem(
-    seal: AuditSeal, *, previous_hash: str, keyed_before: bool, keyring: AuditKeyring
-) -> str:
-    """Why this link does not hold, or "" when it does."""
-    where = f"link {seal.sequence} (event {seal.event_id})"
-    if seal.algorithm == AuditHashAlgorithm.SHA256:
-        # Unkeyed links were sealed before the upgrade to keyed hashes, so only at the start.
-        if keyed_before or seal.event_origin != AuditEventOrigin.LEGACY:
-            return (
-                f"{where} is an unkeyed SHA-256 link after keyed ones; only links sealed before "
-                "the upgrade to keyed hashes are unkeyed, so it was added from outside ketaclinic"
-            )
-        expected = legacy_entry_hash(event=seal.event, previous_hash=previous_hash)
-    elif seal.algorithm == AuditHashAlgorithm.HMAC_SHA256:
-        key = keyring.get(seal.key_id)
-        if key is None:
-            return (
-                f"{where} was sealed with audit key {seal.key_id}, which this server does not "
-                "have: add that key to AUDIT_HMAC_OLD_KEYS (or the link was not made by "
-                "ketaclinic)"
-            )
-        expected = link_hash(
-            sequence=seal.sequence,
-            previous_hash=previous_hash,
-            event_origin=seal.event_origin,
-            event=seal.event,
-            key=key,
-        )
-    else:
-        return f"{where} names no hash algorithm ketaclinic knows ({seal.algorithm!r})"
-    if not hmac.compare_digest(expected, seal.entry_hash):
-        return (
-            f"event {seal.event_id} no longer matches the hash sealed at link {seal.sequence}; "
-            "it (or its link) was altered after it was sealed"
-        )
-    return ""
-
-
 def _report(
-    walk: _Walk,
+    walk: ChainWalk,
     *,
     checked_from: int,
     head: AuditSeal | None,
@@ -557,7 +446,7 @@ def audit_chain_verify_after(
     seals = AuditSeal.objects.select_related("event").order_by("sequence")
     if anchor is not None:
         seals = seals.filter(sequence__gt=anchor.sequence)
-    walk = _walk(
+    walk = chain_walk(
         seals.iterator(chunk_size=chunk_size),
         after_sequence=anchor.sequence if anchor else 0,
         after_hash=anchor.entry_hash if anchor else GENESIS_HASH,
@@ -588,7 +477,7 @@ def audit_chain_check_newest(*, links: int = PAGE_CHECK_LINKS) -> ChainReport:
         anchor, to_check = newest[0], newest[1:]
         anchor_sequence, anchor_hash = anchor.sequence, anchor.entry_hash
         anchor_keyed = anchor.algorithm == AuditHashAlgorithm.HMAC_SHA256
-    walk = _walk(
+    walk = chain_walk(
         to_check,
         after_sequence=anchor_sequence,
         after_hash=anchor_hash,

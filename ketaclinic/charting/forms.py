@@ -22,6 +22,7 @@ from ketaclinic.core.forms import PlainDecimalField, StyledForm
 from ketaclinic.inventory.models import Container, ContainerStatus, ProductForm
 from ketaclinic.medicine.dosing import DEFAULT_DILUENT_BAG_ML
 from ketaclinic.medicine.medications import MedicationRoute, MedicationUnit, dose_text
+from ketaclinic.medicine.questionnaires.aldrete import MODIFIED_ALDRETE
 from ketaclinic.medicine.questionnaires.cadss import CADSS6_ITEMS
 from ketaclinic.medicine.session import (
     PRN_SUGGESTIONS,
@@ -317,8 +318,6 @@ class Cadss6Form(StyledForm):
 
 class AldreteForm(StyledForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from ketaclinic.medicine.questionnaires.aldrete import MODIFIED_ALDRETE
-
         super().__init__(*args, **kwargs)
         for item in MODIFIED_ALDRETE.items:
             self.fields[item.code] = forms.TypedChoiceField(

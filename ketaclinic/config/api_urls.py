@@ -7,44 +7,53 @@ from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from ketaclinic.api import appointments as api_appointments
-from ketaclinic.api import arrivals as api_arrivals
-from ketaclinic.api import clinical as api_clinical
-from ketaclinic.api import courses as api_courses
-from ketaclinic.api import dashboard as api_dashboard
-from ketaclinic.api import endpoints as api_endpoints
-from ketaclinic.api import inventory as api_inventory
-from ketaclinic.api import inventory_counts as api_inventory_counts
-from ketaclinic.api import measures as api_measures
-from ketaclinic.api import outcomes_status as api_outcomes_status
-from ketaclinic.api import safety_tasks as api_safety_tasks
-from ketaclinic.api import sessions as api_sessions
+from ketaclinic.analytics import api as api_dashboard
+from ketaclinic.api import caller as api_caller
 from ketaclinic.api.base import endpoint_not_found
+from ketaclinic.care import api as api_outcomes_status
+from ketaclinic.charting.api import views as api_sessions
+from ketaclinic.charting.api import views_chart as api_session_chart
+from ketaclinic.charting.api import views_close as api_session_close
+from ketaclinic.charting.api import views_dose as api_session_dose
+from ketaclinic.consent import api as api_consents
+from ketaclinic.courses.api import views as api_dose_orders
+from ketaclinic.inquiries import api as api_inquiries
+from ketaclinic.intake.api import views as api_intake
+from ketaclinic.inventory.api import views_counts as api_inventory_counts
+from ketaclinic.inventory.api import views_discrepancies as api_inventory_discrepancies
+from ketaclinic.inventory.api import views_movements as api_inventory_movements
+from ketaclinic.inventory.api import views_reports as api_inventory_reports
+from ketaclinic.inventory.api import views_stock as api_inventory_stock
+from ketaclinic.measures import api as api_measures
+from ketaclinic.outcomes import api as api_outcomes
+from ketaclinic.outcomes import api as api_safety_tasks
+from ketaclinic.outcomes import api_courses
+from ketaclinic.patients.api import views as api_patients
+from ketaclinic.scheduling.api import views as api_appointments
+from ketaclinic.scheduling.api import views_series as api_series
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
-    path("me", api_endpoints.MeView.as_view(), name="api_me"),
-    path("clinics", api_endpoints.ClinicListView.as_view(), name="api_clinics"),
-    path("patients", api_endpoints.PatientListView.as_view(), name="api_patients"),
-    path(
-        "patients/<int:patient_id>", api_endpoints.PatientDetailView.as_view(), name="api_patient"
-    ),
+    path("me", api_caller.MeView.as_view(), name="api_me"),
+    path("clinics", api_caller.ClinicListView.as_view(), name="api_clinics"),
+    path("patients", api_patients.PatientListView.as_view(), name="api_patients"),
+    path("patients/<int:patient_id>", api_patients.PatientDetailView.as_view(), name="api_patient"),
     path(
         "patients/<int:patient_id>/intake",
-        api_clinical.PatientIntakeView.as_view(),
+        api_intake.PatientIntakeView.as_view(),
         name="api_patient_intake",
     ),
     path(
         "patients/<int:patient_id>/intake/versions",
-        api_clinical.PatientIntakeVersionsView.as_view(),
+        api_intake.PatientIntakeVersionsView.as_view(),
         name="api_patient_intake_versions",
     ),
     path(
         "patients/<int:patient_id>/questionnaire-responses",
-        api_clinical.PatientQuestionnaireResponsesView.as_view(),
+        api_outcomes.PatientQuestionnaireResponsesView.as_view(),
         name="api_patient_responses",
     ),
-    # Outcomes per course and measure (ketaclinic/api/api_outcomes_status.py).
+    # Outcomes per course and measure (ketaclinic/care/api.py).
     path(
         "patients/<int:patient_id>/outcomes",
         api_outcomes_status.PatientOutcomeStatusView.as_view(),
@@ -57,22 +66,22 @@ urlpatterns = [
     ),
     path(
         "patients/<int:patient_id>/eligibility-decisions",
-        api_clinical.PatientEligibilityDecisionsView.as_view(),
+        api_intake.PatientEligibilityDecisionsView.as_view(),
         name="api_patient_decisions",
     ),
     path(
         "patients/<int:patient_id>/consents",
-        api_clinical.PatientConsentsView.as_view(),
+        api_consents.PatientConsentsView.as_view(),
         name="api_patient_consents",
     ),
     path(
         "eligibility-decisions/<int:decision_id>/addenda",
-        api_clinical.EligibilityDecisionAddendaView.as_view(),
+        api_intake.EligibilityDecisionAddendaView.as_view(),
         name="api_decision_addenda",
     ),
     path(
         "consents/<int:signature_id>/pdf",
-        api_clinical.ConsentPdfView.as_view(),
+        api_consents.ConsentPdfView.as_view(),
         name="api_consent_pdf",
     ),
     path(
@@ -93,17 +102,17 @@ urlpatterns = [
     ),
     path(
         "courses/<int:course_id>/dose-orders",
-        api_courses.CourseDoseOrdersView.as_view(),
+        api_dose_orders.CourseDoseOrdersView.as_view(),
         name="api_course_dose_orders",
     ),
     path(
         "courses/<int:course_id>/series/proposal",
-        api_courses.CourseSeriesProposalView.as_view(),
+        api_series.CourseSeriesProposalView.as_view(),
         name="api_course_series_proposal",
     ),
     path(
         "courses/<int:course_id>/series",
-        api_courses.CourseSeriesView.as_view(),
+        api_series.CourseSeriesView.as_view(),
         name="api_course_series",
     ),
     path("appointments", api_appointments.AppointmentListView.as_view(), name="api_appointments"),
@@ -128,63 +137,69 @@ urlpatterns = [
         name="api_appointment_no_show",
     ),
     path("availability", api_appointments.AvailabilityView.as_view(), name="api_availability"),
-    path("inquiries", api_endpoints.InquiryListView.as_view(), name="api_inquiries"),
+    path("inquiries", api_inquiries.InquiryListView.as_view(), name="api_inquiries"),
     path(
-        "inquiries/<int:inquiry_id>", api_endpoints.InquiryDetailView.as_view(), name="api_inquiry"
+        "inquiries/<int:inquiry_id>", api_inquiries.InquiryDetailView.as_view(), name="api_inquiry"
     ),
     path(
         "inquiries/<int:inquiry_id>/register",
-        api_endpoints.InquiryRegisterView.as_view(),
+        api_patients.InquiryRegisterView.as_view(),
         name="api_inquiry_register",
     ),
     path(
-        "inventory/products", api_inventory.ProductListView.as_view(), name="api_inventory_products"
+        "inventory/products",
+        api_inventory_stock.ProductListView.as_view(),
+        name="api_inventory_products",
     ),
     path(
         "inventory/locations",
-        api_inventory.LocationListView.as_view(),
+        api_inventory_stock.LocationListView.as_view(),
         name="api_inventory_locations",
     ),
-    path("inventory/lots", api_inventory.LotListView.as_view(), name="api_inventory_lots"),
+    path("inventory/lots", api_inventory_stock.LotListView.as_view(), name="api_inventory_lots"),
     path(
         "inventory/containers",
-        api_inventory.ContainerListView.as_view(),
+        api_inventory_stock.ContainerListView.as_view(),
         name="api_inventory_containers",
     ),
     path(
         "inventory/containers/<int:container_id>",
-        api_inventory.ContainerDetailView.as_view(),
+        api_inventory_stock.ContainerDetailView.as_view(),
         name="api_inventory_container",
     ),
     path(
         "inventory/movements",
-        api_inventory.MovementListView.as_view(),
+        api_inventory_movements.MovementListView.as_view(),
         name="api_inventory_movements",
     ),
     path(
         "inventory/movements/<int:movement_id>",
-        api_inventory.MovementDetailView.as_view(),
+        api_inventory_movements.MovementDetailView.as_view(),
         name="api_inventory_movement",
     ),
     path(
         "inventory/receipts",
-        api_inventory.ReceiptCreateView.as_view(),
+        api_inventory_movements.ReceiptCreateView.as_view(),
         name="api_inventory_receipts",
     ),
-    path("inventory/draws", api_inventory.DrawCreateView.as_view(), name="api_inventory_draws"),
+    path(
+        "inventory/draws",
+        api_inventory_movements.DrawCreateView.as_view(),
+        name="api_inventory_draws",
+    ),
     path(
         "inventory/draws/<int:draw_id>",
-        api_inventory.DrawDetailView.as_view(),
+        api_inventory_movements.DrawDetailView.as_view(),
         name="api_inventory_draw",
     ),
     path(
         "inventory/draws/<int:draw_id>/administrations",
-        api_inventory.DrawAdministrationView.as_view(),
+        api_inventory_movements.DrawAdministrationView.as_view(),
         name="api_inventory_draw_administrations",
     ),
     path(
         "inventory/draws/<int:draw_id>/waste",
-        api_inventory.DrawWasteView.as_view(),
+        api_inventory_movements.DrawWasteView.as_view(),
         name="api_inventory_draw_waste",
     ),
     path(
@@ -199,40 +214,40 @@ urlpatterns = [
     ),
     path(
         "inventory/discrepancies",
-        api_inventory_counts.DiscrepancyListView.as_view(),
+        api_inventory_discrepancies.DiscrepancyListView.as_view(),
         name="api_inventory_discrepancies",
     ),
     path(
         "inventory/discrepancies/<int:discrepancy_id>",
-        api_inventory_counts.DiscrepancyDetailView.as_view(),
+        api_inventory_discrepancies.DiscrepancyDetailView.as_view(),
         name="api_inventory_discrepancy",
     ),
     path(
         "inventory/discrepancies/<int:discrepancy_id>/findings",
-        api_inventory_counts.DiscrepancyFindingsView.as_view(),
+        api_inventory_discrepancies.DiscrepancyFindingsView.as_view(),
         name="api_inventory_discrepancy_findings",
     ),
     path(
         "inventory/discrepancies/<int:discrepancy_id>/dea-notice",
-        api_inventory_counts.DiscrepancyDeaNoticeView.as_view(),
+        api_inventory_discrepancies.DiscrepancyDeaNoticeView.as_view(),
         name="api_inventory_discrepancy_dea_notice",
     ),
     path(
         "inventory/discrepancies/<int:discrepancy_id>/form-106",
-        api_inventory_counts.DiscrepancyForm106View.as_view(),
+        api_inventory_discrepancies.DiscrepancyForm106View.as_view(),
         name="api_inventory_discrepancy_form_106",
     ),
     path(
         "inventory/discrepancies/<int:discrepancy_id>/resolve",
-        api_inventory_counts.DiscrepancyResolveView.as_view(),
+        api_inventory_discrepancies.DiscrepancyResolveView.as_view(),
         name="api_inventory_discrepancy_resolve",
     ),
     path(
         "inventory/reports/<str:report>",
-        api_inventory_counts.ReportView.as_view(),
+        api_inventory_reports.ReportView.as_view(),
         name="api_inventory_report",
     ),
-    # The session day (ketaclinic/api/api_sessions.py).
+    # The session day (ketaclinic/charting/api/).
     path(
         "sessions",
         api_sessions.SessionDayView.as_view(),
@@ -240,7 +255,7 @@ urlpatterns = [
     ),
     path(
         "sessions/arrivals",
-        api_arrivals.ArrivalsView.as_view(),
+        api_sessions.ArrivalsView.as_view(),
         name="api_session_arrivals",
     ),
     path(
@@ -275,72 +290,72 @@ urlpatterns = [
     ),
     path(
         "sessions/<int:session_id>/dose",
-        api_sessions.DosePrepareView.as_view(),
+        api_session_dose.DosePrepareView.as_view(),
         name="api_session_dose",
     ),
     path(
         "sessions/<int:session_id>/dose/verify",
-        api_sessions.DoseVerifyView.as_view(),
+        api_session_dose.DoseVerifyView.as_view(),
         name="api_session_dose_verify",
     ),
     path(
         "sessions/<int:session_id>/events",
-        api_sessions.SessionEventsView.as_view(),
+        api_session_dose.SessionEventsView.as_view(),
         name="api_session_events",
     ),
     path(
         "sessions/<int:session_id>/devices",
-        api_sessions.DeviceView.as_view(),
+        api_session_dose.DeviceView.as_view(),
         name="api_session_devices",
     ),
     path(
         "sessions/<int:session_id>/vitals",
-        api_sessions.SessionVitalsView.as_view(),
+        api_session_chart.SessionVitalsView.as_view(),
         name="api_session_vitals",
     ),
     path(
         "alarms/<int:alarm_id>/acknowledge",
-        api_sessions.AlarmAcknowledgeView.as_view(),
+        api_session_chart.AlarmAcknowledgeView.as_view(),
         name="api_alarm_acknowledge",
     ),
     path(
         "sessions/<int:session_id>/side-effects",
-        api_sessions.SideEffectView.as_view(),
+        api_session_chart.SideEffectView.as_view(),
         name="api_session_side_effects",
     ),
     path(
         "side-effects/<int:side_effect_id>/resolve",
-        api_sessions.SideEffectResolveView.as_view(),
+        api_session_chart.SideEffectResolveView.as_view(),
         name="api_side_effect_resolve",
     ),
     path(
         "sessions/<int:session_id>/prns",
-        api_sessions.PrnView.as_view(),
+        api_session_chart.PrnView.as_view(),
         name="api_session_prns",
     ),
     path(
         "sessions/<int:session_id>/scores",
-        api_sessions.ScoreView.as_view(),
+        api_session_chart.ScoreView.as_view(),
         name="api_session_scores",
     ),
     path(
         "sessions/<int:session_id>/controlled-substance",
-        api_sessions.ControlledSubstanceView.as_view(),
+        api_session_close.ControlledSubstanceView.as_view(),
         name="api_session_controlled_substance",
     ),
     path(
         "sessions/<int:session_id>/discharge",
-        api_sessions.DischargeView.as_view(),
+        api_session_close.DischargeView.as_view(),
         name="api_session_discharge",
     ),
     path(
         "sessions/<int:session_id>/note/sign",
-        api_sessions.NoteSignView.as_view(),
+        api_session_close.NoteSignView.as_view(),
         name="api_session_note_sign",
     ),
     path(
         "sessions/<int:session_id>/note/addenda",
-        api_sessions.NoteAddendumView.as_view(),
+        api_session_close.NoteAddendumView.as_view(),
         name="api_session_note_addenda",
     ),
     path("measures", api_measures.MeasureListView.as_view(), name="api_measures"),

@@ -1,14 +1,17 @@
-"""Reads of a patient's consents, for the patient themselves (the portal)."""
+"""Reads of a patient's consents: for the patient themselves (the portal), and the acting
+clinic's published versions and signatures (the staff API)."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from ketaclinic.consent.models import ConsentSignature
-from ketaclinic.core.errors import NotFound
+from ketaclinic.clinics.models import Clinic
+from ketaclinic.consent.models import ConsentDocument, ConsentSignature, Treatment
+from ketaclinic.core.errors import InvalidInput, NotFound
 from ketaclinic.patients.models import Patient
 
 SIGNATURE_NOT_FOUND = "No such signed consent."
+SIGNATURE_NOT_FOUND_AT_CLINIC = "No such signed consent at this clinic."
 
 
 def consent_signatures_for_patient(*, patient: Patient) -> QuerySet[ConsentSignature]:
@@ -30,4 +33,33 @@ def consent_signature_get_for_patient(*, patient: Patient, signature_id: int) ->
     )
     if signature is None:
         raise NotFound(SIGNATURE_NOT_FOUND)
+    return signature
+
+
+def consent_document_get_for_clinic(
+    *, clinic: Clinic, treatment: Treatment, version: int
+) -> ConsentDocument:
+    """The consent version a signature names; a version the clinic never published is a field
+    error (a stale one is found here and refused by the signing service)."""
+    document = ConsentDocument.objects.filter(
+        clinic=clinic, treatment=treatment, version=version
+    ).first()
+    if document is None:
+        raise InvalidInput(
+            f"No version {version} of the {treatment.label} consent has been published at "
+            "this clinic.",
+            fields={"version": ["No such version."]},
+        )
+    return document
+
+
+def consent_signature_get_for_clinic(*, clinic: Clinic, signature_id: int) -> ConsentSignature:
+    """A signed consent of the acting clinic (the caller's permission is checked first)."""
+    signature = (
+        ConsentSignature.objects.filter(clinic=clinic, pk=signature_id)
+        .select_related("document")
+        .first()
+    )
+    if signature is None:
+        raise NotFound(SIGNATURE_NOT_FOUND_AT_CLINIC)
     return signature

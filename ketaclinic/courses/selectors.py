@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
+from ketaclinic.accounts.models import User
+from ketaclinic.accounts.permissions import has_permission, require_permission
+from ketaclinic.accounts.roles import Action
+from ketaclinic.clinics.models import Clinic
+from ketaclinic.core.errors import NotFound
 from ketaclinic.courses.models import (
     OPEN_STATUSES,
     CourseStatusChange,
@@ -41,4 +47,50 @@ def dose_order_valid_at(*, course: TreatmentCourse, moment: datetime.datetime) -
         DoseOrder.objects.filter(course=course, signed_at__lte=moment, expires_at__gt=moment)
         .order_by("-signed_at")
         .first()
+    )
+
+
+# --- reads of the course API (issue 5) ---------------------------------------------------------
+
+COURSE_NOT_FOUND = "No such treatment course at this clinic."
+
+
+def course_reading_action(*, user: User | AnonymousUser, clinic: Clinic) -> Action:
+    """Clinical staff read a course whole; the front desk, who books its treatments, reads what
+    scheduling needs and not its doses (as on the staff course page)."""
+    if has_permission(user=user, action=Action.PATIENT_CHART_VIEW, clinic=clinic):
+        return Action.PATIENT_CHART_VIEW
+    return Action.APPOINTMENT_BOOK
+
+
+def course_get(
+    *, user: User | AnonymousUser, clinic: Clinic, course_id: int, action: Action
+) -> TreatmentCourse:
+    """One course of the acting clinic; missing and another clinic's are alike."""
+    require_permission(user=user, action=action, clinic=clinic)
+    course = (
+        TreatmentCourse.objects.filter(clinic=clinic, pk=course_id)
+        .select_related("clinic", "patient", "signed_by")
+        .first()
+    )
+    if course is None:
+        raise NotFound(COURSE_NOT_FOUND)
+    return course
+
+
+def course_list_for_patient(*, patient: Patient) -> QuerySet[TreatmentCourse]:
+    """A patient's courses, newest first (the caller has passed the patient access door)."""
+    return (
+        TreatmentCourse.objects.filter(patient=patient)
+        .select_related("signed_by")
+        .order_by("-signed_at", "-id")
+    )
+
+
+def dose_order_list_for_course(*, course: TreatmentCourse) -> QuerySet[DoseOrder]:
+    """A course's dose orders, newest first, with who signed each."""
+    return (
+        DoseOrder.objects.filter(course=course)
+        .select_related("signed_by")
+        .order_by("-signed_at", "-id")
     )

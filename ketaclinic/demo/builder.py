@@ -15,7 +15,10 @@ from django.db import transaction
 from ketaclinic.accounts.models import StaffMembership, User
 from ketaclinic.accounts.roles import CredentialKind
 from ketaclinic.clinics.models import Chair, Clinic, OpeningHours, Organization, Room
+from ketaclinic.courses.models import TreatmentCourse
+from ketaclinic.demo.inventory import build_inventory
 from ketaclinic.demo.journey import _demo_consents, _demo_journey
+from ketaclinic.demo.outcomes import build_outcome_trajectories
 from ketaclinic.demo.patients import _demo_inquiries, _demo_patients, _scaled_patients
 from ketaclinic.demo.people import (
     DEMO_PATIENT_EMAIL,
@@ -27,6 +30,15 @@ from ketaclinic.demo.people import (
     _user,
 )
 from ketaclinic.demo.schedule import _demo_appointments, _demo_courses, _demo_shifts
+from ketaclinic.demo.sessions_patients import build_treatment_patients
+from ketaclinic.demo.sessions_today import build_today
+from ketaclinic.measures.services import (
+    measures_mark_missed,
+    measures_match_responses,
+    measures_plan_for_course,
+)
+from ketaclinic.messaging.models import Message
+from ketaclinic.messaging.services import message_reply, message_send_from_patient
 from ketaclinic.patients.models import Patient
 
 
@@ -200,10 +212,6 @@ def build_demo(*, today: datetime.date, extra_patients: int = 0) -> DemoSummary:
         physician=users["dr.rivera@catalyst.example"],
         front_desk=users["frontdesk.patel@catalyst.example"],
     )
-    from ketaclinic.demo.inventory import build_inventory
-    from ketaclinic.demo.sessions_patients import build_treatment_patients
-    from ketaclinic.demo.sessions_today import build_today
-
     summary.created_patients += build_treatment_patients(denver, today=today)
     build_inventory(
         denver,
@@ -213,8 +221,6 @@ def build_demo(*, today: datetime.date, extra_patients: int = 0) -> DemoSummary:
         front_desk=users["frontdesk.patel@catalyst.example"],
     )
     build_today(denver)
-    from ketaclinic.demo.outcomes import build_outcome_trajectories
-
     summary.created_patients += build_outcome_trajectories(denver, today=today)
     _demo_measures_and_messages(denver, today=today, nurse=users["nurse.chen@catalyst.example"])
     return summary
@@ -223,15 +229,6 @@ def build_demo(*, today: datetime.date, extra_patients: int = 0) -> DemoSummary:
 def _demo_measures_and_messages(clinic: Clinic, *, today: datetime.date, nurse: User) -> None:
     """Each course's measurement schedule (planned as the daily round would, without sending the
     reminder emails), and a message from the portal patient answered by a nurse."""
-    from ketaclinic.courses.models import TreatmentCourse
-    from ketaclinic.measures.services import (
-        measures_mark_missed,
-        measures_match_responses,
-        measures_plan_for_course,
-    )
-    from ketaclinic.messaging.models import Message
-    from ketaclinic.messaging.services import message_reply, message_send_from_patient
-
     for course in TreatmentCourse.objects.filter(clinic=clinic).select_related("clinic"):
         measures_plan_for_course(course=course, today=today)
     measures_match_responses(clinic=clinic, today=today)

@@ -11,7 +11,9 @@ from decimal import Decimal
 
 from ketaclinic.accounts.models import User
 from ketaclinic.clinics.models import Clinic
-from ketaclinic.inventory.models import Container, Product, ProductForm, StorageLocation
+from ketaclinic.demo.sessions_history import build_past_sessions
+from ketaclinic.inventory.counts import CountEntry, stock_count_record
+from ketaclinic.inventory.models import Container, CountKind, Product, ProductForm, StorageLocation
 from ketaclinic.inventory.services import stock_receive
 
 SUPPLIER = {
@@ -86,8 +88,6 @@ def build_inventory(
         received_on=today - datetime.timedelta(days=9),
         **SUPPLIER,
     )
-    from ketaclinic.demo.sessions_history import build_past_sessions
-
     build_past_sessions(clinic, today=today)
     _open_discrepancy(clinic, safe=safe, nurse=nurse, opened=first[0])
 
@@ -97,9 +97,6 @@ def _open_discrepancy(
 ) -> None:
     """This morning's count of the safe: the opened vial holds 0.2 mL less than the ledger says,
     so a discrepancy is open for the clinic to investigate."""
-    from ketaclinic.inventory.counts import CountEntry, stock_count_record
-    from ketaclinic.inventory.models import CountKind
-
     opened.refresh_from_db()
     entries = []
     for container in Container.objects.filter(clinic=clinic, location=safe).exclude(

@@ -6,18 +6,32 @@ consents.
 from __future__ import annotations
 
 import base64
+import io
+from decimal import Decimal
+
+from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from ketaclinic.accounts.models import User
 from ketaclinic.clinics.models import Clinic
+from ketaclinic.consent import texts
+from ketaclinic.consent.models import ConsentDocument, Treatment
+from ketaclinic.consent.services import consent_current, consent_document_latest, consent_sign
+from ketaclinic.intake.models import EligibilityOutcome, Intake
+from ketaclinic.intake.services import (
+    IntakeEntry,
+    MedicationEntry,
+    TrialEntry,
+    eligibility_decide,
+    intake_save,
+)
+from ketaclinic.medicine.eligibility import History, TrialOutcome
+from ketaclinic.outcomes.models import ResponseContext
+from ketaclinic.outcomes.services import questionnaire_record
 from ketaclinic.patients.models import Patient, SexAtBirth
 
 
 def _demo_consents(clinic: Clinic, *, director: User) -> None:
-    from django.utils import timezone
-
-    from ketaclinic.consent import texts
-    from ketaclinic.consent.models import ConsentDocument, Treatment
-
     for treatment, title, body in (
         (Treatment.IV_KETAMINE, "Consent to IV ketamine treatment (off-label)", texts.IV_KETAMINE),
         (Treatment.ESKETAMINE, "Consent to esketamine (SPRAVATO) treatment", texts.ESKETAMINE),
@@ -42,9 +56,6 @@ def _demo_consents(clinic: Clinic, *, director: User) -> None:
 
 def _demo_baseline_scores(patient: Patient, *, nurse: User, severe: bool) -> None:
     """Screening scores entered by the nurse: PHQ-9 (no item-9 answer), GAD-7 and AUDIT-C."""
-    from ketaclinic.outcomes.models import ResponseContext
-    from ketaclinic.outcomes.services import questionnaire_record
-
     phq9 = {f"phq9.{n}": (2 if severe else 1) if n < 9 else 0 for n in range(1, 10)}
     for code, answers in (
         ("phq9", phq9),
@@ -62,10 +73,6 @@ def _demo_baseline_scores(patient: Patient, *, nurse: User, severe: bool) -> Non
 
 def _signature_png_data_url() -> str:
     """A drawn-looking demo signature (a zigzag), as the tablet would send it."""
-    import io
-
-    from PIL import Image, ImageDraw
-
     image = Image.new("RGBA", (320, 90), (255, 255, 255, 0))
     ImageDraw.Draw(image).line(
         [(10, 70), (60, 20), (90, 70), (140, 25), (170, 65), (230, 30), (300, 60)],
@@ -81,20 +88,6 @@ def _demo_journey(clinic: Clinic, *, nurse: User, physician: User) -> None:
     """Patients at each step of issue 4's journey, made through the same services staff use:
     Sam has a draft intake, Maria awaits review, Tom is approved without consent, Jordan and Wei
     are approved and consented, and Bea was declined."""
-    from decimal import Decimal
-
-    from ketaclinic.consent.models import Treatment
-    from ketaclinic.consent.services import consent_current, consent_document_latest, consent_sign
-    from ketaclinic.intake.models import EligibilityOutcome, Intake
-    from ketaclinic.intake.services import (
-        IntakeEntry,
-        MedicationEntry,
-        TrialEntry,
-        eligibility_decide,
-        intake_save,
-    )
-    from ketaclinic.medicine.eligibility import History, TrialOutcome
-
     trials = (
         TrialEntry("sertraline", Decimal("150"), 8, True, True, TrialOutcome.NO_RESPONSE, True),
         TrialEntry(

@@ -28,11 +28,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
+from ketaclinic.accounts.models import User
 from ketaclinic.care.models import MedicationChangeKind, TherapyNote, TherapyNoteKind
 from ketaclinic.care.services import medication_change_record, therapy_note_record
 from ketaclinic.charting.models import SessionNote, SessionRoute, SessionStatus, TreatmentSession
 from ketaclinic.clinics.models import Chair, Clinic
+from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.courses.models import CourseStatus, TreatmentCourse
+from ketaclinic.courses.services import course_transition
 from ketaclinic.demo.sessions import (
     DemoPatient,
     Staff,
@@ -166,8 +169,6 @@ def _history(
     today: datetime.date,
     chair: Chair,
 ) -> None:
-    from ketaclinic.courses.services import course_transition
-
     first_day = _session_day(today, story.start_days_ago)
     backdate_course(
         course,
@@ -244,8 +245,6 @@ def _infusion(
     dose_mg: Decimal,
     phq9: int | None,
 ) -> None:
-    from ketaclinic.clinics.selectors import clinic_rules_get
-
     check_in = _local(clinic, day, 8, 15)
     start = check_in + datetime.timedelta(minutes=20)
     if phq9 is not None:
@@ -311,8 +310,6 @@ def _infusion(
 
 def _care_notes(clinic: Clinic, *, staff: Staff, today: datetime.date) -> None:
     """Integration and follow-up notes and medication changes beside two of the stories."""
-    from ketaclinic.accounts.models import User
-
     therapist = User.objects.get(email="therapist.brooks@catalyst.example")
     lena = Patient.objects.get(clinic=clinic, medical_record_number="CC-00041")
     hana = Patient.objects.get(clinic=clinic, medical_record_number="CC-00045")

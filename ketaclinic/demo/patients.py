@@ -12,7 +12,8 @@ import random
 
 from ketaclinic.accounts.models import User
 from ketaclinic.clinics.models import Clinic
-from ketaclinic.demo.people import DEMO_PATIENT_EMAIL, _user
+from ketaclinic.demo.people import DEMO_PATIENT_EMAIL, _birth_date, _user
+from ketaclinic.demo.scale import scaled_patients
 from ketaclinic.inquiries.models import (
     ConditionOfInterest,
     ContactMethod,
@@ -34,10 +35,6 @@ _STORY_PATIENTS = [
     ("Luis", "Navarro", "", JourneyStage.COMPLETED, SexAtBirth.MALE, 38),
     ("Beatrice", "Fontaine", "Bea", JourneyStage.DECLINED, SexAtBirth.FEMALE, 58),
 ]
-
-
-def _birth_date(today: datetime.date, age: int, rng: random.Random) -> datetime.date:
-    return today.replace(year=today.year - age) - datetime.timedelta(days=rng.randint(1, 300))
 
 
 def _demo_patients(clinic: Clinic, *, today: datetime.date, rng: random.Random) -> int:
@@ -91,8 +88,6 @@ def _scaled_patients(
     clinic: Clinic, *, today: datetime.date, rng: random.Random, count: int
 ) -> int:
     """Generated patients with courses, sessions and scores for benchmarks (demo/scale.py)."""
-    from ketaclinic.demo.scale import scaled_patients
-
     return scaled_patients(clinic, today=today, rng=rng, count=count)
 
 

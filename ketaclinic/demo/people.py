@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
+import random
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
@@ -111,6 +112,10 @@ LAST_NAMES = [
     "Yamamoto",
     "Zimmer",
 ]
+
+
+def _birth_date(today: datetime.date, age: int, rng: random.Random) -> datetime.date:
+    return today.replace(year=today.year - age) - datetime.timedelta(days=rng.randint(1, 300))
 
 
 def demo_totp_secret(email: str) -> str:

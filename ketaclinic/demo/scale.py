@@ -33,6 +33,7 @@ from ketaclinic.charting.models import (
 )
 from ketaclinic.clinics.models import Chair, Clinic, Room
 from ketaclinic.courses.models import CourseStatus, TreatmentCourse
+from ketaclinic.demo.people import FIRST_NAMES, LAST_NAMES, _birth_date
 from ketaclinic.intake.models import EligibilityDecision, EligibilityOutcome
 from ketaclinic.medicine.protocols import (
     INTRANASAL_ESKETAMINE,
@@ -121,9 +122,6 @@ def _moment(
 
 def scaled_patients(clinic: Clinic, *, today: datetime.date, rng: random.Random, count: int) -> int:
     """Add `count` generated patients (MRN CCX-0000001…), skipping those already there."""
-    from ketaclinic.demo.patients import _birth_date
-    from ketaclinic.demo.people import FIRST_NAMES, LAST_NAMES
-
     existing = set(
         Patient.objects.filter(clinic=clinic, medical_record_number__startswith="CCX-").values_list(
             "medical_record_number", flat=True

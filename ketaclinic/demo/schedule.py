@@ -5,18 +5,22 @@ booked as series, and consultations and follow-ups, all through the scheduling s
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from ketaclinic.accounts.models import User
 from ketaclinic.clinics.models import Clinic
+from ketaclinic.courses.models import CourseStatus, TreatmentCourse
+from ketaclinic.courses.services import course_create, course_transition, dose_order_sign
+from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.patients.models import Patient
+from ketaclinic.scheduling.models import Appointment, StaffShift
+from ketaclinic.scheduling.series import series_book, series_propose
+from ketaclinic.scheduling.services import appointment_book, local_moment
+from ketaclinic.scheduling.staffing import shift_add
 
 
 def _demo_shifts(clinic: Clinic, *, today: datetime.date, admin: User, nurses: list[User]) -> None:
     """Both nurses on shift through the clinic's hours for the coming four weeks."""
-    from ketaclinic.scheduling.models import StaffShift
-    from ketaclinic.scheduling.services import local_moment
-    from ketaclinic.scheduling.staffing import shift_add
-
     for offset in range(0, 28):
         day = today + datetime.timedelta(days=offset)
         period = clinic.opening_hours.filter(weekday=day.weekday()).first()
@@ -40,12 +44,6 @@ def _demo_courses(
 ) -> None:
     """Jordan and Wei in induction and Aisha on boosters: signed courses and dose orders, and
     their treatments booked through the series service, so the week ahead has infusions."""
-    from decimal import Decimal
-
-    from ketaclinic.courses.models import CourseStatus, TreatmentCourse
-    from ketaclinic.courses.services import course_create, course_transition, dose_order_sign
-    from ketaclinic.scheduling.series import series_book, series_propose
-
     plan = [
         # (MRN, preferred weekdays, time, treatments to book, course status)
         ("CC-00001", frozenset({0, 2, 4}), datetime.time(9), 6, CourseStatus.INDUCTION),
@@ -85,10 +83,6 @@ def _demo_appointments(
 ) -> None:
     """Consultations and follow-ups in the coming days, booked through the scheduling service
     (infusions are booked from treatment courses). Skipped for a patient who already has one."""
-    from ketaclinic.medicine.visits import VisitKind
-    from ketaclinic.scheduling.models import Appointment
-    from ketaclinic.scheduling.services import appointment_book, local_moment
-
     weekdays = [
         day
         for offset in range(1, 10)

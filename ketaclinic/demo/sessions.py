@@ -29,11 +29,13 @@ from decimal import Decimal
 
 from ketaclinic.accounts.models import User
 from ketaclinic.clinics.models import Chair, Clinic
+from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.courses.models import TreatmentCourse
 from ketaclinic.medicine.session import ChecklistItem
 from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.patients.models import Patient, SexAtBirth
 from ketaclinic.scheduling.models import Appointment
+from ketaclinic.scheduling.services import local_moment
 
 IV_PROTOCOL = "iv-ketamine-depression@1"
 ESKETAMINE_PROTOCOL = "esketamine-trd@1"
@@ -155,8 +157,6 @@ def _minutes(value: float) -> datetime.timedelta:
 
 
 def _local(clinic: Clinic, day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
-    from ketaclinic.scheduling.services import local_moment
-
     return local_moment(clinic=clinic, day=day, time=datetime.time(hour, minute))
 
 
@@ -182,8 +182,6 @@ def _appointment(
     desk: User,
     note: str = "",
 ) -> Appointment:
-    from ketaclinic.clinics.selectors import clinic_rules_get
-
     return Appointment.objects.create(
         clinic=clinic,
         patient=patient,

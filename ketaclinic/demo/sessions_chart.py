@@ -21,6 +21,26 @@ from ketaclinic.charting.models import (
     SessionScore,
     TreatmentSession,
 )
+from ketaclinic.charting.selectors import pregnancy_test_applies
+from ketaclinic.charting.services import (
+    alarm_acknowledge,
+    checklist_answer,
+    controlled_substance_reconcile,
+    device_administer,
+    dose_prepare,
+    dose_verify,
+    prn_record,
+    pump_event_record,
+    session_check_in,
+    session_discharge,
+    session_escort_confirm,
+    session_measurements_record,
+    session_note_sign,
+    session_score_record,
+    side_effect_record,
+    side_effect_resolve,
+    vitals_record,
+)
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.demo.sessions import (
     ALDRETE_FULL,
@@ -36,6 +56,7 @@ from ketaclinic.demo.sessions import (
 from ketaclinic.inventory.models import Container, ContainerStatus, ProductForm
 from ketaclinic.medicine.session import ChecklistItem, ItemStatus
 from ketaclinic.outcomes.models import QuestionnaireResponse, ResponseContext
+from ketaclinic.outcomes.services import questionnaire_record
 from ketaclinic.scheduling.models import Appointment
 
 STAGES = ("arrived", "checklist", "infusing", "recovery", "ready", "discharged")
@@ -115,16 +136,6 @@ def chart_session(
     appointment: Appointment, plan: Plan, *, staff: Staff, nurse: User, checker: User
 ) -> TreatmentSession:
     """Check in and chart the session as far as `plan.stage`, each entry at its own time."""
-    from ketaclinic.charting.selectors import pregnancy_test_applies
-    from ketaclinic.charting.services import (
-        checklist_answer,
-        session_check_in,
-        session_escort_confirm,
-        session_measurements_record,
-        vitals_record,
-    )
-    from ketaclinic.outcomes.services import questionnaire_record
-
     at = plan.check_in
     session = session_check_in(acting_user=staff.desk, appointment=appointment, checked_in_at=at)
     patient = session.patient
@@ -188,8 +199,6 @@ def chart_session(
 def _prepare(
     session: TreatmentSession, plan: Plan, *, nurse: User, checker: User
 ) -> DosePreparation:
-    from ketaclinic.charting.services import dose_prepare, dose_verify
-
     prepared_at = plan.check_in + _minutes(12)
     # Units are only an estimate for choosing the container: the service computes the draw.
     estimate = 2 if session.is_esketamine else int(plan.weight_kg * 10) + 100
@@ -220,17 +229,6 @@ def _prepare(
 def _chart_infusion(
     session: TreatmentSession, plan: Plan, *, staff: Staff, nurse: User, checker: User
 ) -> TreatmentSession:
-    from ketaclinic.charting.services import (
-        alarm_acknowledge,
-        controlled_substance_reconcile,
-        prn_record,
-        pump_event_record,
-        session_score_record,
-        side_effect_record,
-        side_effect_resolve,
-        vitals_record,
-    )
-
     preparation = _prepare(session, plan, nurse=nurse, checker=checker)
     start = plan.start
     pump_event_record(acting_user=nurse, session=session, kind="start", occurred_at=start)
@@ -357,8 +355,6 @@ def _discharge_and_sign(
     staff: Staff,
     nurse: User,
 ) -> TreatmentSession:
-    from ketaclinic.charting.services import session_discharge, session_note_sign
-
     session = session_discharge(
         acting_user=nurse,
         session=session,
@@ -382,8 +378,6 @@ def _chart_esketamine(
     session: TreatmentSession, plan: Plan, *, nurse: User, checker: User
 ) -> TreatmentSession:
     """Two 28 mg devices five minutes apart, then observation (2 hours from the first device)."""
-    from ketaclinic.charting.services import device_administer, vitals_record
-
     _prepare(session, plan, nurse=nurse, checker=checker)
     first = plan.start
     device_administer(acting_user=nurse, session=session, occurred_at=first)

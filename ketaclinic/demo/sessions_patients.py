@@ -5,11 +5,17 @@ order, dated from before the first session the demo charts for them.
 from __future__ import annotations
 
 import datetime
+import random
 from decimal import Decimal
 
 from ketaclinic.accounts.models import User
 from ketaclinic.clinics.models import Clinic
-from ketaclinic.courses.models import DoseOrder, TreatmentCourse
+from ketaclinic.consent.models import Treatment
+from ketaclinic.consent.services import consent_current, consent_document_latest, consent_sign
+from ketaclinic.courses.models import CourseStatus, DoseOrder, TreatmentCourse
+from ketaclinic.courses.services import course_create, course_transition, dose_order_sign
+from ketaclinic.demo.journey import _demo_baseline_scores, _signature_png_data_url
+from ketaclinic.demo.people import _birth_date
 from ketaclinic.demo.sessions import (
     BOARD_PATIENTS,
     ESKETAMINE_PROTOCOL,
@@ -22,6 +28,15 @@ from ketaclinic.demo.sessions import (
     _session_day,
     demo_staff,
 )
+from ketaclinic.intake.models import EligibilityDecision, EligibilityOutcome, Intake
+from ketaclinic.intake.services import (
+    IntakeEntry,
+    MedicationEntry,
+    TrialEntry,
+    eligibility_decide,
+    intake_save,
+)
+from ketaclinic.medicine.eligibility import TrialOutcome
 from ketaclinic.outcomes.models import QuestionnaireResponse, ResponseContext
 from ketaclinic.patients.models import JourneyStage, Patient, SexAtBirth
 
@@ -29,10 +44,6 @@ from ketaclinic.patients.models import JourneyStage, Patient, SexAtBirth
 def build_treatment_patients(clinic: Clinic, *, today: datetime.date) -> int:
     """Nine more patients in induction, each approved, consented and on a signed course with a
     dose order (Ruth on esketamine, enrolled in the REMS); returns how many patients were new."""
-    import random
-
-    from ketaclinic.demo.patients import _birth_date
-
     staff = demo_staff()
     rng = random.Random(f"demo-board-{clinic.slug}")
     created = 0
@@ -65,21 +76,6 @@ def build_treatment_patients(clinic: Clinic, *, today: datetime.date) -> int:
 def _approve_and_start_course(
     clinic: Clinic, patient: Patient, spec: DemoPatient, *, staff: Staff, today: datetime.date
 ) -> None:
-    from ketaclinic.consent.models import Treatment
-    from ketaclinic.consent.services import consent_current, consent_document_latest, consent_sign
-    from ketaclinic.courses.models import CourseStatus
-    from ketaclinic.courses.services import course_create, course_transition
-    from ketaclinic.demo.journey import _demo_baseline_scores, _signature_png_data_url
-    from ketaclinic.intake.models import EligibilityDecision, EligibilityOutcome, Intake
-    from ketaclinic.intake.services import (
-        IntakeEntry,
-        MedicationEntry,
-        TrialEntry,
-        eligibility_decide,
-        intake_save,
-    )
-    from ketaclinic.medicine.eligibility import TrialOutcome
-
     if TreatmentCourse.objects.filter(patient=patient).exists():
         return
     female = spec.sex == SexAtBirth.FEMALE
@@ -173,8 +169,6 @@ def backdate_course(
 ) -> None:
     """Demo history entered after the fact: the course and its screening scores date from before
     its first charted session, and a dose order signed then covers the sessions since."""
-    from ketaclinic.courses.services import dose_order_sign
-
     TreatmentCourse.objects.filter(pk=course.pk).update(signed_at=signed_at)
     QuestionnaireResponse.objects.filter(
         patient_id=course.patient_id, context=ResponseContext.SCREENING, completed_at__gt=signed_at

@@ -9,6 +9,7 @@ import datetime
 from django.utils import timezone
 
 from ketaclinic.clinics.models import Chair, Clinic
+from ketaclinic.core.errors import Conflict, InvalidInput, PreconditionFailed
 from ketaclinic.courses.models import TreatmentCourse
 from ketaclinic.demo.sessions import (
     BOARD_PATIENTS,
@@ -24,6 +25,7 @@ from ketaclinic.demo.sessions_chart import Plan, chart_session
 from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling.models import Appointment
+from ketaclinic.scheduling.services import appointment_book, appointment_mark_no_show
 
 # (MRN, board state, minutes before now of the check-in, chair number, variant)
 TODAY = [
@@ -113,8 +115,6 @@ def _no_show(
     chairs: dict[str, Chair],
     staff: Staff,
 ) -> None:
-    from ketaclinic.scheduling.services import appointment_mark_no_show
-
     assert course is not None
     _, minutes_ago, chair_number = NO_SHOW
     appointment = _appointment(
@@ -143,9 +143,6 @@ def _expected(
 ) -> Appointment:
     """Booked through the scheduling service later today; written directly when the clinic is
     closed then or every chair is taken (the board still shows an expected patient)."""
-    from ketaclinic.core.errors import Conflict, InvalidInput, PreconditionFailed
-    from ketaclinic.scheduling.services import appointment_book
-
     assert course is not None
     local = timezone.localtime(now + _minutes(EXPECTED[1]), clinic.zone)
     starts_at = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
+from ketaclinic.accounts.models import User
+from ketaclinic.accounts.permissions import require_permission
+from ketaclinic.accounts.roles import Action
+from ketaclinic.clinics.models import Clinic
+from ketaclinic.core.errors import NotFound
 from ketaclinic.intake.models import EligibilityDecision, Intake, IntakeVersion
 from ketaclinic.medicine.eligibility import (
     AntidepressantTrial,
@@ -32,6 +38,7 @@ PROTOCOL_FOR_INDICATION: dict[Indication, Protocol] = {
     Indication.ALCOHOL_USE_DISORDER: IV_KETAMINE_ALCOHOL_USE,
     Indication.CHRONIC_PAIN: IV_KETAMINE_CHRONIC_PAIN,
 }
+ELIGIBILITY_DECISION_NOT_FOUND = "No such eligibility decision at this clinic."
 
 
 def intake_get_for_patient(*, patient_id: int) -> Intake | None:
@@ -68,6 +75,22 @@ def eligibility_decisions_for_patient(*, patient_id: int) -> QuerySet[Eligibilit
         .select_related("signed_by", "intake_version")
         .prefetch_related("addenda__author", "addenda__intake_version")
     )
+
+
+def eligibility_decision_get_for_clinic(
+    *, user: User | AnonymousUser, clinic: Clinic, decision_id: int, action: Action
+) -> EligibilityDecision:
+    """One signed decision of the acting clinic, for a caller allowed `action` there; missing and
+    another clinic's are alike."""
+    require_permission(user=user, action=action, clinic=clinic)
+    decision = (
+        EligibilityDecision.objects.filter(clinic=clinic, pk=decision_id)
+        .select_related("clinic", "signed_by")
+        .first()
+    )
+    if decision is None:
+        raise NotFound(ELIGIBILITY_DECISION_NOT_FOUND)
+    return decision
 
 
 def decision_unreviewed_amendment(

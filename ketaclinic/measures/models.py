@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from ketaclinic.core.models import ClinicScopedModel
 from ketaclinic.medicine.measurement import DueReason, reason_text
+from ketaclinic.medicine.questionnaires import INSTRUMENTS
 
 
 class DueStatus(models.TextChoices):
@@ -101,7 +102,5 @@ class MeasureDue(ClinicScopedModel):
 
     @property
     def instrument_name(self) -> str:
-        from ketaclinic.medicine.questionnaires import INSTRUMENTS
-
         instrument = INSTRUMENTS.get(self.instrument)
         return instrument.name if instrument else self.instrument

@@ -54,7 +54,8 @@ def baseline_score(
     no more than `window_days` before it; None when there is none (the course is not measured).
 
     The one definition of a baseline: the patient's outcome page (care/course_outcome.py) calls
-    it, and the dashboard (analytics/selectors.py) states the same window in its query.
+    it, and the dashboard (analytics/selectors/course_outcomes.py) states the same window in its
+    query.
     """
     if window_days < 1:
         raise NotApplicable("The baseline window is at least one day (CLINICAL.md §9.3).")
@@ -212,8 +213,8 @@ def infusions_to_response(
     score) counts for infusion k, as in `scores_after_infusions`.
 
     The one definition: the patient's outcome page (care/course_outcome.py) calls it, and the
-    dashboard (analytics/selectors.py) states the same rule in its query, comparing totals with
-    `highest_responding_score`.
+    dashboard (analytics/selectors/course_outcomes.py) states the same rule in its query,
+    comparing totals with `highest_responding_score`.
     """
     starts = sorted(infusions)
     highest = highest_responding_score(instrument=instrument, baseline=baseline)

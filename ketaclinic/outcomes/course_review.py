@@ -2,7 +2,7 @@
 
 It reads the course's appointments (scheduling) and the patient's PHQ-9 scores (outcomes), so
 it lives in outcomes, the app above both; the course page (`staff.patient_page_course`) and the
-course API (`api.courses`) show it.
+course API (`outcomes.api_courses`) show it.
 """
 
 from __future__ import annotations

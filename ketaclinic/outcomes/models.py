@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from ketaclinic.core.models import ClinicScopedModel
+from ketaclinic.medicine.questionnaires import INSTRUMENTS
 
 
 class ResponseContext(models.TextChoices):
@@ -54,8 +55,6 @@ class QuestionnaireResponse(ClinicScopedModel):
 
     @property
     def instrument_name(self) -> str:
-        from ketaclinic.medicine.questionnaires import INSTRUMENTS
-
         instrument = INSTRUMENTS.get(self.instrument)
         return instrument.name if instrument else self.instrument
 

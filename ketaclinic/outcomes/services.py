@@ -20,6 +20,9 @@ from ketaclinic.audit.services import audit_record
 from ketaclinic.clinics.models import Clinic, OpeningHours
 from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.core.errors import Conflict, InvalidInput, NotFound
+from ketaclinic.courses.models import OPEN_STATUSES, TreatmentCourse
+from ketaclinic.intake.models import EligibilityDecision
+from ketaclinic.jobs.services import enqueue
 from ketaclinic.medicine.errors import ClinicalRuleError
 from ketaclinic.medicine.questionnaires import instrument_get
 from ketaclinic.medicine.safety import OpeningPeriod, acknowledge_deadline
@@ -109,9 +112,6 @@ def _physicians_at(clinic: Clinic, *, roles: tuple[str, ...] = _PHYSICIAN_ROLES)
 def patient_physician_get(*, patient: Patient) -> User | None:
     """The patient's physician: who signed the open course, else the latest eligibility decision,
     while they still work at the clinic as a physician; None = any physician there."""
-    from ketaclinic.courses.models import OPEN_STATUSES, TreatmentCourse
-    from ketaclinic.intake.models import EligibilityDecision
-
     signers = [
         TreatmentCourse.objects.filter(patient=patient, status__in=OPEN_STATUSES)
         .order_by("-signed_at")
@@ -185,8 +185,6 @@ def _safety_task_raise(
 
 
 def _schedule_safety_jobs(task_id: int, deadline: datetime.datetime) -> None:
-    from ketaclinic.jobs.services import enqueue
-
     enqueue(
         NOTIFY_JOB, {"task_id": task_id, "stage": "raised"}, key=f"{NOTIFY_JOB}:{task_id}:raised"
     )
@@ -272,8 +270,6 @@ def clinical_task_escalate_if_missed(*, task_id: int, now: datetime.datetime | N
 
 
 def _enqueue_notify(task_id: int, stage: str) -> None:
-    from ketaclinic.jobs.services import enqueue
-
     enqueue(NOTIFY_JOB, {"task_id": task_id, "stage": stage}, key=f"{NOTIFY_JOB}:{task_id}:{stage}")
 
 

@@ -5,13 +5,23 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ketaclinic.clinics.models import Chair, Clinic
-from ketaclinic.core.errors import InvalidInput
+from ketaclinic.accounts.models import User
+from ketaclinic.accounts.permissions import require_permission
+from ketaclinic.accounts.roles import Action, Role
+from ketaclinic.clinics.models import Chair, Clinic, OpeningHours
+from ketaclinic.clinics.selectors import clinic_rules_get
+from ketaclinic.core.errors import InvalidInput, NotFound
 from ketaclinic.patients.models import Patient
-from ketaclinic.scheduling.models import Appointment, AppointmentStatus
+from ketaclinic.scheduling.models import (
+    HOLDING_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    ClinicClosure,
+)
 
 
 def upcoming_appointments_for_patient(*, patient: Patient, limit: int = 10) -> list[Appointment]:
@@ -151,10 +161,6 @@ def chair_availability_for_day(*, clinic: Clinic, day: datetime.date, kind: str)
     in the past, and long enough for the visit. Read-only and advisory: a booking still goes
     through `appointment_book`, which also checks the patient, the course and the nurses on
     shift. Five queries."""
-    from ketaclinic.clinics.models import OpeningHours
-    from ketaclinic.clinics.selectors import clinic_rules_get
-    from ketaclinic.scheduling.models import HOLDING_STATUSES, ClinicClosure
-
     zone = clinic.zone
     duration = clinic_rules_get(clinic=clinic).visits.duration(kind)
     # A closed day (a holiday, training) has no opening periods, so no free time.
@@ -212,3 +218,77 @@ def chair_availability_for_day(*, clinic: Clinic, day: datetime.date, kind: str)
             )
         result.append(ChairAvailability(chair, free))
     return DayAvailability(day, str(kind), duration, periods, result)
+
+
+# --- reads of the scheduling API (issue 5) -----------------------------------------------------
+
+APPOINTMENT_NOT_FOUND = "No such appointment at this clinic."
+CHAIR_NOT_FOUND = "No such chair at this clinic."
+CLINICIAN_NOT_FOUND = "No such clinician at this clinic."
+# Who may be booked as the one who sees the patient (as on the staff booking form).
+CLINICIAN_ROLES = (Role.PHYSICIAN, Role.MEDICAL_DIRECTOR, Role.NURSE, Role.THERAPIST)
+
+
+def _appointments_with_people() -> QuerySet[Appointment]:
+    return Appointment.objects.select_related("patient", "chair", "clinician")
+
+
+def appointment_get(
+    *, user: User | AnonymousUser, clinic: Clinic, appointment_id: int
+) -> Appointment:
+    """One appointment of the acting clinic, for someone who books appointments."""
+    require_permission(user=user, action=Action.APPOINTMENT_BOOK, clinic=clinic)
+    appointment = (
+        _appointments_with_people()
+        .select_related("clinic", "course")
+        .filter(clinic=clinic, pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        raise NotFound(APPOINTMENT_NOT_FOUND)
+    return appointment
+
+
+def appointment_list_for_day(
+    *, user: User | AnonymousUser, clinic: Clinic, day: datetime.date
+) -> QuerySet[Appointment]:
+    """Every appointment starting on the clinic's `day` (its local day: 23 or 25 hours when the
+    clocks change), whatever its status, in time order."""
+    require_permission(user=user, action=Action.APPOINTMENT_BOOK, clinic=clinic)
+    start, end = day_bounds(clinic=clinic, day=day)
+    return (
+        _appointments_with_people()
+        .filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
+        .order_by("starts_at", "id")
+    )
+
+
+def appointment_list_for_patient(*, patient: Patient) -> QuerySet[Appointment]:
+    """A patient's appointments, latest first, with patient, chair and clinician (the caller
+    has passed the patient access door)."""
+    return _appointments_with_people().filter(patient=patient).order_by("-starts_at", "-id")
+
+
+def chair_get(*, clinic: Clinic, chair_id: int, field: str = "chair_id") -> Chair:
+    """A chair of the acting clinic named in a body; any other id is that field's error."""
+    chair = Chair.objects.filter(clinic=clinic, pk=chair_id).first()
+    if chair is None:
+        raise InvalidInput(CHAIR_NOT_FOUND, fields={field: [CHAIR_NOT_FOUND]})
+    return chair
+
+
+def clinician_get(*, clinic: Clinic, user_id: int) -> User:
+    """A physician, nurse or therapist working at the acting clinic."""
+    clinician = (
+        User.objects.filter(
+            pk=user_id,
+            memberships__clinic=clinic,
+            memberships__is_active=True,
+            memberships__role__in=CLINICIAN_ROLES,
+        )
+        .distinct()
+        .first()
+    )
+    if clinician is None:
+        raise InvalidInput(CLINICIAN_NOT_FOUND, fields={"clinician_id": [CLINICIAN_NOT_FOUND]})
+    return clinician

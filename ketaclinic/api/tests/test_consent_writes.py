@@ -10,7 +10,6 @@ from django.test import Client
 
 from ketaclinic.accounts.models import StaffMembership
 from ketaclinic.accounts.roles import PERMISSIONS, Action, Role
-from ketaclinic.api.inputs import MAX_SIGNATURE_DATA_URL
 from ketaclinic.api.tests.support import (
     assert_error_shape,
     get,
@@ -19,6 +18,7 @@ from ketaclinic.api.tests.support import (
 )
 from ketaclinic.audit.models import AuditAction, AuditEvent
 from ketaclinic.consent import texts
+from ketaclinic.consent.api import MAX_SIGNATURE_DATA_URL
 from ketaclinic.consent.models import ConsentDocument, ConsentSignature, Treatment
 from ketaclinic.consent.services import consent_document_publish, consent_sign
 from ketaclinic.testing.clinical import drawn_signature

@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 
 from ketaclinic.accounts.roles import PERMISSIONS, Action, Role
-from ketaclinic.api import journey
 from ketaclinic.api.tests.support import get, post, put, token_for
+from ketaclinic.intake.api import views as journey
 from ketaclinic.intake.models import Intake, IntakeStatus
 from ketaclinic.intake.services import intake_amend, intake_save
 from ketaclinic.intake.tests.test_intake import COMPLETE

@@ -11,9 +11,9 @@ import pytest
 from django.test import Client
 
 from ketaclinic.accounts.roles import PERMISSIONS, Action, Role
-from ketaclinic.api import journey
 from ketaclinic.api.tests.support import assert_error_shape, get, put, token_for
 from ketaclinic.audit.models import AuditAction, AuditEvent
+from ketaclinic.intake.api import views as journey
 from ketaclinic.intake.models import Intake, IntakeStatus
 from ketaclinic.intake.services import intake_entry_of
 from ketaclinic.testing.personas import Personas

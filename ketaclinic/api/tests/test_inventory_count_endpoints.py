@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import PERMISSIONS, Action, Role
-from ketaclinic.api.inventory_counts import ReportCellField
 from ketaclinic.api.tests.support import assert_error_shape, get, post, token_for
 from ketaclinic.audit.models import AuditAction, AuditEvent
+from ketaclinic.inventory.api.outputs import ReportCellField
 from ketaclinic.inventory.counts import CountEntry, discrepancy_assess, stock_count_record
 from ketaclinic.inventory.models import (
     Container,

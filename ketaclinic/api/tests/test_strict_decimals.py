@@ -4,16 +4,18 @@ separators — else a 400 naming the field. One field class, used by every input
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 from rest_framework import serializers
 
-from ketaclinic.api import inputs, sessions
-from ketaclinic.api.inputs import StrictDecimalField
+import ketaclinic
+from ketaclinic.api.fields import InputSerializer, StrictDecimalField
 from ketaclinic.api.tests.support import assert_error_shape, post, token_for
 from ketaclinic.charting.models import PrnDose
 from ketaclinic.charting.services import pump_event_record
@@ -64,7 +66,7 @@ def test_the_strict_field_takes_a_json_number_or_a_plain_decimal_string(
 def _decimal_fields(module: Any) -> list[tuple[str, serializers.Field]]:
     found: list[tuple[str, serializers.Field]] = []
     for name, member in inspect.getmembers(module, inspect.isclass):
-        if issubclass(member, inputs.InputSerializer) and member.__module__ == module.__name__:
+        if issubclass(member, InputSerializer) and member.__module__ == module.__name__:
             for field_name, field in member().fields.items():
                 child = getattr(field, "child", None)
                 nested = getattr(child, "fields", {}) if child is not None else {}
@@ -74,11 +76,34 @@ def _decimal_fields(module: Any) -> list[tuple[str, serializers.Field]]:
     return found
 
 
-@pytest.mark.parametrize("module", [inputs, sessions], ids=["inputs", "sessions"])
+def _app_input_modules() -> list[Any]:
+    """Every app's API request bodies: `<app>/api/inputs.py`, or `<app>/api.py` for a small API."""
+    found = []
+    for app in sorted(Path(ketaclinic.__file__).parent.iterdir()):
+        if (app / "api" / "inputs.py").exists():
+            found.append(importlib.import_module(f"ketaclinic.{app.name}.api.inputs"))
+        elif (app / "api.py").exists():
+            found.append(importlib.import_module(f"ketaclinic.{app.name}.api"))
+    return found
+
+
+APP_INPUTS = _app_input_modules()
+
+
+def test_the_apis_take_decimals() -> None:
+    """The check below is not vacuous: the session, stock and intake APIs take decimals."""
+    assert {module.__name__ for module in APP_INPUTS if _decimal_fields(module)} >= {
+        "ketaclinic.charting.api.inputs",
+        "ketaclinic.inventory.api.inputs",
+        "ketaclinic.intake.api.inputs",
+    }
+
+
+@pytest.mark.parametrize("module", APP_INPUTS, ids=[module.__name__ for module in APP_INPUTS])
 def test_every_decimal_input_is_strict(module: Any) -> None:
-    fields = _decimal_fields(module)
-    assert fields
-    loose = [name for name, field in fields if not isinstance(field, StrictDecimalField)]
+    loose = [
+        name for name, field in _decimal_fields(module) if not isinstance(field, StrictDecimalField)
+    ]
     assert loose == []
 
 

@@ -104,11 +104,14 @@ def test_a_row_copying_a_genuine_events_mac_with_a_change_is_forged() -> None:
     (genuine,) = record_events(1)
     with connection.cursor() as cursor:
         # Someone copies a real row, puts another person's name on it, and takes a new nonce
-        # (the nonce is unique), keeping the genuine MAC.
+        # (the nonce is unique: its first character changed, whatever it was), keeping the
+        # genuine MAC.
         copied = COLUMNS.replace("actor_label", "'mallory@clinic.test'")
         cursor.execute(
             f"INSERT INTO audit_auditevent ({COLUMNS}, nonce, key_id, mac) "  # noqa: S608  (constant columns)
-            f"SELECT {copied}, 'f' || substr(nonce, 2), key_id, mac "
+            f"SELECT {copied}, "
+            "CASE WHEN substr(nonce, 1, 1) = 'f' THEN 'e' ELSE 'f' END || substr(nonce, 2), "
+            "key_id, mac "
             "FROM audit_auditevent WHERE id = %s RETURNING id",
             [genuine.pk],
         )

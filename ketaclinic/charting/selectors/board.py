@@ -19,11 +19,12 @@ from ketaclinic.charting.models import (
 )
 from ketaclinic.charting.selectors.recovery import observation_ends_at
 from ketaclinic.charting.selectors.session import vitals_due_at
-from ketaclinic.clinics.models import Clinic
+from ketaclinic.clinics.models import Chair, Clinic
 from ketaclinic.medicine.session import (
     PumpEventKind,
 )
 from ketaclinic.medicine.visits import TREATMENT_KINDS
+from ketaclinic.reminders.selectors import escort_statuses_for_appointments
 from ketaclinic.scheduling.models import Appointment, AppointmentStatus
 from ketaclinic.scheduling.selectors import day_bounds
 
@@ -85,9 +86,6 @@ def day_board(
     *, clinic: Clinic, day: datetime.date, now: datetime.datetime | None = None
 ) -> list[BoardChair]:
     """Today's treatments by chair with their live state, in a fixed number of queries."""
-    from ketaclinic.clinics.models import Chair
-    from ketaclinic.reminders.selectors import escort_statuses_for_appointments
-
     now = now or timezone.now()
     start, end = day_bounds(clinic=clinic, day=day)
     appointments = list(

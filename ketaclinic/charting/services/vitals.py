@@ -36,6 +36,7 @@ from ketaclinic.charting.services.common import (
 )
 from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.core.errors import Conflict, InvalidInput
+from ketaclinic.jobs.services import enqueue
 from ketaclinic.medicine.errors import ClinicalRuleError
 from ketaclinic.medicine.session import (
     acknowledge_within_min,
@@ -44,9 +45,11 @@ from ketaclinic.medicine.vital_signs import (
     Alarm,
     AlarmLevel,
     VitalSigns,
+    check_vital_signs,
     evaluate_vital_signs,
     pre_infusion_decision,
 )
+from ketaclinic.outcomes.models import ClinicalTask, TaskPriority
 
 ESCALATION_JOB = "charting.alarm_escalate"
 
@@ -108,8 +111,6 @@ def vitals_record(
     temperature = float(temperature_c) if temperature_c is not None else None
     signs = VitalSigns(**values, temperature_c=temperature)  # type: ignore[arg-type]
     try:
-        from ketaclinic.medicine.vital_signs import check_vital_signs
-
         check_vital_signs(signs)
     except ClinicalRuleError as error:
         raise InvalidInput(error.message, fields={"__all__": [error.message]}) from error
@@ -229,8 +230,6 @@ def vitals_record(
 
 
 def _schedule_escalation(session_id: int, deadline: datetime.datetime) -> None:
-    from ketaclinic.jobs.services import enqueue
-
     enqueue(
         ESCALATION_JOB,
         {"session_id": session_id},
@@ -273,8 +272,6 @@ def alarm_acknowledge(*, acting_user: User, alarm: SessionAlarm, action_taken: s
 def alarms_escalate_overdue(*, session_id: int, now: datetime.datetime | None = None) -> int:
     """Alarms not acknowledged in time go to the physician: an urgent task, once per alarm.
     Run by the job queue at each deadline (idempotent); returns how many were escalated."""
-    from ketaclinic.outcomes.models import ClinicalTask, TaskPriority
-
     now = now or timezone.now()
     # Under the session's lock, as the signature is: an alarm on a signed note stays as signed
     # (the note says it was not acknowledged).

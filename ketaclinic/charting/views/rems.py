@@ -15,6 +15,7 @@ from ketaclinic.audit.services import audit_record
 from ketaclinic.charting.models import (
     RemsMonitoringForm,
 )
+from ketaclinic.charting.rems import rems_form_pdf
 from ketaclinic.charting.selectors import (
     rems_form_fields,
     rems_forms_for_clinic,
@@ -42,8 +43,6 @@ def rems_tracker(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def rems_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
-    from ketaclinic.charting.rems import rems_form_pdf
-
     session = _session(request, session_id)
     rems = get_object_or_404(RemsMonitoringForm, session=session)
     audit_record(

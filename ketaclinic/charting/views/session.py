@@ -47,6 +47,7 @@ from ketaclinic.charting.services import (
 from ketaclinic.charting.views.steps import ERROR_FORM, HANDLERS
 from ketaclinic.core.errors import DomainError, InvalidInput, PermissionRefused
 from ketaclinic.core.forms import form_add_domain_error
+from ketaclinic.intake.selectors import intake_get_for_patient
 from ketaclinic.inventory.stock_forms import witness_choices
 from ketaclinic.medicine.dosing import ESKETAMINE_DEVICE_MG
 from ketaclinic.medicine.session import (
@@ -267,8 +268,6 @@ def _session_context(
 
 
 def _intake_height(session: TreatmentSession) -> Any:
-    from ketaclinic.intake.selectors import intake_get_for_patient
-
     intake = intake_get_for_patient(patient_id=session.patient_id)
     return intake.height_cm if intake else None
 

@@ -18,14 +18,13 @@ from ketaclinic.intake.models import (
     Intake,
     IntakeStatus,
 )
+from ketaclinic.intake.selectors import eligibility_advice_for_intake
 from ketaclinic.medicine.errors import ClinicalRuleError
 from ketaclinic.medicine.protocols import protocol_get
 from ketaclinic.patients.models import JourneyStage, Patient
 
 
 def _advice_snapshot(intake: Intake) -> dict[str, object]:
-    from ketaclinic.intake.selectors import eligibility_advice_for_intake
-
     advice = eligibility_advice_for_intake(intake)
     if advice is None:
         return {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
@@ -68,7 +68,13 @@ def stock_count_list_for_clinic(
 ) -> list[StockCount]:
     """The latest counts with how many containers each covered and how many did not match."""
     require_permission(user=acting_user, action=Action.INVENTORY_VIEW, clinic=clinic)
-    return list(
+    return list(stock_count_query_for_clinic(clinic=clinic)[:limit])
+
+
+def stock_count_query_for_clinic(*, clinic: Clinic) -> QuerySet[StockCount]:
+    """Every count, newest first, with the same totals, as a query (the API pages through it);
+    the caller has checked `inventory.view`."""
+    return (
         StockCount.objects.filter(clinic=clinic)
         .select_related("location", "counted_by", "witness")
         .annotate(
@@ -77,7 +83,7 @@ def stock_count_list_for_clinic(
                 "lines", filter=Q(lines__discrepancy__isnull=False), distinct=True
             ),
         )
-        .order_by("-counted_at", "-id")[:limit]
+        .order_by("-counted_at", "-id")
     )
 
 

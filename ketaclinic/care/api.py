@@ -12,18 +12,17 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.base import ERRORS, StaffEndpoint, staff_caller
-from ketaclinic.api.clinical import QuestionnaireResponseSerializer
+from ketaclinic.api.base import ERRORS, StaffEndpoint, StaffListEndpoint, staff_caller
 from ketaclinic.api.fields import ClinicDateTimeField, clinic_context
-from ketaclinic.api.permissions import IsStaffWithSecondFactor, api_clinic
-from ketaclinic.care.course_outcome import CourseOutcome
+from ketaclinic.api.permissions import api_clinic
 from ketaclinic.care.selectors import course_outcomes_for_patient
 from ketaclinic.medicine.outcomes import CourseSignal, OutcomeStatus
+from ketaclinic.outcomes.api import QuestionnaireResponseSerializer
 from ketaclinic.outcomes.models import QuestionnaireResponse
 from ketaclinic.patients.access import patient_get_for_staff
 
@@ -66,16 +65,25 @@ class InstrumentOutcomeSerializer(serializers.Serializer):
         choices=[s.value for s in OutcomeStatus], allow_null=True, help_text="Null: see the note."
     )
     status_note = serializers.CharField(help_text="Why there is no status yet, if there is none.")
-    early_signal = OutcomeEarlySignalSerializer(allow_null=True)
-    relapse_signal = OutcomeRelapseSignalSerializer(allow_null=True)
+    early_signal = OutcomeEarlySignalSerializer(source="early", allow_null=True)
+    relapse_signal = OutcomeRelapseSignalSerializer(source="relapse", allow_null=True)
     infusions_to_response = serializers.IntegerField(allow_null=True)
 
 
+class _CountField(serializers.IntegerField):
+    """How many items a list holds (an integer in the document, as a plain IntegerField)."""
+
+    def to_representation(self, value: Any) -> int:
+        return len(value)
+
+
 class CourseOutcomeSerializer(serializers.Serializer):
-    course_id = serializers.IntegerField()
-    protocol_key = serializers.CharField()
-    status = serializers.CharField(help_text="The course's state (induction, maintenance…).")
-    infusions_given = serializers.IntegerField()
+    course_id = serializers.IntegerField(source="course.pk")
+    protocol_key = serializers.CharField(source="course.protocol_key")
+    status = serializers.CharField(
+        source="course.status", help_text="The course's state (induction, maintenance…)."
+    )
+    infusions_given = _CountField(source="infusions")
     outcomes = InstrumentOutcomeSerializer(many=True)
 
 
@@ -88,35 +96,6 @@ class PatientOutcomeStatusSerializer(serializers.Serializer):
         help_text="Median over the patient's courses that reached a response (PHQ-9 first).",
     )
     courses = CourseOutcomeSerializer(many=True, help_text="Newest first.")
-
-
-def _outcome_data(outcome: CourseOutcome) -> dict[str, Any]:
-    def score(value: Any) -> dict[str, Any] | None:
-        return None if value is None else {"total": value.total, "at": value.at}
-
-    return {
-        "instrument": outcome.instrument,
-        "baseline": score(outcome.baseline),
-        "latest": score(outcome.latest),
-        "change_points": outcome.change_points,
-        "change_percent": outcome.change_percent,
-        "status": outcome.status.value if outcome.status else None,
-        "status_note": outcome.status_note,
-        "early_signal": (
-            {"signal": outcome.early.signal.value, "reason": outcome.early.reason}
-            if outcome.early
-            else None
-        ),
-        "relapse_signal": (
-            {
-                "suggests_booster": outcome.relapse.suggests_booster,
-                "reason": outcome.relapse.reason,
-            }
-            if outcome.relapse
-            else None
-        ),
-        "infusions_to_response": outcome.infusions_to_response,
-    }
 
 
 # --- endpoints ---------------------------------------------------------------------------------
@@ -146,25 +125,11 @@ class PatientOutcomeStatusView(StaffEndpoint):
             action=Action.OUTCOMES_VIEW,
         )
         rows, median = course_outcomes_for_patient(patient=patient)
-        data = {
-            "patient_id": patient.pk,
-            "median_infusions_to_response": median,
-            "courses": [
-                {
-                    "course_id": row.course.pk,
-                    "protocol_key": row.course.protocol_key,
-                    "status": row.course.status,
-                    "infusions_given": len(row.infusions),
-                    "outcomes": [_outcome_data(o) for o in row.outcomes],
-                }
-                for row in rows
-            ],
-        }
+        data = {"patient_id": patient.pk, "median_infusions_to_response": median, "courses": rows}
         return Response(PatientOutcomeStatusSerializer(data, context=clinic_context(clinic)).data)
 
 
-class PatientOutcomeResponsesView(generics.ListAPIView):
-    permission_classes = [IsStaffWithSecondFactor]
+class PatientOutcomeResponsesView(StaffListEndpoint):
     serializer_class = QuestionnaireResponseSerializer
 
     def get_queryset(self) -> QuerySet[QuestionnaireResponse]:

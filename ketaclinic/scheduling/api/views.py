@@ -1,12 +1,5 @@
-"""REST endpoints for appointments (issue 5): a clinic's day, a patient's appointments, booking,
-moving, cancelling, marking missed, and free chair time.
-
-Times in: the clinic's wall clock, `day` (YYYY-MM-DD) and `time` (HH:MM), turned into an instant by
-`scheduling.services.local_moment`, which refuses a time the clocks skip. Times out: instants as
-ISO 8601 with the clinic's UTC offset, times of day (opening hours) as `HH:MM:SS`. So a 09:00
-booking reads 09:00 on either side of a clock change.
-Every rule that refuses a booking is the scheduling service's; these views parse and render.
-"""
+"""Scheduling's endpoints for appointments: a clinic's day, a patient's appointments, booking,
+moving, cancelling, marking missed, and free chair time."""
 
 from __future__ import annotations
 
@@ -18,37 +11,44 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller
-from ketaclinic.api.fields import ClinicDateTimeField, WallClockTimeField, clinic_context
-from ketaclinic.api.inputs import (
+from ketaclinic.api.base import (
+    ERRORS,
+    REFUSED_BY_STATE,
+    StaffEndpoint,
+    StaffListEndpoint,
+    staff_caller,
+)
+from ketaclinic.api.fields import clinic_context
+from ketaclinic.api.permissions import api_clinic
+from ketaclinic.clinics.models import Chair, Clinic
+from ketaclinic.core.errors import InvalidInput
+from ketaclinic.courses.selectors import course_open_for_patient, course_reading_action
+from ketaclinic.medicine.visits import VisitKind, is_treatment
+from ketaclinic.patients.access import patient_get_for_staff
+from ketaclinic.scheduling.api.inputs import (
     AppointmentInputSerializer,
-    AppointmentStatusField,
+    AvailabilityQuerySerializer,
+    DayQuerySerializer,
     ReasonInputSerializer,
     RescheduleInputSerializer,
 )
-from ketaclinic.api.permissions import IsStaffWithSecondFactor, api_clinic
-from ketaclinic.api.selectors import (
-    api_appointment_get,
-    api_appointment_list_for_day,
-    api_appointment_list_for_patient,
-    api_chair_get,
-    api_clinician_get,
-    course_reading_action,
+from ketaclinic.scheduling.api.outputs import AppointmentSerializer, AvailabilitySerializer
+from ketaclinic.scheduling.models import Appointment
+from ketaclinic.scheduling.selectors import (
+    appointment_get,
+    appointment_list_for_day,
+    appointment_list_for_patient,
+    chair_availability_for_day,
+    chair_get,
+    clinician_get,
 )
-from ketaclinic.clinics.models import Chair, Clinic
-from ketaclinic.core.errors import InvalidInput
-from ketaclinic.courses.selectors import course_open_for_patient
-from ketaclinic.medicine.visits import VisitKind, is_treatment
-from ketaclinic.patients.access import patient_get_for_staff
-from ketaclinic.scheduling.models import VISIT_KIND_CHOICES, Appointment
-from ketaclinic.scheduling.selectors import chair_availability_for_day
 from ketaclinic.scheduling.services import (
     appointment_book,
     appointment_cancel,
@@ -56,72 +56,6 @@ from ketaclinic.scheduling.services import (
     appointment_reschedule,
     local_moment,
 )
-
-# --- shapes ------------------------------------------------------------------------------------
-
-
-class AppointmentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    patient_id = serializers.IntegerField()
-    patient_name = serializers.CharField(source="patient.display_name")
-    medical_record_number = serializers.CharField(source="patient.medical_record_number")
-    kind = serializers.ChoiceField(choices=VISIT_KIND_CHOICES)
-    status = AppointmentStatusField()
-    starts_at = ClinicDateTimeField()
-    ends_at = ClinicDateTimeField(help_text="Preparation, treatment and recovery included.")
-    chair_id = serializers.IntegerField(allow_null=True)
-    chair_name = serializers.CharField(source="chair.name", allow_null=True, default=None)
-    course_id = serializers.IntegerField(
-        allow_null=True, help_text="The treatment course a treatment is given under."
-    )
-    clinician_id = serializers.IntegerField(allow_null=True)
-    clinician_name = serializers.CharField(
-        source="clinician.full_name", allow_null=True, default=None
-    )
-    note = serializers.CharField()
-    status_reason = serializers.CharField(help_text="Why it was cancelled or missed.")
-
-
-class DayQuerySerializer(serializers.Serializer):
-    day = serializers.DateField(
-        required=False, help_text="The clinic's day, YYYY-MM-DD; today at the clinic by default."
-    )
-
-
-class AvailabilityQuerySerializer(DayQuerySerializer):
-    kind = serializers.ChoiceField(
-        choices=VISIT_KIND_CHOICES, help_text="The kind of visit, which sets its length."
-    )
-
-
-class FreePeriodSerializer(serializers.Serializer):
-    starts_at = ClinicDateTimeField()
-    ends_at = ClinicDateTimeField()
-    latest_start = ClinicDateTimeField(
-        help_text="The last moment a visit of this kind can start here and end by `ends_at`."
-    )
-
-
-class ChairAvailabilitySerializer(serializers.Serializer):
-    chair_id = serializers.IntegerField(source="chair.pk")
-    chair_name = serializers.CharField(source="chair.name")
-    free = FreePeriodSerializer(many=True)
-
-
-class PeriodSerializer(serializers.Serializer):
-    opens_at = WallClockTimeField()
-    closes_at = WallClockTimeField()
-
-
-class AvailabilitySerializer(serializers.Serializer):
-    day = serializers.DateField()
-    kind = serializers.ChoiceField(choices=VISIT_KIND_CHOICES)
-    duration_minutes = serializers.IntegerField(min_value=0, max_value=24 * 60)
-    opening_hours = PeriodSerializer(many=True, help_text="Empty: the clinic is closed that day.")
-    chairs = ChairAvailabilitySerializer(many=True, help_text="Every chair in service.")
-
-
-# --- endpoints ---------------------------------------------------------------------------------
 
 
 def _day(request: Request, clinic: Clinic) -> datetime.date:
@@ -131,8 +65,7 @@ def _day(request: Request, clinic: Clinic) -> datetime.date:
     return day
 
 
-class AppointmentListEndpoint(generics.ListAPIView):
-    permission_classes = [IsStaffWithSecondFactor]
+class AppointmentListEndpoint(StaffListEndpoint):
     serializer_class = AppointmentSerializer
 
     def get_serializer_context(self) -> dict[str, Any]:
@@ -145,9 +78,7 @@ class AppointmentListView(AppointmentListEndpoint):
         clinic = api_clinic(self.request)
         # Permission before the query is read.
         require_permission(user=user, action=Action.APPOINTMENT_BOOK, clinic=clinic)
-        return api_appointment_list_for_day(
-            user=user, clinic=clinic, day=_day(self.request, clinic)
-        )
+        return appointment_list_for_day(user=user, clinic=clinic, day=_day(self.request, clinic))
 
     @extend_schema(
         operation_id="appointments_list",
@@ -196,7 +127,7 @@ class AppointmentListView(AppointmentListEndpoint):
                 starts_at=local_moment(clinic=clinic, day=data["day"], time=data["time"]),
                 chair=_chair(clinic, data["chair_id"]),
                 clinician=(
-                    api_clinician_get(clinic=clinic, user_id=data["clinician_id"])
+                    clinician_get(clinic=clinic, user_id=data["clinician_id"])
                     if data["clinician_id"] is not None
                     else None
                 ),
@@ -226,12 +157,12 @@ def api_field_names(prefix: str = "") -> Iterator[None]:
 
 
 def _chair(clinic: Clinic, chair_id: int | None) -> Chair | None:
-    return None if chair_id is None else api_chair_get(clinic=clinic, chair_id=chair_id)
+    return None if chair_id is None else chair_get(clinic=clinic, chair_id=chair_id)
 
 
 def _rendered(appointment_id: int, user: User, clinic: Clinic) -> Response:
     """The appointment as it now is."""
-    appointment = api_appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
+    appointment = appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
     return Response(AppointmentSerializer(appointment, context=clinic_context(clinic)).data)
 
 
@@ -260,7 +191,7 @@ class AppointmentRescheduleView(StaffEndpoint):
     def post(self, request: Request, appointment_id: int) -> Response:
         user = staff_caller(request)
         clinic = api_clinic(request)
-        appointment = api_appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
+        appointment = appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
         payload = RescheduleInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -290,7 +221,7 @@ class AppointmentCancelView(StaffEndpoint):
     def post(self, request: Request, appointment_id: int) -> Response:
         user = staff_caller(request)
         clinic = api_clinic(request)
-        appointment = api_appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
+        appointment = appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
         payload = ReasonInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         appointment_cancel(
@@ -310,7 +241,7 @@ class AppointmentNoShowView(StaffEndpoint):
     def post(self, request: Request, appointment_id: int) -> Response:
         user = staff_caller(request)
         clinic = api_clinic(request)
-        appointment = api_appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
+        appointment = appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
         payload = ReasonInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         appointment_mark_no_show(
@@ -329,7 +260,7 @@ class PatientAppointmentListView(AppointmentListEndpoint):
             patient_id=self.kwargs["patient_id"],
             action=course_reading_action(user=user, clinic=clinic),
         )
-        return api_appointment_list_for_patient(patient=patient)
+        return appointment_list_for_patient(patient=patient)
 
     @extend_schema(
         operation_id="patients_appointments_list",

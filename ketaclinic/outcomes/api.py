@@ -1,10 +1,11 @@
-"""REST endpoints for suicide-safety tasks (issue 8; CLINICAL.md §9.3): the clinic's open urgent
-tasks, and a physician's acknowledgement ("I have it") and completion.
+"""REST endpoints and shapes of the outcomes app (questionnaires and their scores, urgent tasks).
 
-A positive suicide-risk answer (PHQ-9 item 9 ≥ 1, C-SSRS items 3–6), from the portal or a
-tablet, raises the task for the patient's physician with an acknowledgement deadline; missed, it
-is escalated once to the medical director. Reading needs `patient.chart_view`; acting needs
-`safety_task.resolve` (physicians). The outcomes services decide everything.
+Suicide-safety tasks (issue 8; CLINICAL.md §9.3): the clinic's open urgent tasks, and a
+physician's acknowledgement ("I have it") and completion. A positive suicide-risk answer (PHQ-9
+item 9 ≥ 1, C-SSRS items 3–6), from the portal or a tablet, raises the task for the patient's
+physician with an acknowledgement deadline; missed, it is escalated once to the medical director.
+Reading needs `patient.chart_view`; acting needs `safety_task.resolve` (physicians). The outcomes
+services decide everything.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,14 +22,23 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller
-from ketaclinic.api.fields import ClinicDateTimeField, clinic_context
-from ketaclinic.api.inputs import InputSerializer
+from ketaclinic.api.fields import ClinicDateTimeField, InputSerializer, clinic_context
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import NotFound
-from ketaclinic.outcomes.models import ClinicalTask
-from ketaclinic.outcomes.selectors import urgent_task_list
-from ketaclinic.outcomes.services import clinical_task_acknowledge, clinical_task_complete
+from ketaclinic.outcomes.models import ClinicalTask, QuestionnaireResponse, ResponseContext
+from ketaclinic.outcomes.selectors import (
+    questionnaire_response_list_for_patient,
+    urgent_task_list,
+)
+from ketaclinic.outcomes.services import (
+    clinical_task_acknowledge,
+    clinical_task_complete,
+    questionnaire_record,
+)
+from ketaclinic.patients.access import patient_get_for_staff
+
+# --- urgent safety tasks (a positive suicide-risk answer's task for the physician) ----------
 
 TASK_NOT_FOUND = "No such task at this clinic."
 
@@ -154,3 +164,85 @@ class SafetyTaskCompleteView(StaffEndpoint):
         task = _task(clinic, task_id)
         clinical_task_complete(acting_user=user, task=task, note=_note(request))
         return Response(_data(_task(clinic, task_id), clinic))
+
+
+# --- questionnaire responses (a patient's answers, scored by the clinic's rules) -----------------
+
+
+class QuestionnaireResponseSerializer(serializers.ModelSerializer):
+    # Declared so the schema is the same on every database (model IntegerField ranges differ).
+    total = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = QuestionnaireResponse
+        fields = [
+            "id",
+            "instrument",
+            "answers",
+            "total",
+            "band",
+            "flags",
+            "context",
+            "source",
+            "completed_at",
+        ]
+
+
+QuestionnaireEntrySerializer = type(
+    "QuestionnaireEntrySerializer",
+    (serializers.Serializer,),
+    {
+        "instrument": serializers.CharField(max_length=32),
+        "answers": serializers.DictField(child=serializers.IntegerField()),
+        "context": serializers.ChoiceField(
+            choices=ResponseContext.choices, default=ResponseContext.SCREENING
+        ),
+    },
+)
+
+
+class PatientQuestionnaireResponsesView(StaffEndpoint):
+    @extend_schema(
+        operation_id="patients_questionnaire_responses_list",
+        summary="A patient's questionnaire responses, newest first",
+        responses={200: QuestionnaireResponseSerializer(many=True), **ERRORS},
+    )
+    def get(self, request: Request, patient_id: int) -> Response:
+        patient = patient_get_for_staff(
+            user=staff_caller(request), clinic=api_clinic(request), patient_id=patient_id
+        )
+        return Response(
+            QuestionnaireResponseSerializer(
+                questionnaire_response_list_for_patient(patient=patient, limit=200), many=True
+            ).data
+        )
+
+    @extend_schema(
+        operation_id="patients_questionnaire_responses_create",
+        summary="Record a questionnaire (scored by the clinic's rules)",
+        description=(
+            "A positive suicide-risk answer raises an urgent task for the physician at once."
+        ),
+        request=QuestionnaireEntrySerializer,
+        responses={201: QuestionnaireResponseSerializer, **ERRORS},
+    )
+    def post(self, request: Request, patient_id: int) -> Response:
+        payload = QuestionnaireEntrySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        user = staff_caller(request)
+        patient = patient_get_for_staff(
+            user=user,
+            clinic=api_clinic(request),
+            patient_id=patient_id,
+            action=Action.QUESTIONNAIRE_RECORD,
+        )
+        response = questionnaire_record(
+            acting_user=user,
+            patient=patient,
+            instrument_code=payload.validated_data["instrument"],
+            answers=payload.validated_data["answers"],
+            context=ResponseContext(payload.validated_data["context"]),
+        )
+        return Response(
+            QuestionnaireResponseSerializer(response).data, status=status.HTTP_201_CREATED
+        )

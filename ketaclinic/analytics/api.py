@@ -7,7 +7,6 @@ Same figures, definitions and permission (REPORTS_VIEW) as the staff page `/staf
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -17,16 +16,21 @@ from rest_framework.response import Response
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.analytics.forms import DEFAULT_DAYS, MAX_DAYS
-from ketaclinic.analytics.selectors import (
-    DashboardFigures,
-    DashboardFilters,
-    Rate,
-    dashboard_figures,
-)
+from ketaclinic.analytics.selectors import DashboardFilters, dashboard_figures
 from ketaclinic.api.base import ERRORS, StaffEndpoint, staff_caller
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.core.errors import InvalidInput
 from ketaclinic.scheduling.selectors import calendar_day_check
+
+# --- inputs ------------------------------------------------------------------------------------
+
+
+class DashboardQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+
+# --- outputs -----------------------------------------------------------------------------------
 
 
 class RateSerializer(serializers.Serializer):
@@ -55,8 +59,10 @@ class OutcomeGroupSerializer(serializers.Serializer):
 
 
 class DashboardSerializer(serializers.Serializer):
-    date_from = serializers.DateField()
-    date_to = serializers.DateField(help_text="Inclusive, in the clinic's calendar.")
+    date_from = serializers.DateField(source="filters.first_day")
+    date_to = serializers.DateField(
+        source="filters.last_day", help_text="Inclusive, in the clinic's calendar."
+    )
     active_by_stage = StageSerializer(many=True, help_text="Patients with an open course, today.")
     cohort_courses = serializers.IntegerField(
         min_value=0, help_text="Courses whose first infusion fell in the period."
@@ -83,41 +89,7 @@ class DashboardSerializer(serializers.Serializer):
     )
 
 
-class DashboardQuerySerializer(serializers.Serializer):
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
-
-
-def _rate(rate: Rate) -> dict[str, Any]:
-    return {"numerator": rate.numerator, "denominator": rate.denominator, "value": rate.value}
-
-
-def _payload(figures: DashboardFigures) -> dict[str, Any]:
-    def group(value: Any) -> dict[str, Any]:
-        return {
-            "indication": value.indication,
-            "protocol_key": value.protocol_key,
-            "courses": value.courses,
-            "responded": _rate(value.responded),
-            "remitted": _rate(value.remitted),
-        }
-
-    return {
-        "date_from": figures.filters.first_day,
-        "date_to": figures.filters.last_day,
-        "active_by_stage": [vars(stage) for stage in figures.active_by_stage],
-        "cohort_courses": figures.cohort_courses,
-        "induction_completion": _rate(figures.induction_completion),
-        "outcomes": [group(value) for value in figures.outcomes],
-        "outcomes_overall": group(figures.outcomes_overall),
-        "median_infusions_to_response": figures.median_infusions_to_response,
-        "responders_with_infusion_count": figures.responders_with_infusion_count,
-        "infusions_given": figures.infusions_given,
-        "side_effects": _rate(figures.side_effects),
-        "alarms": _rate(figures.alarms),
-        "no_shows": _rate(figures.no_shows),
-        "chair_utilisation": _rate(figures.chair_utilisation),
-    }
+# --- endpoints ---------------------------------------------------------------------------------
 
 
 class DashboardView(StaffEndpoint):
@@ -160,4 +132,4 @@ class DashboardView(StaffEndpoint):
         figures = dashboard_figures(
             filters=DashboardFilters(clinic=clinic, first_day=first, last_day=last)
         )
-        return Response(DashboardSerializer(_payload(figures)).data)
+        return Response(DashboardSerializer(figures).data)

@@ -8,17 +8,30 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.base import ERRORS, StaffEndpoint, staff_caller
-from ketaclinic.api.permissions import IsStaffWithSecondFactor, api_clinic
+from ketaclinic.api.base import ERRORS, StaffEndpoint, StaffListEndpoint, staff_caller
+from ketaclinic.api.permissions import api_clinic
 from ketaclinic.measures.models import DueStatus, MeasureDue
 from ketaclinic.measures.selectors import measure_list_for_clinic, measure_schedule_for_patient
 from ketaclinic.patients.access import patient_get_for_staff
+
+# --- inputs ------------------------------------------------------------------------------------
+
+
+class MeasureListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[DueStatus.DUE, DueStatus.MISSED],
+        required=False,
+        help_text="Only due (window open or past) or only missed; both by default.",
+    )
+
+
+# --- outputs -----------------------------------------------------------------------------------
 
 
 class MeasureDueSerializer(serializers.Serializer):
@@ -40,12 +53,7 @@ class MeasureDueSerializer(serializers.Serializer):
     completed_by_response_id = serializers.IntegerField(allow_null=True)
 
 
-class MeasureListQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(
-        choices=[DueStatus.DUE, DueStatus.MISSED],
-        required=False,
-        help_text="Only due (window open or past) or only missed; both by default.",
-    )
+# --- endpoints ---------------------------------------------------------------------------------
 
 
 class PatientMeasuresView(StaffEndpoint):
@@ -69,8 +77,7 @@ class PatientMeasuresView(StaffEndpoint):
         return Response(MeasureDueSerializer(rows, many=True).data)
 
 
-class MeasureListView(generics.ListAPIView):
-    permission_classes = [IsStaffWithSecondFactor]
+class MeasureListView(StaffListEndpoint):
     serializer_class = MeasureDueSerializer
 
     def get_queryset(self) -> QuerySet[MeasureDue]:

@@ -1,0 +1,196 @@
+"""What every session-day endpoint shares: the lookups within the acting clinic, the role check
+before the body, the idempotency key, the read's audit event and the answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ketaclinic.accounts.models import User
+from ketaclinic.accounts.permissions import require_permission
+from ketaclinic.accounts.roles import Action
+from ketaclinic.api.base import (
+    ERRORS,
+    REFUSED_BY_STATE,
+    ErrorSerializer,
+    StaffEndpoint,
+    StaffListEndpoint,
+    staff_caller,
+)
+from ketaclinic.api.fields import (
+    clinic_context,
+)
+from ketaclinic.api.permissions import api_clinic
+from ketaclinic.audit.models import AuditAction
+from ketaclinic.audit.services import audit_record
+from ketaclinic.charting.api.outputs import (
+    DoseSerializer,
+    SessionDetailSerializer,
+    _session_data,
+)
+from ketaclinic.charting.models import (
+    DosePreparation,
+    SentOnce,
+    TreatmentSession,
+)
+from ketaclinic.charting.selectors import (
+    session_get,
+)
+from ketaclinic.clinics.models import Clinic
+from ketaclinic.core.errors import InvalidInput, NotFound
+
+SESSION_NOT_FOUND = "No such session at this clinic."
+ALARM_NOT_FOUND = "No such alarm at this clinic."
+SIDE_EFFECT_NOT_FOUND = "No such side effect at this clinic."
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+# --- lookups and helpers ------------------------------------------------------------------------
+
+
+def session_at_clinic(clinic: Clinic, session_id: int) -> TreatmentSession:
+    try:
+        return session_get(clinic=clinic, session_id=session_id)
+    except TreatmentSession.DoesNotExist:
+        raise NotFound(SESSION_NOT_FOUND) from None
+
+
+def allowed(request: Request, action: Action) -> tuple[User, Clinic]:
+    """The caller and the acting clinic, once the role allows `action` (403 before the body)."""
+    user = staff_caller(request)
+    clinic = api_clinic(request)
+    require_permission(user=user, action=action, clinic=clinic)
+    return user, clinic
+
+
+def validated_body(
+    serializer_class: type[serializers.Serializer], request: Request
+) -> dict[str, Any]:
+    payload = serializer_class(data=request.data)
+    payload.is_valid(raise_exception=True)
+    data: dict[str, Any] = payload.validated_data
+    return data
+
+
+def idempotency_key(request: Request) -> str:
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if len(key) > 64:
+        raise InvalidInput(
+            "The Idempotency-Key header is at most 64 characters.",
+            fields={IDEMPOTENCY_HEADER: ["At most 64 characters."]},
+        )
+    return key
+
+
+@contextmanager
+def fields_named(names: dict[str, str]) -> Iterator[None]:
+    """A service's field messages under the names of the API's body (`container` →
+    `container_id`)."""
+    try:
+        yield
+    except InvalidInput as error:
+        fields = {names.get(key, key): value for key, value in error.fields.items()}
+        raise InvalidInput(error.message, fields=fields) from error
+
+
+def audit_view(user: User, session: TreatmentSession, part: str) -> None:
+    audit_record(
+        actor=user,
+        action=AuditAction.SESSION_VIEWED,
+        clinic=session.clinic,
+        patient_id=session.patient_id,
+        subject=session,
+        detail={"session": session.pk, "part": part, "via": "api"},
+    )
+
+
+def respond(
+    serializer: type[serializers.Serializer],
+    data: Any,
+    clinic: Clinic,
+    code: int = status.HTTP_200_OK,
+    *,
+    viewer: User | None = None,
+) -> Response:
+    """The serializer's answer, with instants in the clinic's zone; `viewer` is whom the dose's
+    figures may be withheld from (the blind check)."""
+    context = {**clinic_context(clinic), "viewer": viewer}
+    return Response(serializer(data, context=context).data, status=code)
+
+
+def session_response(
+    session_id: int, clinic: Clinic, viewer: User, code: int = status.HTTP_200_OK
+) -> Response:
+    return respond(
+        SessionDetailSerializer,
+        _session_data(session_at_clinic(clinic, session_id)),
+        clinic,
+        code,
+        viewer=viewer,
+    )
+
+
+class SessionEndpoint(StaffEndpoint):
+    """Times the charting services read as dates (check-in on the visit's day, a diluent's
+    expiry, the checklist's day) are the clinic's, as on the staff pages: a token's call is
+    answered in its clinic's time zone."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        clinic: Clinic | None = getattr(request._request, "clinic", None)
+        if clinic is not None:
+            # The clinic middleware deactivates it when the response is done.
+            timezone.activate(clinic.zone)
+
+
+class SessionListEndpoint(StaffListEndpoint):
+    """A list of the session day, in the clinic's time zone like `SessionEndpoint`."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        clinic: Clinic | None = getattr(request._request, "clinic", None)
+        if clinic is not None:
+            timezone.activate(clinic.zone)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {"request": self.request, **clinic_context(api_clinic(self.request))}
+
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="A key the device chooses for this entry (at most 64 characters). Sending the "
+    "same key again with the same values (a retry) answers 200 with the entry already stored "
+    "instead of storing it twice, also when the retries arrive at once (one 201, the others "
+    "200); the same key with different values is a 409 `conflict` and stores nothing.",
+)
+RETRIED = "The entry already stored under this Idempotency-Key"
+RATE_LIMITED = {
+    429: OpenApiResponse(ErrorSerializer, description="Signing as the witness is paused"),
+}
+WRITE_REFUSALS = {**ERRORS, **REFUSED_BY_STATE}
+
+
+def idempotent_response(
+    serializer: type[serializers.Serializer], data: SentOnce, clinic: Clinic, row: SentOnce
+) -> Response:
+    """201 for a row stored by this request; 200 for one a retry found (the service says)."""
+    code = status.HTTP_200_OK if row.is_retry else status.HTTP_201_CREATED
+    return respond(serializer, data, clinic, code)
+
+
+def preparation_response(
+    preparation_id: int, clinic: Clinic, viewer: User, code: int = status.HTTP_200_OK
+) -> Response:
+    preparation = DosePreparation.objects.select_related(
+        "draw__container__lot", "prepared_by", "verified_by"
+    ).get(pk=preparation_id)
+    return respond(DoseSerializer, preparation, clinic, code, viewer=viewer)
