@@ -23,9 +23,13 @@ from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action
+from ketaclinic.analytics.access import (
+    RESEARCH_ACTIONS,
+    dashboard_figures_export,
+    research_export_for_user,
+)
 from ketaclinic.analytics.charts import Bar, bar_chart_svg
 from ketaclinic.analytics.forms import DashboardFilterForm
-from ketaclinic.analytics.research import research_export
 from ketaclinic.analytics.selectors import (
     DashboardFigures,
     DashboardFilters,
@@ -34,11 +38,7 @@ from ketaclinic.analytics.selectors import (
     dashboard_figures,
     figures_csv_rows,
 )
-from ketaclinic.audit.models import AuditAction
-from ketaclinic.audit.services import audit_record
 from ketaclinic.core.spreadsheets import spreadsheet_safe
-
-RESEARCH_ACTIONS = (Action.REPORTS_VIEW, Action.OUTCOMES_VIEW)
 
 
 def _form(request: HttpRequest, user: User) -> DashboardFilterForm:
@@ -48,12 +48,16 @@ def _form(request: HttpRequest, user: User) -> DashboardFilterForm:
     return DashboardFilterForm(request.GET or None, clinics=clinics, current=clinic)
 
 
-def _filters(form: DashboardFilterForm, user: User, *actions: Action) -> DashboardFilters | None:
+def _valid_filters(form: DashboardFilterForm) -> DashboardFilters | None:
     if form.is_bound and not form.is_valid():
         return None
-    filters = form.filters()
-    for action in actions or (Action.REPORTS_VIEW,):
-        require_permission(user=user, action=action, clinic=filters.clinic)
+    return form.filters()
+
+
+def _filters(form: DashboardFilterForm, user: User) -> DashboardFilters | None:
+    filters = _valid_filters(form)
+    if filters is not None:
+        require_permission(user=user, action=Action.REPORTS_VIEW, clinic=filters.clinic)
     return filters
 
 
@@ -142,18 +146,13 @@ def _stamp() -> str:
 def dashboard_csv(request: HttpRequest) -> HttpResponseBase:
     user = acting_user(request)
     form = _form(request, user)
-    filters = _filters(form, user)
+    filters = _valid_filters(form)
     if filters is None:
         return render(
             request, "analytics/dashboard.html", {"form": form, "figures": None}, status=400
         )
-    figures = dashboard_figures(filters=filters)
-    audit_record(
-        actor=user,
-        action=AuditAction.DASHBOARD_EXPORTED,
-        clinic=filters.clinic,
-        detail=filters.as_detail(),
-    )
+    # The door checks the permission for the chosen clinic and records the export.
+    figures = dashboard_figures_export(user=user, filters=filters)
     response = HttpResponse("".join(_csv(figures_csv_rows(figures))), content_type="text/csv")
     response["Content-Disposition"] = (
         f'attachment; filename="dashboard-{filters.clinic.slug}-{_stamp()}.csv"'
@@ -167,18 +166,13 @@ def research_csv(request: HttpRequest) -> HttpResponseBase:
     """The clinic's whole registry, de-identified (analytics/research.py); audited as an export."""
     user = acting_user(request)
     form = _form(request, user)
-    filters = _filters(form, user, *RESEARCH_ACTIONS)
+    filters = _valid_filters(form)
     if filters is None:
         return render(
             request, "analytics/dashboard.html", {"form": form, "figures": None}, status=400
         )
-    export = research_export(clinic=filters.clinic)
-    audit_record(
-        actor=user,
-        action=AuditAction.RESEARCH_EXPORTED,
-        clinic=filters.clinic,
-        detail={"courses": export.courses, "patients": export.patients, "deidentified": True},
-    )
+    # The door checks both permissions for the chosen clinic and records the export.
+    export = research_export_for_user(user=user, filters=filters)
     response = StreamingHttpResponse(_csv(export.rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="research-{filters.clinic.slug}-{_stamp()}.csv"'

@@ -1,6 +1,6 @@
 """REST endpoints of a patient's consents: the signed consents, a consent signed in the clinic
 with the caller as witness (the tablet page's checks, the signing service), and a signed
-consent's stored PDF through the consent app's one download door (consent/downloads.py)."""
+consent's stored PDF through the consent app's door (consent/access.py)."""
 
 from __future__ import annotations
 
@@ -16,19 +16,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller
 from ketaclinic.api.errors import form_refusal
 from ketaclinic.api.fields import InputSerializer, StrictBooleanField
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.clinics.models import Clinic
-from ketaclinic.consent.downloads import ConsentCopy, consent_pdf_download
+from ketaclinic.consent.access import consent_pdf_for_staff
+from ketaclinic.consent.downloads import ConsentCopy
 from ketaclinic.consent.forms import ConsentSignForm
 from ketaclinic.consent.models import ConsentSignature, Treatment
 from ketaclinic.consent.selectors import (
     consent_document_get_for_clinic,
-    consent_signature_get_for_clinic,
     consent_signatures_for_patient,
 )
 from ketaclinic.consent.services import MAX_SIGNATURE_BYTES, consent_current, consent_sign
@@ -159,14 +158,9 @@ class PdfRenderer(BaseRenderer):
 def consent_pdf_response(
     *, user: User, clinic: Clinic, signature_id: int, copy: ConsentCopy = ConsentCopy.AS_SIGNED
 ) -> HttpResponse:
-    """The chosen stored PDF, through the consent app's one download door (audited there)."""
-    require_permission(user=user, action=Action.PATIENT_LIST, clinic=clinic)
-    signature = consent_signature_get_for_clinic(clinic=clinic, signature_id=signature_id)
-    patient = patient_get_for_staff(
-        user=user, clinic=clinic, patient_id=signature.patient_id, action=Action.PATIENT_LIST
-    )
-    return consent_pdf_download(
-        actor=user, patient=patient, signature=signature, copy=copy, channel="api"
+    """The chosen stored PDF, through the consent app's door (audited there)."""
+    return consent_pdf_for_staff(
+        user=user, clinic=clinic, signature_id=signature_id, copy=copy, channel="api"
     )
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.roles import Action
-from ketaclinic.consent.downloads import ConsentCopy, consent_pdf_download
+from ketaclinic.consent.access import consent_pdf_for_staff, consent_signature_get_for_staff
+from ketaclinic.consent.downloads import ConsentCopy
 from ketaclinic.consent.forms import (
     ConsentSignForm,
     ConsentWitnessDeclineForm,
@@ -69,9 +70,8 @@ def consent_witness_view(request: HttpRequest, signature_id: int) -> HttpRespons
     """Staff confirm a signature the patient made in the portal, as its witness."""
     clinic = acting_clinic(request)
     user = acting_user(request)
-    signature = get_object_or_404(ConsentSignature, pk=signature_id, clinic=clinic)
-    patient = patient_get_for_staff(
-        user=user, clinic=clinic, patient_id=signature.patient_id, action=Action.CONSENT_WITNESS
+    signature, patient = consent_signature_get_for_staff(
+        user=user, clinic=clinic, signature_id=signature_id, action=Action.CONSENT_WITNESS
     )
     form = ConsentWitnessForm(request.POST)
     if not form.is_valid():
@@ -147,19 +147,11 @@ def consent_witness_pdf(request: HttpRequest, signature_id: int) -> HttpResponse
 
 
 def _pdf_download(request: HttpRequest, signature_id: int, *, witness_copy: bool) -> HttpResponse:
-    clinic = acting_clinic(request)
-    user = acting_user(request)
-    signature = get_object_or_404(
-        ConsentSignature.objects.select_related("document"), pk=signature_id, clinic=clinic
-    )
-    patient = patient_get_for_staff(
-        user=user, clinic=clinic, patient_id=signature.patient_id, action=Action.PATIENT_LIST
-    )
     # A missing copy is NotFound: DomainErrorMiddleware answers 404 with its message.
-    return consent_pdf_download(
-        actor=user,
-        patient=patient,
-        signature=signature,
+    return consent_pdf_for_staff(
+        user=acting_user(request),
+        clinic=acting_clinic(request),
+        signature_id=signature_id,
         copy=ConsentCopy.WITNESSED if witness_copy else ConsentCopy.AS_SIGNED,
         channel="staff",
     )
@@ -171,9 +163,8 @@ def consent_witness_decline_view(request: HttpRequest, signature_id: int) -> Htt
     """Staff could not confirm a portal signature: it is declined and the patient signs again."""
     clinic = acting_clinic(request)
     user = acting_user(request)
-    signature = get_object_or_404(ConsentSignature, pk=signature_id, clinic=clinic)
-    patient = patient_get_for_staff(
-        user=user, clinic=clinic, patient_id=signature.patient_id, action=Action.CONSENT_WITNESS
+    signature, patient = consent_signature_get_for_staff(
+        user=user, clinic=clinic, signature_id=signature_id, action=Action.CONSENT_WITNESS
     )
     form = ConsentWitnessDeclineForm(request.POST)
     if not form.is_valid():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
@@ -16,10 +16,9 @@ from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import has_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.audit.models import AuditAction
-from ketaclinic.audit.services import audit_record
-from ketaclinic.core.errors import DomainError
+from ketaclinic.core.errors import DomainError, NotFound
 from ketaclinic.core.forms import form_add_domain_error
+from ketaclinic.intake.access import referral_letter_export
 from ketaclinic.intake.forms import (
     AddendumForm,
     DiagnosisFormSet,
@@ -256,30 +255,27 @@ def referral_letter(request: HttpRequest, decision_id: int) -> HttpResponse:
     """A declined patient's referral letter as a PDF, for the referring and primary clinicians."""
     clinic = acting_clinic(request)
     user = acting_user(request)
-    decision = get_object_or_404(
-        EligibilityDecision.objects.select_related("patient", "signed_by"),
-        pk=decision_id,
-        clinic=clinic,
-        outcome=EligibilityOutcome.DECLINED,
-    )
-    patient = patient_get_for_staff(user=user, clinic=clinic, patient_id=decision.patient_id)
-    html = render_to_string(
-        "intake/referral_letter.html",
-        {
-            "decision": decision,
-            "patient": patient,
-            "clinic": clinic,
-            "addenda": decision.addenda.all(),
-        },
-    )
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    audit_record(
-        actor=user,
-        action=AuditAction.REFERRAL_LETTER_EXPORTED,
-        clinic=clinic,
-        patient_id=patient.pk,
-        subject=decision,
-    )
+
+    def render_pdf(decision: EligibilityDecision, patient: Patient) -> bytes:
+        html = render_to_string(
+            "intake/referral_letter.html",
+            {
+                "decision": decision,
+                "patient": patient,
+                "clinic": clinic,
+                "addenda": decision.addenda.all(),
+            },
+        )
+        pdf: bytes = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+        return pdf
+
+    try:
+        # The door checks the chart permission and records the chart read and the export.
+        patient, pdf = referral_letter_export(
+            user=user, clinic=clinic, decision_id=decision_id, render_pdf=render_pdf
+        )
+    except NotFound as error:
+        raise Http404(error.message) from error
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="referral-{patient.medical_record_number}.pdf"'

@@ -18,10 +18,9 @@ from weasyprint import HTML
 from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.audit.models import AuditAction
-from ketaclinic.audit.services import audit_record
-from ketaclinic.core.errors import DomainError, InvalidInput
+from ketaclinic.core.errors import DomainError
 from ketaclinic.core.forms import form_add_domain_error
+from ketaclinic.inventory.access import report_read
 from ketaclinic.inventory.count_forms import (
     AssessForm,
     CountChoiceForm,
@@ -48,7 +47,7 @@ from ketaclinic.inventory.counts import (
 )
 from ketaclinic.inventory.exports import report_csv_response, report_filename
 from ketaclinic.inventory.models import CountKind, DiscrepancyStatus
-from ketaclinic.inventory.reports import REPORTS, Report, report_build
+from ketaclinic.inventory.reports import REPORTS, Report
 from ketaclinic.inventory.services import LARGE_CORRECTION_PERCENT
 from ketaclinic.inventory.stock_forms import witness_signature_check
 
@@ -377,28 +376,20 @@ def report_view(request: HttpRequest, report: str, fmt: str) -> HttpResponse:
     built: Report | None = None
     if form.is_valid():
         try:
-            built = report_build(
-                acting_user=user, clinic=clinic, slug=kind.slug, filters=form.filters()
+            # The door records the read of a report that names patients.
+            built = report_read(
+                acting_user=user,
+                clinic=clinic,
+                slug=kind.slug,
+                filters=form.filters(),
+                fmt=fmt,
+                pdf_max_rows=PDF_MAX_ROWS if fmt == "pdf" else None,
             )
-            if fmt == "pdf" and built.row_total > PDF_MAX_ROWS:
-                raise InvalidInput(
-                    f"This report has {built.row_total} rows, too many for one PDF (at most "
-                    f"{PDF_MAX_ROWS}). Choose a shorter period or a single product, or download "
-                    "the CSV, which has them all."
-                )
         except DomainError as error:
             form_add_domain_error(form, error)
             built = None
     if built is None:
         return _report_page(request, kind=kind, form=form, built=None, status=400)
-    if built.data.names_patients:
-        # The log names patients and their addresses: reading it is a read of their records.
-        audit_record(
-            actor=user,
-            action=AuditAction.PATIENT_LIST_VIEWED,
-            clinic=clinic,
-            detail={"report": f"inventory.{kind.slug}", "format": fmt, **built.filters.as_detail()},
-        )
     if fmt == "csv":
         return report_csv_response(built)
     if fmt == "pdf":

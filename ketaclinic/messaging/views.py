@@ -9,13 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
-from ketaclinic.accounts.roles import Action
 from ketaclinic.core.errors import DomainError
 from ketaclinic.core.forms import form_add_domain_error
+from ketaclinic.messaging.access import thread_patient_get_for_staff
 from ketaclinic.messaging.forms import MessageForm
 from ketaclinic.messaging.selectors import inbox_threads, thread_messages
 from ketaclinic.messaging.services import message_reply, messages_read_by_clinic
-from ketaclinic.patients.access import patient_get_for_staff
 
 
 @login_required
@@ -27,11 +26,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 def thread(request: HttpRequest, patient_id: int) -> HttpResponse:
     user = acting_user(request)
-    patient = patient_get_for_staff(
-        user=user,
-        clinic=acting_clinic(request),
-        patient_id=patient_id,
-        action=Action.PATIENT_MESSAGE,
+    patient = thread_patient_get_for_staff(
+        user=user, clinic=acting_clinic(request), patient_id=patient_id
     )
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -22,12 +22,15 @@ from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_c
 from ketaclinic.api.fields import clinic_context
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.clinics.models import Clinic
+from ketaclinic.courses.access import (
+    course_get_for_change,
+    course_get_for_staff,
+    course_list_for_staff,
+)
 from ketaclinic.courses.api.inputs import CourseInputSerializer, CourseStatusInputSerializer
 from ketaclinic.courses.api.outputs import CourseDetailSerializer, CourseSerializer, course_data
 from ketaclinic.courses.models import CourseStatus, TreatmentCourse
 from ketaclinic.courses.selectors import (
-    course_get,
-    course_list_for_patient,
     course_reading_action,
     course_status_changes,
 )
@@ -65,14 +68,11 @@ class PatientCoursesView(StaffEndpoint):
         user = staff_caller(request)
         clinic = api_clinic(request)
         action = course_reading_action(user=user, clinic=clinic)
-        patient = patient_get_for_staff(
+        courses = course_list_for_staff(
             user=user, clinic=clinic, patient_id=patient_id, action=action
         )
         sees_chart = action == Action.PATIENT_CHART_VIEW
-        data = [
-            course_data(course, sees_chart=sees_chart)
-            for course in course_list_for_patient(patient=patient)
-        ]
+        data = [course_data(course, sees_chart=sees_chart) for course in courses]
         return Response(CourseSerializer(data, many=True, context=clinic_context(clinic)).data)
 
     @extend_schema(
@@ -117,8 +117,7 @@ def _course_for_reading(request: Request, course_id: int) -> tuple[TreatmentCour
     user = staff_caller(request)
     clinic = api_clinic(request)
     action = course_reading_action(user=user, clinic=clinic)
-    course = course_get(user=user, clinic=clinic, course_id=course_id, action=action)
-    patient_get_for_staff(user=user, clinic=clinic, patient_id=course.patient_id, action=action)
+    course = course_get_for_staff(user=user, clinic=clinic, course_id=course_id, action=action)
     return course, action == Action.PATIENT_CHART_VIEW
 
 
@@ -153,7 +152,7 @@ class CourseStatusView(StaffEndpoint):
     def post(self, request: Request, course_id: int) -> Response:
         user = staff_caller(request)
         clinic = api_clinic(request)
-        course = course_get(
+        course = course_get_for_change(
             user=user, clinic=clinic, course_id=course_id, action=Action.COURSE_SIGN
         )
         payload = CourseStatusInputSerializer(data=request.data)

@@ -15,10 +15,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from ketaclinic.accounts.http import acting_user
-from ketaclinic.consent.downloads import ConsentCopy, consent_pdf_download
+from ketaclinic.consent.access import consent_pdf_for_patient
+from ketaclinic.consent.downloads import ConsentCopy
 from ketaclinic.consent.forms import PortalConsentSignForm
 from ketaclinic.consent.models import Treatment
-from ketaclinic.consent.selectors import consent_signature_get_for_patient
 from ketaclinic.consent.services import (
     consent_awaiting_witness,
     consent_current,
@@ -57,7 +57,6 @@ from ketaclinic.portal.selectors import (
 from ketaclinic.portal.services import portal_due_get, portal_questionnaire_submit
 
 # The portal's own audit mark: a patient is not a staff role, so their events say "patient".
-PATIENT_ROLE = "patient"
 
 # What a patient reads about where they are in the journey (DESIGN.md "The journey").
 NEXT_STEP_BY_STAGE = {
@@ -346,13 +345,9 @@ def portal_consent_pdf(request: HttpRequest, patient: Patient, signature_id: int
     """The patient's own signed consent as signed (or, with ?copy=witnessed, the copy the clinic
     made when it confirmed or declined it); anyone else's is not found, an unknown copy
     refused."""
-    signature = consent_signature_get_for_patient(patient=patient, signature_id=signature_id)
-    return consent_pdf_download(
-        actor=acting_user(request),
+    return consent_pdf_for_patient(
+        user=acting_user(request),
         patient=patient,
-        signature=signature,
+        signature_id=signature_id,
         copy=ConsentCopy.from_query(request.GET.get("copy")),
-        channel="portal",
-        actor_role=PATIENT_ROLE,
-        with_record_number=False,
     )

@@ -23,6 +23,7 @@ from ketaclinic.clinics.models import Chair, Clinic
 from ketaclinic.core.errors import DomainError, PermissionRefused
 from ketaclinic.core.forms import form_add_domain_error
 from ketaclinic.reminders.selectors import escort_statuses_for_appointments
+from ketaclinic.scheduling.access import appointment_get_for_staff
 from ketaclinic.scheduling.forms import MoveForm, ReasonForm
 from ketaclinic.scheduling.models import Appointment, AppointmentStatus, WaitlistEntry
 from ketaclinic.scheduling.selectors import day_bounds, day_closed, day_schedule
@@ -78,11 +79,8 @@ def schedule_day(request: HttpRequest) -> HttpResponse:
 
 def _appointment(request: HttpRequest, appointment_id: int) -> Appointment:
     clinic = acting_clinic(request)
-    require_permission(user=acting_user(request), action=Action.APPOINTMENT_BOOK, clinic=clinic)
-    return get_object_or_404(
-        Appointment.objects.select_related("patient", "chair", "clinic"),
-        pk=appointment_id,
-        clinic=clinic,
+    return appointment_get_for_staff(
+        user=acting_user(request), clinic=clinic, appointment_id=appointment_id
     )
 
 

@@ -22,14 +22,15 @@ from django.views.decorators.http import require_GET
 from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action, Role
-from ketaclinic.audit.models import AuditAction, AuditEvent
-from ketaclinic.audit.services import audit_chain_check_newest, audit_record
+from ketaclinic.audit.models import AuditEvent
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.spreadsheets import spreadsheet_safe
 from ketaclinic.staff.audit_log_forms import AuditFilterForm
 from ketaclinic.staff.audit_log_selectors import (
     AuditFilters,
-    audit_event_list_for_clinic,
+    audit_chain_state,
+    audit_event_list_exported,
+    audit_event_list_viewed,
     audit_patient_mrns,
 )
 
@@ -96,12 +97,8 @@ def audit_event_list(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request, clinic)
     page, rows = None, []
     if filters is not None:
-        # Recorded first: the paginator counts rows before the page is read, and a row added in
-        # between would push the oldest one off the last page.
-        audit_record(
-            actor=user, action=AuditAction.AUDIT_VIEWED, clinic=clinic, detail=filters.as_detail()
-        )
-        events = audit_event_list_for_clinic(clinic=clinic, filters=filters)
+        # The door records the read before the paginator counts the rows.
+        events = audit_event_list_viewed(user=user, clinic=clinic, filters=filters)
         page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = _rows(clinic=clinic, events=list(page.object_list))
     return _render(request, clinic=clinic, form=form, page=page, rows=rows, status=200)
@@ -131,7 +128,7 @@ def _render(
             "form": form,
             "page": page,
             "rows": rows,
-            "chain": audit_chain_check_newest() if page is not None else None,
+            "chain": audit_chain_state() if page is not None else None,
             "can_export": has_permission(user=user, action=Action.AUDIT_EXPORT, clinic=clinic),
             "export_query": _query_without_page(request),
             "zone": clinic.zone,
@@ -184,10 +181,9 @@ def audit_event_export(request: HttpRequest) -> HttpResponseBase:
     form, filters = _filters(request, clinic)
     if filters is None:
         return _render(request, clinic=clinic, form=form, page=None, rows=[], status=400)
-    audit_record(
-        actor=user, action=AuditAction.AUDIT_EXPORTED, clinic=clinic, detail=filters.as_detail()
+    events = audit_event_list_exported(user=user, clinic=clinic, filters=filters).iterator(
+        chunk_size=2000
     )
-    events = audit_event_list_for_clinic(clinic=clinic, filters=filters).iterator(chunk_size=2000)
     response = StreamingHttpResponse(_csv_rows(events), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().astimezone(datetime.UTC).strftime("%Y%m%dT%H%MZ")
     response["Content-Disposition"] = f'attachment; filename="audit-{clinic.slug}-{stamp}.csv"'

@@ -1,5 +1,9 @@
 """Reads for the audit log page and its CSV export: the trail of one clinic, with the people who
-work there and its patients' MRNs (hence here, above accounts and patients, not in audit)."""
+work there and its patients' MRNs (hence here, above accounts and patients, not in audit).
+
+Reading the trail is recorded too: `audit_event_list_viewed` and `audit_event_list_exported`
+are the page's and the export's doors, which record the read (with the filters) before they
+return the events. The page never records it itself."""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ from dataclasses import asdict, dataclass
 
 from django.db.models import Q, QuerySet
 
-from ketaclinic.accounts.models import StaffMembership
-from ketaclinic.audit.models import AUTHENTICATION_PREFIX, AuditEvent
+from ketaclinic.accounts.models import StaffMembership, User
+from ketaclinic.audit.models import AUTHENTICATION_PREFIX, AuditAction, AuditEvent
+from ketaclinic.audit.services import ChainReport, audit_chain_check_newest, audit_record
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.patients.models import Patient
 
@@ -65,6 +70,37 @@ def audit_event_list_for_clinic(*, clinic: Clinic, filters: AuditFilters) -> Que
         )
         events = events.filter(occurred_at__lt=end)
     return events.select_related("seal").order_by("-occurred_at", "-id")
+
+
+def audit_event_list_viewed(
+    *, user: User, clinic: Clinic, filters: AuditFilters
+) -> QuerySet[AuditEvent]:
+    """The events for the audit page, its read recorded as `audit.viewed`.
+
+    Recorded first: the paginator counts rows before the page is read, and a row added in
+    between would push the oldest one off the last page. The permission is the page's to check
+    (before the filters are read, so a refusal never depends on them)."""
+    audit_record(
+        actor=user, action=AuditAction.AUDIT_VIEWED, clinic=clinic, detail=filters.as_detail()
+    )
+    return audit_event_list_for_clinic(clinic=clinic, filters=filters)
+
+
+def audit_event_list_exported(
+    *, user: User, clinic: Clinic, filters: AuditFilters
+) -> QuerySet[AuditEvent]:
+    """The events for the CSV export, its read recorded as `audit.exported` (the export then
+    holds its own event)."""
+    audit_record(
+        actor=user, action=AuditAction.AUDIT_EXPORTED, clinic=clinic, detail=filters.as_detail()
+    )
+    return audit_event_list_for_clinic(clinic=clinic, filters=filters)
+
+
+def audit_chain_state() -> ChainReport:
+    """Whether the newest links of the chain still verify, for the page's banner (a read; the
+    page reaches audit's machinery only through here)."""
+    return audit_chain_check_newest()
 
 
 def audit_patient_id_for_mrn(*, clinic: Clinic, medical_record_number: str) -> int | None:

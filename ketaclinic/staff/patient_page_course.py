@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.permissions import has_permission
@@ -21,6 +21,7 @@ from ketaclinic.clinics.models import Chair
 from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.core.errors import DomainError, PermissionRefused
 from ketaclinic.core.forms import form_add_domain_error
+from ketaclinic.courses.access import course_get_for_staff
 from ketaclinic.courses.forms import CourseStatusForm, DoseOrderForm, SeriesProposeForm
 from ketaclinic.courses.models import CourseStatus, TreatmentCourse
 from ketaclinic.courses.selectors import course_status_changes
@@ -28,7 +29,6 @@ from ketaclinic.courses.services import TRANSITIONS, course_transition, dose_ord
 from ketaclinic.medicine.protocols import protocol_get
 from ketaclinic.medicine.visits import VisitKind, treatment_kinds_for
 from ketaclinic.outcomes.course_review import course_review
-from ketaclinic.patients.access import patient_get_for_staff
 from ketaclinic.scheduling.forms import AppointmentTimeForm
 from ketaclinic.scheduling.models import VISIT_KIND_LABELS, Appointment
 from ketaclinic.scheduling.series import ProposedSlot, series_book, series_propose
@@ -86,15 +86,15 @@ def _proposal_form(
 def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
     clinic = acting_clinic(request)
     user = acting_user(request)
-    course = get_object_or_404(TreatmentCourse, pk=course_id, clinic=clinic)
     # The front desk books the course's treatments but does not open its clinical detail.
     sees_chart = has_permission(user=user, action=Action.PATIENT_CHART_VIEW, clinic=clinic)
-    patient = patient_get_for_staff(
+    course = course_get_for_staff(
         user=user,
         clinic=clinic,
-        patient_id=course.patient_id,
+        course_id=course_id,
         action=Action.PATIENT_CHART_VIEW if sees_chart else Action.APPOINTMENT_BOOK,
     )
+    patient = course.patient
     protocol = protocol_get(course.protocol_key)
     action = request.POST.get("action", "")
     series_error = ""

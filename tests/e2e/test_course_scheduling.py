@@ -11,8 +11,9 @@ from playwright.sync_api import expect
 
 from ketaclinic.consent.models import Treatment
 from ketaclinic.courses.models import TreatmentCourse
-from ketaclinic.courses.tests.support import approve, consent, open_weekdays
+from ketaclinic.courses.tests.support import consent, open_weekdays
 from ketaclinic.scheduling.models import Appointment
+from ketaclinic.testing.clinical import approve
 from ketaclinic.testing.factories import ChairFactory
 from ketaclinic.testing.personas import make_personas
 from tests.e2e.helpers import sign_in_staff

@@ -14,7 +14,8 @@ from ketaclinic.api.tests.support import assert_error_shape, get, post, token_fo
 from ketaclinic.audit.models import AuditAction, AuditEvent
 from ketaclinic.consent.models import Treatment
 from ketaclinic.courses.models import CourseStatus, DoseOrder, TreatmentCourse
-from ketaclinic.courses.tests.support import approve, consent, course_for
+from ketaclinic.courses.tests.support import consent, course_for
+from ketaclinic.testing.clinical import approve
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -31,9 +30,7 @@ from ketaclinic.inventory.models import (
     DiscrepancyStatus,
     Movement,
     MovementKind,
-    Product,
     StockCount,
-    StorageLocation,
 )
 from ketaclinic.inventory.services import (
     container_draw,
@@ -43,6 +40,7 @@ from ketaclinic.inventory.services import (
 )
 from ketaclinic.inventory.tests.support import (
     SUPPLIER,
+    Stock,
     esketamine_56,
     infusion,
     ketamine_50,
@@ -56,20 +54,6 @@ pytestmark = pytest.mark.django_db
 
 VIEWERS = PERMISSIONS[Action.INVENTORY_VIEW].roles
 RECORDERS = PERMISSIONS[Action.INVENTORY_RECORD].roles
-
-
-@dataclass
-class Stock:
-    product: Product
-    location: StorageLocation
-    vials: list[Container]
-
-
-@pytest.fixture
-def stock(personas: Personas) -> Stock:
-    product = ketamine_50(personas.clinic)
-    location = safe(personas.clinic)
-    return Stock(product, location, receive(personas, product, location, count=3))
 
 
 def nina(personas: Personas) -> str:

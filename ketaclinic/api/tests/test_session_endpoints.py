@@ -20,6 +20,7 @@ from ketaclinic.charting.models import (
     VitalSignReading,
 )
 from ketaclinic.charting.tests.support import (
+    ALDRETE_FULL,
     GOOD_VITALS,
     PHQ9_MILD,
     advance,
@@ -36,7 +37,6 @@ from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db
 
-ALDRETE_FULL = {f"aldrete.{n}": 2 for n in range(1, 6)}
 CADSS6 = {f"cadss.{n}": 1 for n in (1, 2, 6, 7, 15, 22)}
 MANUAL_PASSES = ("identity", "fasting", "medication_holds", "no_substances", "equipment")
 

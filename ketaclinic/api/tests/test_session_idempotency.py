@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,7 @@ from ketaclinic.charting.tests.support import (
     ready_session,
 )
 from ketaclinic.charting.tests.test_esketamine import _verified, booked_esketamine
+from ketaclinic.testing.concurrency import race as _race
 from ketaclinic.testing.personas import Personas, make_personas
 
 REUSED = "already sent with different values"
@@ -167,29 +167,6 @@ def test_a_retried_stop_answers_with_the_stop_after_the_session_moved_on(
 
 
 # --- racing retries (PostgreSQL) ----------------------------------------------------------------
-
-
-def _race(attempts: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(attempts))
-    outcomes: list[Any] = []
-    lock = threading.Lock()
-
-    def run(attempt: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            result = attempt()
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(attempt,)) for attempt in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one writer at a time")

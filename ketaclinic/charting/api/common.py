@@ -1,5 +1,6 @@
 """What every session-day endpoint shares: the lookups within the acting clinic, the role check
-before the body, the idempotency key, the read's audit event and the answer."""
+before the body, the idempotency key and the answer. A read goes through its door
+(`charting.access`), which records it."""
 
 from __future__ import annotations
 
@@ -28,8 +29,7 @@ from ketaclinic.api.fields import (
     clinic_context,
 )
 from ketaclinic.api.permissions import api_clinic
-from ketaclinic.audit.models import AuditAction
-from ketaclinic.audit.services import audit_record
+from ketaclinic.charting.access import SESSION_NOT_FOUND, session_get_for_staff
 from ketaclinic.charting.api.outputs import (
     DoseSerializer,
     SessionDetailSerializer,
@@ -46,7 +46,6 @@ from ketaclinic.charting.selectors import (
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import InvalidInput, NotFound
 
-SESSION_NOT_FOUND = "No such session at this clinic."
 ALARM_NOT_FOUND = "No such alarm at this clinic."
 SIDE_EFFECT_NOT_FOUND = "No such side effect at this clinic."
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -99,15 +98,16 @@ def fields_named(names: dict[str, str]) -> Iterator[None]:
         raise InvalidInput(error.message, fields=fields) from error
 
 
-def audit_view(user: User, session: TreatmentSession, part: str) -> None:
-    audit_record(
-        actor=user,
-        action=AuditAction.SESSION_VIEWED,
-        clinic=session.clinic,
-        patient_id=session.patient_id,
-        subject=session,
-        detail={"session": session.pk, "part": part, "via": "api"},
-    )
+def session_read(
+    request: Request, session_id: int, part: str
+) -> tuple[User, Clinic, TreatmentSession]:
+    """The caller, the acting clinic and the session, through the door that checks
+    `patient.chart_view` (403 before the body) and records the read as `session.viewed` with
+    the `part` read."""
+    user = staff_caller(request)
+    clinic = api_clinic(request)
+    session = session_get_for_staff(user=user, clinic=clinic, session_id=session_id, api_part=part)
+    return user, clinic, session
 
 
 def respond(

@@ -24,10 +24,10 @@ from ketaclinic.charting.api.common import (
     SessionEndpoint,
     SessionListEndpoint,
     allowed,
-    audit_view,
     fields_named,
     respond,
     session_at_clinic,
+    session_read,
     session_response,
     validated_body,
 )
@@ -102,9 +102,7 @@ class SessionDetailView(SessionEndpoint):
         responses={200: SessionDetailSerializer, **ERRORS},
     )
     def get(self, request: Request, session_id: int) -> Response:
-        user, clinic = allowed(request, Action.PATIENT_CHART_VIEW)
-        session = session_at_clinic(clinic, session_id)
-        audit_view(user, session, "session")
+        user, clinic, session = session_read(request, session_id, "session")
         return respond(SessionDetailSerializer, _session_data(session), clinic, viewer=user)
 
 

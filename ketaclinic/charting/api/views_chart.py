@@ -24,12 +24,12 @@ from ketaclinic.charting.api.common import (
     SessionEndpoint,
     SessionListEndpoint,
     allowed,
-    audit_view,
     fields_named,
     idempotency_key,
     idempotent_response,
     respond,
     session_at_clinic,
+    session_read,
     validated_body,
 )
 from ketaclinic.charting.api.inputs import (
@@ -82,9 +82,7 @@ class SessionVitalsView(SessionListEndpoint):
     parser_classes = StaffEndpoint.parser_classes
 
     def get_queryset(self) -> list[VitalSignReading]:  # type: ignore[override]
-        user, clinic = allowed(self.request, Action.PATIENT_CHART_VIEW)
-        session = session_at_clinic(clinic, self.kwargs["session_id"])
-        audit_view(user, session, "vitals")
+        _, _, session = session_read(self.request, self.kwargs["session_id"], "vitals")
         return _readings(session)
 
     @extend_schema(

@@ -21,12 +21,12 @@ from ketaclinic.charting.api.common import (
     SessionEndpoint,
     SessionListEndpoint,
     allowed,
-    audit_view,
     fields_named,
     idempotency_key,
     idempotent_response,
     preparation_response,
     session_at_clinic,
+    session_read,
     validated_body,
 )
 from ketaclinic.charting.api.inputs import (
@@ -122,9 +122,7 @@ class SessionEventsView(SessionListEndpoint):
     parser_classes = StaffEndpoint.parser_classes
 
     def get_queryset(self) -> list[PumpEvent]:  # type: ignore[override]
-        user, clinic = allowed(self.request, Action.PATIENT_CHART_VIEW)
-        session = session_at_clinic(clinic, self.kwargs["session_id"])
-        audit_view(user, session, "events")
+        _, _, session = session_read(self.request, self.kwargs["session_id"], "events")
         events = session.pump_events.select_related("recorded_by").order_by("occurred_at", "id")
         return list(events)
 

@@ -147,3 +147,16 @@ def discharged(personas: Personas, appointment: Any, clock: Any) -> TreatmentSes
     advance(clock, 5)
     session.refresh_from_db()
     return session
+
+
+def infusing(
+    personas: Personas, appointment: Appointment, clock: Any, *, minutes: float = 5
+) -> TreatmentSession:
+    """Ready, the dose prepared and verified, and the pump started `minutes` ago (call inside
+    `at_appointment`, with its clock)."""
+    session = ready_session(personas, appointment)
+    prepared_and_verified(personas, session)
+    pump_event_record(acting_user=personas.nina, session=session, kind="start")
+    advance(clock, minutes)
+    session.refresh_from_db()
+    return session

@@ -4,10 +4,6 @@ stops racing stop the pump once."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from django.db import connection
 
@@ -24,40 +20,13 @@ from ketaclinic.charting.tests.support import (
     ready_session,
 )
 from ketaclinic.core.errors import DomainError
+from ketaclinic.testing.concurrency import race as _race
 from ketaclinic.testing.factories import staff_member
 from ketaclinic.testing.personas import NURSE_CREDENTIALS, Personas, make_personas
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="SQLite runs one writer at a time"
 )
-
-
-def _race(attempts: list[Callable[[], Any]]) -> list[Any]:
-    """Run the attempts at once, one thread (and database connection) each; each outcome is
-    what the attempt returned or the domain error it raised."""
-    barrier = threading.Barrier(len(attempts))
-    outcomes: list[Any] = []
-    lock = threading.Lock()
-
-    def run(attempt: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            result: Any = attempt()
-        except DomainError as error:
-            result = error
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(attempt,)) for attempt in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    assert len(outcomes) == len(attempts)
-    return outcomes
 
 
 def _second_nurse(personas: Personas) -> User:

@@ -30,6 +30,7 @@ from ketaclinic.charting.services import (
     vitals_record,
 )
 from ketaclinic.charting.tests.support import (
+    ALDRETE_FULL,
     GOOD_VITALS,
     advance,
     at_appointment,
@@ -38,7 +39,7 @@ from ketaclinic.charting.tests.support import (
 from ketaclinic.consent.models import Treatment
 from ketaclinic.core.errors import InvalidInput, PreconditionFailed
 from ketaclinic.courses.services import course_create, dose_order_sign
-from ketaclinic.courses.tests.support import approve, consent, open_weekdays
+from ketaclinic.courses.tests.support import consent, open_weekdays
 from ketaclinic.inventory.models import Container, Movement, MovementKind
 from ketaclinic.inventory.tests.support import esketamine_56, receive, safe
 from ketaclinic.medicine.dosing import ESKETAMINE_DEVICE_MG
@@ -47,12 +48,11 @@ from ketaclinic.medicine.session import ESKETAMINE_MINUTES_BETWEEN_DEVICES
 from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.scheduling.models import Appointment
 from ketaclinic.scheduling.services import appointment_book, local_moment
+from ketaclinic.testing.clinical import approve
 from ketaclinic.testing.factories import ChairFactory
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db
-
-ALDRETE_FULL = {f"aldrete.{n}": 2 for n in range(1, 6)}
 
 
 def booked_esketamine(personas: Personas) -> Appointment:

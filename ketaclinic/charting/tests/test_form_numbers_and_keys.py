@@ -17,18 +17,14 @@ from ketaclinic.charting.models import (
     PrnDose,
     PumpEvent,
     SideEffect,
-    TreatmentSession,
     VitalSignReading,
 )
-from ketaclinic.charting.services import pump_event_record
 from ketaclinic.charting.tests.support import (
     GOOD_VITALS,
-    advance,
     at_appointment,
     booked_infusion,
-    prepared_and_verified,
-    ready_session,
 )
+from ketaclinic.charting.tests.support import infusing as _infusing
 from ketaclinic.core.forms import PLAIN_NUMBER
 from ketaclinic.testing.personas import Personas
 
@@ -67,14 +63,6 @@ def test_spaces_around_a_typed_number_are_trimmed() -> None:
     )
     assert form.is_valid(), form.errors
     assert str(form.cleaned_data["dose_mg"]) == "35"
-
-
-def _infusing(personas: Personas, appointment: Any, clock: Any) -> TreatmentSession:
-    session = ready_session(personas, appointment)
-    prepared_and_verified(personas, session)
-    pump_event_record(acting_user=personas.nina, session=session, kind="start")
-    advance(clock, 5)
-    return session
 
 
 def test_each_pump_form_on_the_page_has_its_own_key(personas: Personas, client_for: Any) -> None:

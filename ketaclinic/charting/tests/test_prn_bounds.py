@@ -16,27 +16,16 @@ from django.utils import timezone
 
 from ketaclinic.charting.models import PrnDose, TreatmentSession
 from ketaclinic.charting.selectors import session_note_text, session_timeline
-from ketaclinic.charting.services import active_preparation, prn_record, pump_event_record
+from ketaclinic.charting.services import active_preparation, prn_record
 from ketaclinic.charting.tests.support import (
-    advance,
     at_appointment,
     booked_infusion,
-    prepared_and_verified,
-    ready_session,
 )
+from ketaclinic.charting.tests.support import infusing as _infusing
 from ketaclinic.core.errors import InvalidInput, PermissionRefused
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db
-
-
-def _infusing(personas: Personas, appointment: Any, clock: Any) -> TreatmentSession:
-    session = ready_session(personas, appointment)
-    prepared_and_verified(personas, session)
-    pump_event_record(acting_user=personas.nina, session=session, kind="start")
-    advance(clock, 5)
-    session.refresh_from_db()
-    return session
 
 
 def _give(personas: Personas, session: TreatmentSession, **changes: Any) -> PrnDose:

@@ -28,6 +28,7 @@ from ketaclinic.charting.services import (
     vitals_record,
 )
 from ketaclinic.charting.tests.support import (
+    ALDRETE_FULL,
     GOOD_VITALS,
     advance,
     at_appointment,
@@ -44,7 +45,6 @@ from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db
 
-ALDRETE_FULL = {f"aldrete.{n}": 2 for n in range(1, 6)}
 CADSS6 = {f"cadss.{n}": 1 for n in (1, 2, 6, 7, 15, 22)}
 
 

@@ -26,30 +26,19 @@ from ketaclinic.charting.services import (
     vitals_record,
 )
 from ketaclinic.charting.tests.support import (
+    ALDRETE_FULL,
     GOOD_VITALS,
+    RECOVERED,
     advance,
     at_appointment,
     booked_infusion,
-    prepared_and_verified,
-    ready_session,
 )
+from ketaclinic.charting.tests.support import infusing as _infusing
 from ketaclinic.core.errors import Conflict, InvalidInput, PermissionRefused, PreconditionFailed
 from ketaclinic.scheduling.models import AppointmentStatus
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db
-
-ALDRETE_FULL = {f"aldrete.{n}": 2 for n in range(1, 6)}
-RECOVERED = {**GOOD_VITALS, "moaa_s": 5}
-
-
-def _infusing(personas: Personas, appointment: Any, clock: Any) -> TreatmentSession:
-    session = ready_session(personas, appointment)
-    prepared_and_verified(personas, session)
-    pump_event_record(acting_user=personas.nina, session=session, kind="start")
-    advance(clock, 5)
-    session.refresh_from_db()
-    return session
 
 
 def _in_recovery(

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.audit.models import AuditAction
-from ketaclinic.audit.services import audit_record
-from ketaclinic.charting.models import (
-    RemsMonitoringForm,
-)
+from ketaclinic.charting.access import rems_form_get_for_staff
 from ketaclinic.charting.rems import rems_form_pdf
 from ketaclinic.charting.selectors import (
     rems_form_fields,
     rems_forms_for_clinic,
 )
-from ketaclinic.charting.views.session import _session
+from ketaclinic.core.errors import NotFound
 from ketaclinic.medicine.rems import PMF_SUBMISSION_DAYS
 
 
@@ -43,18 +39,16 @@ def rems_tracker(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def rems_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = _session(request, session_id)
-    rems = get_object_or_404(RemsMonitoringForm, session=session)
-    audit_record(
-        actor=acting_user(request),
-        action=AuditAction.SESSION_VIEWED,
-        clinic=session.clinic,
-        patient_id=session.patient_id,
-        subject=rems,
-        detail={"export": "rems_pdf"},
-    )
+    try:
+        rems = rems_form_get_for_staff(
+            user=acting_user(request), clinic=acting_clinic(request), session_id=session_id
+        )
+    except NotFound as error:
+        raise Http404(error.message) from error
     response = HttpResponse(
         rems_form_pdf(fields=rems_form_fields(form=rems)), content_type="application/pdf"
     )
-    response["Content-Disposition"] = f'attachment; filename="rems-monitoring-{session.pk}.pdf"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="rems-monitoring-{rems.session_id}.pdf"'
+    )
     return response

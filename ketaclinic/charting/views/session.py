@@ -20,9 +20,8 @@ from ketaclinic.accounts.http import acting_clinic, acting_user
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.audit.models import AuditAction
-from ketaclinic.audit.services import audit_record
 from ketaclinic.charting import forms as session_forms
+from ketaclinic.charting.access import session_get_for_staff
 from ketaclinic.charting.chart import session_chart_svg
 from ketaclinic.charting.models import (
     SessionStatus,
@@ -45,7 +44,7 @@ from ketaclinic.charting.services import (
     active_preparation,
 )
 from ketaclinic.charting.views.steps import ERROR_FORM, HANDLERS
-from ketaclinic.core.errors import DomainError, InvalidInput, PermissionRefused
+from ketaclinic.core.errors import DomainError, InvalidInput, NotFound, PermissionRefused
 from ketaclinic.core.forms import form_add_domain_error
 from ketaclinic.intake.selectors import intake_get_for_patient
 from ketaclinic.inventory.stock_forms import witness_choices
@@ -66,9 +65,23 @@ def _session(request: HttpRequest, session_id: int) -> TreatmentSession:
         raise Http404("No such session at this clinic.") from error
 
 
+def _session_viewed(request: HttpRequest, session_id: int) -> TreatmentSession:
+    """The session through its door, which records the page's read (`session.viewed`)."""
+    try:
+        return session_get_for_staff(
+            user=acting_user(request), clinic=acting_clinic(request), session_id=session_id
+        )
+    except NotFound as error:
+        raise Http404(error.message) from error
+
+
 @login_required
 def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = _session(request, session_id)
+    # A POST is a step, recorded by its service; any other request reads the page.
+    if request.method == "POST":
+        session = _session(request, session_id)
+    else:
+        session = _session_viewed(request, session_id)
     user = acting_user(request)
     bound: dict[str, forms.Form] = {}
     wants_json = request.headers.get("Accept", "").startswith("application/json")
@@ -107,14 +120,6 @@ def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
                     status=400,
                 )
         session = session_get(clinic=session.clinic, session_id=session.pk)
-    else:
-        audit_record(
-            actor=user,
-            action=AuditAction.SESSION_VIEWED,
-            clinic=session.clinic,
-            patient_id=session.patient_id,
-            subject=session,
-        )
     return render(request, "charting/session.html", _session_context(request, session, user, bound))
 
 

@@ -11,11 +11,11 @@ from ketaclinic.accounts.roles import Action
 from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller
 from ketaclinic.api.fields import clinic_context
 from ketaclinic.api.permissions import api_clinic
+from ketaclinic.courses.access import course_get_for_change, course_get_for_staff
 from ketaclinic.courses.api.inputs import DoseOrderInputSerializer
 from ketaclinic.courses.api.outputs import DoseOrderSerializer
-from ketaclinic.courses.selectors import course_get, dose_order_list_for_course
+from ketaclinic.courses.selectors import dose_order_list_for_course
 from ketaclinic.courses.services import dose_order_sign
-from ketaclinic.patients.access import patient_get_for_staff
 
 
 class CourseDoseOrdersView(StaffEndpoint):
@@ -27,10 +27,9 @@ class CourseDoseOrdersView(StaffEndpoint):
     def get(self, request: Request, course_id: int) -> Response:
         user = staff_caller(request)
         clinic = api_clinic(request)
-        course = course_get(
+        course = course_get_for_staff(
             user=user, clinic=clinic, course_id=course_id, action=Action.PATIENT_CHART_VIEW
         )
-        patient_get_for_staff(user=user, clinic=clinic, patient_id=course.patient_id)
         orders = dose_order_list_for_course(course=course)
         return Response(DoseOrderSerializer(orders, many=True, context=clinic_context(clinic)).data)
 
@@ -48,7 +47,7 @@ class CourseDoseOrdersView(StaffEndpoint):
     def post(self, request: Request, course_id: int) -> Response:
         user = staff_caller(request)
         clinic = api_clinic(request)
-        course = course_get(
+        course = course_get_for_change(
             user=user, clinic=clinic, course_id=course_id, action=Action.DOSE_ORDER_SIGN
         )
         payload = DoseOrderInputSerializer(data=request.data)

@@ -13,8 +13,9 @@ from ketaclinic.accounts.roles import Role
 from ketaclinic.consent.models import Treatment
 from ketaclinic.courses.models import CourseStatus, DoseOrder, TreatmentCourse
 from ketaclinic.courses.services import dose_order_sign
-from ketaclinic.courses.tests.support import approve, consent, course_for, open_weekdays
+from ketaclinic.courses.tests.support import consent, course_for, open_weekdays
 from ketaclinic.scheduling.models import Appointment
+from ketaclinic.testing.clinical import approve
 from ketaclinic.testing.factories import ChairFactory
 from ketaclinic.testing.personas import Personas
 

@@ -21,13 +21,14 @@ from ketaclinic.core.errors import (
 )
 from ketaclinic.courses.models import CourseStatus, DoseOrder
 from ketaclinic.courses.services import course_create, course_transition, dose_order_sign
-from ketaclinic.courses.tests.support import approve, consent, course_for, open_weekdays
+from ketaclinic.courses.tests.support import consent, course_for, open_weekdays
 from ketaclinic.intake.models import EligibilityOutcome
 from ketaclinic.intake.services import eligibility_decide
 from ketaclinic.medicine.protocols import INTRANASAL_ESKETAMINE
 from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.scheduling.models import Appointment
 from ketaclinic.scheduling.services import appointment_book, local_moment
+from ketaclinic.testing.clinical import approve
 from ketaclinic.testing.factories import ChairFactory
 from ketaclinic.testing.personas import Personas
 

@@ -15,8 +15,9 @@ from ketaclinic.core.forms import PLAIN_NUMBER
 from ketaclinic.courses.forms import CourseForm, DoseOrderForm
 from ketaclinic.courses.models import DoseOrder, TreatmentCourse
 from ketaclinic.courses.services import dose_order_sign
-from ketaclinic.courses.tests.support import approve, consent, course_for
+from ketaclinic.courses.tests.support import consent, course_for
 from ketaclinic.medicine.protocols import IV_KETAMINE_DEPRESSION
+from ketaclinic.testing.clinical import approve
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db

@@ -1,10 +1,14 @@
-"""Stock for inventory tests: products, a safe, a receipt, and a treatment to draw for."""
+"""Stock for inventory tests: products, a safe, a receipt, and a treatment to draw for; the
+`stock` fixture (three vials in the main safe) for the conftests of the inventory and API tests."""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+import pytest
 
 from ketaclinic.courses.services import dose_order_sign
 from ketaclinic.courses.tests.support import course_for, open_weekdays
@@ -86,3 +90,17 @@ def infusion(personas: Personas, *, days_ahead: int = 1, hour: int = 9) -> Appoi
         chair=ChairFactory(room__clinic=personas.clinic),
         course=course,
     )
+
+
+@dataclass
+class Stock:
+    product: Product
+    location: StorageLocation
+    vials: list[Container]
+
+
+@pytest.fixture
+def stock(personas: Personas) -> Stock:
+    product = ketamine_50(personas.clinic)
+    location = safe(personas.clinic)
+    return Stock(product, location, receive(personas, product, location, count=3))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 import html
 import zoneinfo
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -51,33 +50,18 @@ from ketaclinic.inventory.models import (
     DiscrepancyStatus,
     Movement,
     MovementKind,
-    Product,
     StockCount,
     StockCountLine,
     StorageLocation,
 )
 from ketaclinic.inventory.services import container_draw, units_from_amount
-from ketaclinic.inventory.tests.support import infusion, ketamine_50, receive, safe
+from ketaclinic.inventory.tests.support import Stock, infusion, receive
 from ketaclinic.testing.factories import TEST_PASSWORD
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db
 
 DENVER = zoneinfo.ZoneInfo("America/Denver")
-
-
-@dataclass
-class Stock:
-    product: Product
-    location: StorageLocation
-    vials: list[Container]
-
-
-@pytest.fixture
-def stock(personas: Personas) -> Stock:
-    product = ketamine_50(personas.clinic)
-    location = safe(personas.clinic)
-    return Stock(product, location, receive(personas, product, location, count=3))
 
 
 def _all_found(stock: Stock) -> list[CountEntry]:

@@ -18,7 +18,7 @@ from ketaclinic.accounts.roles import PERMISSIONS, Action, Role
 from ketaclinic.audit.models import AuditAction, AuditEvent
 from ketaclinic.clinics.models import OpeningHours
 from ketaclinic.core.errors import Conflict, InvalidInput, PermissionRefused
-from ketaclinic.courses.tests.support import approve, course_for
+from ketaclinic.courses.tests.support import course_for
 from ketaclinic.jobs.models import Job
 from ketaclinic.jobs.services import jobs_run_due
 from ketaclinic.outcomes.models import ClinicalTask, ResponseContext, ResponseSource
@@ -39,6 +39,7 @@ from ketaclinic.outcomes.tests.test_questionnaires_flow import (
     PHQ9_RISK,
     page_answers,
 )
+from ketaclinic.testing.clinical import approve
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db

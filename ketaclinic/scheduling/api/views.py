@@ -29,9 +29,10 @@ from ketaclinic.api.fields import clinic_context
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.clinics.models import Chair, Clinic
 from ketaclinic.core.errors import InvalidInput
-from ketaclinic.courses.selectors import course_open_for_patient, course_reading_action
+from ketaclinic.courses.selectors import course_open_for_patient
 from ketaclinic.medicine.visits import VisitKind, is_treatment
 from ketaclinic.patients.access import patient_get_for_staff
+from ketaclinic.scheduling.access import appointment_get_for_staff, appointment_list_for_staff
 from ketaclinic.scheduling.api.inputs import (
     AppointmentInputSerializer,
     AvailabilityQuerySerializer,
@@ -42,9 +43,7 @@ from ketaclinic.scheduling.api.inputs import (
 from ketaclinic.scheduling.api.outputs import AppointmentSerializer, AvailabilitySerializer
 from ketaclinic.scheduling.models import Appointment
 from ketaclinic.scheduling.selectors import (
-    appointment_get,
     appointment_list_for_day,
-    appointment_list_for_patient,
     chair_availability_for_day,
     chair_get,
     clinician_get,
@@ -162,7 +161,7 @@ def _chair(clinic: Clinic, chair_id: int | None) -> Chair | None:
 
 def _rendered(appointment_id: int, user: User, clinic: Clinic) -> Response:
     """The appointment as it now is."""
-    appointment = appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
+    appointment = appointment_get_for_staff(user=user, clinic=clinic, appointment_id=appointment_id)
     return Response(AppointmentSerializer(appointment, context=clinic_context(clinic)).data)
 
 
@@ -191,7 +190,9 @@ class AppointmentRescheduleView(StaffEndpoint):
     def post(self, request: Request, appointment_id: int) -> Response:
         user = staff_caller(request)
         clinic = api_clinic(request)
-        appointment = appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
+        appointment = appointment_get_for_staff(
+            user=user, clinic=clinic, appointment_id=appointment_id
+        )
         payload = RescheduleInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -221,7 +222,9 @@ class AppointmentCancelView(StaffEndpoint):
     def post(self, request: Request, appointment_id: int) -> Response:
         user = staff_caller(request)
         clinic = api_clinic(request)
-        appointment = appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
+        appointment = appointment_get_for_staff(
+            user=user, clinic=clinic, appointment_id=appointment_id
+        )
         payload = ReasonInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         appointment_cancel(
@@ -241,7 +244,9 @@ class AppointmentNoShowView(StaffEndpoint):
     def post(self, request: Request, appointment_id: int) -> Response:
         user = staff_caller(request)
         clinic = api_clinic(request)
-        appointment = appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
+        appointment = appointment_get_for_staff(
+            user=user, clinic=clinic, appointment_id=appointment_id
+        )
         payload = ReasonInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         appointment_mark_no_show(
@@ -254,13 +259,9 @@ class PatientAppointmentListView(AppointmentListEndpoint):
     def get_queryset(self) -> QuerySet[Appointment]:
         user = staff_caller(self.request)
         clinic = api_clinic(self.request)
-        patient = patient_get_for_staff(
-            user=user,
-            clinic=clinic,
-            patient_id=self.kwargs["patient_id"],
-            action=course_reading_action(user=user, clinic=clinic),
+        return appointment_list_for_staff(
+            user=user, clinic=clinic, patient_id=self.kwargs["patient_id"]
         )
-        return appointment_list_for_patient(patient=patient)
 
     @extend_schema(
         operation_id="patients_appointments_list",

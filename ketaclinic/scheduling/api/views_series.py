@@ -15,8 +15,8 @@ from ketaclinic.api.fields import clinic_context
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import InvalidInput
+from ketaclinic.courses.access import course_get_for_change
 from ketaclinic.courses.models import TreatmentCourse
-from ketaclinic.courses.selectors import course_get
 from ketaclinic.scheduling.api.inputs import SeriesInputSerializer, SeriesProposalInputSerializer
 from ketaclinic.scheduling.api.outputs import AppointmentSerializer, SeriesProposalSerializer
 from ketaclinic.scheduling.api.views import api_field_names
@@ -28,7 +28,7 @@ from ketaclinic.scheduling.services import local_moment
 def _course_for_booking(request: Request, course_id: int) -> tuple[User, Clinic, TreatmentCourse]:
     user = staff_caller(request)
     clinic = api_clinic(request)
-    course = course_get(
+    course = course_get_for_change(
         user=user, clinic=clinic, course_id=course_id, action=Action.APPOINTMENT_BOOK
     )
     return user, clinic, course

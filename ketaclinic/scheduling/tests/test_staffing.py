@@ -14,7 +14,7 @@ from ketaclinic.accounts.roles import Role
 from ketaclinic.consent.models import Treatment
 from ketaclinic.core.errors import Conflict, InvalidInput, PermissionRefused, PreconditionFailed
 from ketaclinic.courses.services import course_create, dose_order_sign
-from ketaclinic.courses.tests.support import approve, consent, course_for, open_weekdays
+from ketaclinic.courses.tests.support import consent, course_for, open_weekdays
 from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.scheduling.models import ClinicClosure, StaffShift
 from ketaclinic.scheduling.series import series_propose
@@ -26,6 +26,7 @@ from ketaclinic.scheduling.staffing import (
     shift_add,
     shift_remove,
 )
+from ketaclinic.testing.clinical import approve
 from ketaclinic.testing.factories import ChairFactory, PatientFactory
 from ketaclinic.testing.personas import Personas
 

@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from typing import cast
 
 import pytest
-from django.core.cache import cache
 
 from ketaclinic.clinics.models import Clinic, OpeningHours
+from ketaclinic.testing.cache import empty_cache as empty_cache
 from ketaclinic.testing.factories import ClinicFactory
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache(request: pytest.FixtureRequest) -> Iterator[None]:
-    # The inquiry rate limit counts submissions in the cache (the database cache by default);
-    # each database test starts from none.
-    if request.node.get_closest_marker("django_db") is None:
-        yield
-        return
-    request.getfixturevalue("db")
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,0 +1,95 @@
+"""The doors to a treatment session and its REMS monitoring form (CONVENTIONS.md §4).
+
+Each checks the permission, scopes to the acting clinic with one NotFound for "missing" and "not
+yours", and writes the read's `session.viewed` event. The staff pages and the API call these;
+they never record a read themselves. The day board and arrivals have their own doors in
+`charting.board`. A write (a step on the session page, a POST to the API) reaches the session
+without a read's event: its service records what it wrote.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ketaclinic.accounts.permissions import require_permission
+from ketaclinic.accounts.roles import Action
+from ketaclinic.audit.models import AuditAction
+from ketaclinic.audit.services import audit_record
+from ketaclinic.charting.models import RemsMonitoringForm, TreatmentSession
+from ketaclinic.charting.selectors import session_get
+from ketaclinic.core.errors import NotFound
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from ketaclinic.accounts.models import User
+    from ketaclinic.clinics.models import Clinic
+
+SESSION_NOT_FOUND = "No such session at this clinic."
+REMS_FORM_NOT_FOUND = "No REMS monitoring form for this session."
+
+
+def _session_in_clinic(
+    *, user: User | AnonymousUser, clinic: Clinic, session_id: int, action: Action
+) -> TreatmentSession:
+    require_permission(user=user, action=action, clinic=clinic)
+    try:
+        return session_get(clinic=clinic, session_id=session_id)
+    except TreatmentSession.DoesNotExist:
+        raise NotFound(SESSION_NOT_FOUND) from None
+
+
+def session_get_for_staff(
+    *,
+    user: User | AnonymousUser,
+    clinic: Clinic,
+    session_id: int,
+    action: Action = Action.PATIENT_CHART_VIEW,
+    api_part: str | None = None,
+) -> TreatmentSession:
+    """The session, its read recorded as `session.viewed`.
+
+    `api_part` names what an API call read (`session`, `vitals`, `events`); its event says so
+    with `via: api`. The page's event carries no detail, as it always has: the page is the whole
+    session, and the audit page's filters and the tests read it that way.
+    """
+    session = _session_in_clinic(user=user, clinic=clinic, session_id=session_id, action=action)
+    detail = None
+    if api_part is not None:
+        detail = {"session": session.pk, "part": api_part, "via": "api"}
+    audit_record(
+        actor=user,
+        action=AuditAction.SESSION_VIEWED,
+        # session.clinic (not `clinic`): the same row, loaded here as it always was, so the
+        # pinned query counts of the pages and endpoints stay where they are.
+        clinic=session.clinic,
+        patient_id=session.patient_id,
+        subject=session,
+        detail=detail,
+    )
+    return session
+
+
+def rems_form_get_for_staff(
+    *,
+    user: User | AnonymousUser,
+    clinic: Clinic,
+    session_id: int,
+    action: Action = Action.PATIENT_CHART_VIEW,
+) -> RemsMonitoringForm:
+    """The session's REMS patient monitoring form, for its PDF; recorded as a `session.viewed`
+    export of the form (`export: rems_pdf`)."""
+    session = _session_in_clinic(user=user, clinic=clinic, session_id=session_id, action=action)
+    try:
+        rems = RemsMonitoringForm.objects.get(session=session)
+    except RemsMonitoringForm.DoesNotExist:
+        raise NotFound(REMS_FORM_NOT_FOUND) from None
+    audit_record(
+        actor=user,
+        action=AuditAction.SESSION_VIEWED,
+        clinic=session.clinic,
+        patient_id=session.patient_id,
+        subject=rems,
+        detail={"export": "rems_pdf"},
+    )
+    return rems
