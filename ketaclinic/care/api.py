@@ -24,6 +24,7 @@ from ketaclinic.care.selectors import course_outcomes_for_patient
 from ketaclinic.medicine.outcomes import CourseSignal, OutcomeStatus
 from ketaclinic.outcomes.api import QuestionnaireResponseSerializer
 from ketaclinic.outcomes.models import QuestionnaireResponse
+from ketaclinic.outcomes.selectors import questionnaire_response_page_list_for_patient
 from ketaclinic.patients.access import patient_get_for_staff
 
 # --- shapes ------------------------------------------------------------------------------------
@@ -134,7 +135,7 @@ class PatientOutcomeResponsesView(StaffListEndpoint):
 
     def get_queryset(self) -> QuerySet[QuestionnaireResponse]:
         if getattr(self, "swagger_fake_view", False):  # the OpenAPI generator
-            return QuestionnaireResponse.objects.none()
+            return questionnaire_response_page_list_for_patient(patient=None)
         patient = patient_get_for_staff(
             user=staff_caller(self.request),
             clinic=api_clinic(self.request),
@@ -142,10 +143,7 @@ class PatientOutcomeResponsesView(StaffListEndpoint):
             action=Action.OUTCOMES_VIEW,
         )
         instrument = self.request.query_params.get("instrument", "")
-        responses = QuestionnaireResponse.objects.filter(patient=patient)
-        if instrument:
-            responses = responses.filter(instrument=instrument)
-        return responses.order_by("-completed_at", "-id")
+        return questionnaire_response_page_list_for_patient(patient=patient, instrument=instrument)
 
     @extend_schema(
         operation_id="patients_outcome_responses_list",

@@ -17,7 +17,8 @@ from ketaclinic.consent.forms import (
     ConsentWitnessDeclineForm,
     ConsentWitnessForm,
 )
-from ketaclinic.consent.models import ConsentSignature, Treatment, WitnessMethod
+from ketaclinic.consent.models import Treatment, WitnessMethod
+from ketaclinic.consent.selectors import consent_signature_history_for_patient
 from ketaclinic.consent.services import (
     consent_awaiting_witness,
     consent_current,
@@ -46,11 +47,7 @@ def consent_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
             else None
         )
         rows.append((treatment, document, current, awaiting))
-    history = (
-        ConsentSignature.objects.filter(patient=patient)
-        .select_related("document", "witness")
-        .defer("pdf", "witness_pdf", "drawn_signature_png")
-    )
+    history = consent_signature_history_for_patient(patient=patient)
     return render(
         request,
         "consent/overview.html",

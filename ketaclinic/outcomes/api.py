@@ -28,6 +28,7 @@ from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import NotFound
 from ketaclinic.outcomes.models import ClinicalTask, QuestionnaireResponse, ResponseContext
 from ketaclinic.outcomes.selectors import (
+    clinical_task_get_for_clinic,
     questionnaire_response_list_for_patient,
     urgent_task_list,
 )
@@ -99,13 +100,7 @@ def _allowed(request: Request, action: Action) -> tuple[User, Clinic]:
 
 
 def _task(clinic: Clinic, task_id: int) -> ClinicalTask:
-    task = (
-        ClinicalTask.objects.select_related(
-            "patient", "assigned_to", "acknowledged_by", "escalated_to", "completed_by"
-        )
-        .filter(clinic=clinic, pk=task_id)
-        .first()
-    )
+    task = clinical_task_get_for_clinic(clinic=clinic, task_id=task_id)
     if task is None:
         raise NotFound(TASK_NOT_FOUND)
     return task

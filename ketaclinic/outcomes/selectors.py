@@ -26,6 +26,20 @@ def questionnaire_response_list_for_patient(
     )
 
 
+def questionnaire_response_page_list_for_patient(
+    *, patient: Patient | None, instrument: str = ""
+) -> QuerySet[QuestionnaireResponse]:
+    """A patient's responses, newest first, as a queryset for the API's paginator (one
+    measure when `instrument` is given). No patient (the OpenAPI generator's fake view) gives an
+    empty queryset of the same model."""
+    if patient is None:
+        return QuestionnaireResponse.objects.none()
+    responses = QuestionnaireResponse.objects.filter(patient=patient)
+    if instrument:
+        responses = responses.filter(instrument=instrument)
+    return responses.order_by("-completed_at", "-id")
+
+
 def open_task_list_for_patient(*, patient: Patient) -> QuerySet[ClinicalTask]:
     return ClinicalTask.objects.filter(patient=patient, completed_at__isnull=True).order_by(
         "created_at"
@@ -47,6 +61,18 @@ def urgent_task_list(*, clinic: Clinic, user: User, mine: bool) -> list[Clinical
         tasks.select_related(
             "patient", "assigned_to", "acknowledged_by", "escalated_to", "source_response"
         ).order_by(F("acknowledge_by").asc(nulls_last=True), "created_at")
+    )
+
+
+def clinical_task_get_for_clinic(*, clinic: Clinic, task_id: int) -> ClinicalTask | None:
+    """The task with who it concerns and who handled it; None for missing and for another
+    clinic's task alike, so the caller answers one 404."""
+    return (
+        ClinicalTask.objects.select_related(
+            "patient", "assigned_to", "acknowledged_by", "escalated_to", "completed_by"
+        )
+        .filter(clinic=clinic, pk=task_id)
+        .first()
     )
 
 

@@ -292,3 +292,9 @@ def clinician_get(*, clinic: Clinic, user_id: int) -> User:
     if clinician is None:
         raise InvalidInput(CLINICIAN_NOT_FOUND, fields={"clinician_id": [CLINICIAN_NOT_FOUND]})
     return clinician
+
+
+def appointment_get_for_clinic(*, clinic: Clinic, appointment_id: int) -> Appointment | None:
+    """One appointment of the clinic, bare (no joins, no permission: the caller has checked its
+    own), or None for missing and another clinic's alike so the caller answers one 404."""
+    return Appointment.objects.filter(clinic=clinic, pk=appointment_id).first()

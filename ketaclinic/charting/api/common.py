@@ -36,13 +36,13 @@ from ketaclinic.charting.api.outputs import (
     _session_data,
 )
 from ketaclinic.charting.models import (
-    DosePreparation,
     SentOnce,
     TreatmentSession,
 )
 from ketaclinic.charting.selectors import (
     session_get,
 )
+from ketaclinic.charting.selectors.chart import dose_preparation_get
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import InvalidInput, NotFound
 
@@ -190,7 +190,5 @@ def idempotent_response(
 def preparation_response(
     preparation_id: int, clinic: Clinic, viewer: User, code: int = status.HTTP_200_OK
 ) -> Response:
-    preparation = DosePreparation.objects.select_related(
-        "draw__container__lot", "prepared_by", "verified_by"
-    ).get(pk=preparation_id)
+    preparation = dose_preparation_get(preparation_id=preparation_id)
     return respond(DoseSerializer, preparation, clinic, code, viewer=viewer)

@@ -26,13 +26,13 @@ from ketaclinic.charting.board import ArrivalStatus
 from ketaclinic.charting.models import (
     DosePreparation,
     PrnDose,
-    SessionNote,
     TreatmentSession,
 )
 from ketaclinic.charting.selectors import (
     checklist_for_session,
     observation_ends_at,
 )
+from ketaclinic.charting.selectors.chart import session_note_get_for_session
 from ketaclinic.charting.services import (
     active_preparation,
 )
@@ -411,7 +411,7 @@ def _session_data(session: TreatmentSession) -> dict[str, Any]:
         "discharge_instructions": list(session.discharge_instructions),
         "discharge_assessment": session.discharge_assessment or None,
         "discharge_override_reason": session.discharge_override_reason,
-        "note": SessionNote.objects.filter(session=session).first(),
+        "note": session_note_get_for_session(session=session),
     }
 
 

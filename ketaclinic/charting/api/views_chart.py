@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -48,11 +47,16 @@ from ketaclinic.charting.api.outputs import (
     VitalsSerializer,
 )
 from ketaclinic.charting.models import (
-    PrnResponse,
-    SessionAlarm,
-    SideEffect,
     TreatmentSession,
     VitalSignReading,
+)
+from ketaclinic.charting.selectors.chart import (
+    prn_dose_with_responses,
+    session_alarm_get_for_clinic,
+    side_effect_get_for_clinic,
+    side_effect_get_for_session,
+    vital_sign_reading_list_for_session,
+    vital_sign_reading_with_alarms,
 )
 from ketaclinic.charting.services import (
     alarm_acknowledge,
@@ -68,13 +72,7 @@ from ketaclinic.core.errors import InvalidInput, NotFound
 
 
 def _readings(session: TreatmentSession) -> list[VitalSignReading]:
-    """The readings in time order, each with its alarms in the order they were raised."""
-    alarms = SessionAlarm.objects.select_related("acknowledged_by").order_by("raised_at", "id")
-    return list(
-        session.readings.select_related("recorded_by")
-        .order_by("measured_at", "id")
-        .prefetch_related(Prefetch("alarms", queryset=alarms))
-    )
+    return vital_sign_reading_list_for_session(session=session)
 
 
 class SessionVitalsView(SessionListEndpoint):
@@ -119,8 +117,7 @@ class SessionVitalsView(SessionListEndpoint):
         data = validated_body(VitalsInputSerializer, request)
         reading = vitals_record(acting_user=user, session=session, idempotency_key=key, **data)
         # The alarms this reading raised, the most serious first.
-        alarms = SessionAlarm.objects.select_related("acknowledged_by").order_by("-level", "id")
-        prefetch_related_objects([reading], Prefetch("alarms", queryset=alarms))
+        reading = vital_sign_reading_with_alarms(reading=reading)
         return idempotent_response(VitalsSerializer, reading, clinic, reading)
 
 
@@ -137,7 +134,7 @@ class AlarmAcknowledgeView(SessionEndpoint):
     )
     def post(self, request: Request, alarm_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
-        alarm = SessionAlarm.objects.filter(clinic=clinic, pk=alarm_id).first()
+        alarm = session_alarm_get_for_clinic(clinic=clinic, alarm_id=alarm_id)
         if alarm is None:
             raise NotFound(ALARM_NOT_FOUND)
         data = validated_body(AlarmAcknowledgeInputSerializer, request)
@@ -185,7 +182,7 @@ class SideEffectResolveView(SessionEndpoint):
     )
     def post(self, request: Request, side_effect_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
-        effect = SideEffect.objects.filter(clinic=clinic, pk=side_effect_id).first()
+        effect = side_effect_get_for_clinic(clinic=clinic, side_effect_id=side_effect_id)
         if effect is None:
             raise NotFound(SIDE_EFFECT_NOT_FOUND)
         data = validated_body(SideEffectResolveInputSerializer, request)
@@ -217,7 +214,9 @@ class PrnView(SessionEndpoint):
         data = validated_body(PrnInputSerializer, request)
         effect = None
         if data["side_effect_id"] is not None:
-            effect = SideEffect.objects.filter(session=session, pk=data["side_effect_id"]).first()
+            effect = side_effect_get_for_session(
+                session=session, side_effect_id=data["side_effect_id"]
+            )
             if effect is None:
                 raise InvalidInput(
                     "That side effect is not one of this session's.",
@@ -236,8 +235,7 @@ class PrnView(SessionEndpoint):
             dose_override_reason=data["dose_override_reason"],
             idempotency_key=key,
         )
-        responses = PrnResponse.objects.select_related("recorded_by")
-        prefetch_related_objects([prn], Prefetch("responses", queryset=responses))
+        prn = prn_dose_with_responses(prn=prn)
         return idempotent_response(PrnSerializer, prn, clinic, prn)
 
 

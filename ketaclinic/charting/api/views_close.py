@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -34,8 +33,11 @@ from ketaclinic.charting.api.outputs import (
     SubstanceRecordSerializer,
 )
 from ketaclinic.charting.models import (
-    SessionAddendum,
     SessionNote,
+)
+from ketaclinic.charting.selectors.chart import (
+    session_note_get_for_session,
+    session_note_with_addenda,
 )
 from ketaclinic.charting.services import (
     controlled_substance_reconcile,
@@ -51,9 +53,7 @@ from ketaclinic.inventory.stock_forms import witness_signature_check
 
 def _with_addenda(note: SessionNote) -> SessionNote:
     """The note with its addenda read in the order they were written."""
-    addenda = SessionAddendum.objects.select_related("author").order_by("written_at", "id")
-    prefetch_related_objects([note], Prefetch("addenda", queryset=addenda))
-    return note
+    return session_note_with_addenda(note=note)
 
 
 class ControlledSubstanceView(SessionEndpoint):
@@ -153,7 +153,7 @@ class NoteAddendumView(SessionEndpoint):
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
         session = session_at_clinic(clinic, session_id)
-        note = SessionNote.objects.filter(session=session).first()
+        note = session_note_get_for_session(session=session)
         if note is None:
             raise NotFound("This session's note is not signed yet.")
         data = validated_body(SessionAddendumInputSerializer, request)

@@ -55,8 +55,7 @@ from ketaclinic.inventory.services import (
     units_from_amount,
 )
 from ketaclinic.inventory.stock_forms import witness_signature_check
-from ketaclinic.scheduling.models import Appointment
-from ketaclinic.scheduling.selectors import day_bounds
+from ketaclinic.scheduling.selectors import appointment_get_for_clinic, day_bounds
 
 APPOINTMENT_NOT_FOUND = "No such appointment at this clinic."
 
@@ -200,7 +199,9 @@ class DrawCreateView(StaffEndpoint):
         require_permission(user=user, action=Action.SESSION_CHART, clinic=clinic)
         data = body(DrawInputSerializer, request)
         container = container_get(clinic=clinic, container_id=data["container_id"])
-        appointment = Appointment.objects.filter(clinic=clinic, pk=data["appointment_id"]).first()
+        appointment = appointment_get_for_clinic(
+            clinic=clinic, appointment_id=data["appointment_id"]
+        )
         if appointment is None:
             raise NotFound(APPOINTMENT_NOT_FOUND)
         quantity = units_from_amount(container.lot.product, data["quantity"])

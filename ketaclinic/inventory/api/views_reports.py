@@ -28,10 +28,9 @@ from ketaclinic.inventory.access import report_read
 from ketaclinic.inventory.api.inputs import ReportQuerySerializer
 from ketaclinic.inventory.api.outputs import ReportSerializer, output_context
 from ketaclinic.inventory.catalog import location_get, product_get
-from ketaclinic.inventory.counts import INVENTORY_KINDS
 from ketaclinic.inventory.exports import report_csv_response
-from ketaclinic.inventory.models import StockCount
 from ketaclinic.inventory.reports import REPORTS, ReportFilters, ReportKind
+from ketaclinic.inventory.selectors import stock_count_get_for_inventory
 
 
 class _JsonOnly(DefaultContentNegotiation):
@@ -72,9 +71,7 @@ def _report_filters(clinic: Clinic, slug: str, data: dict[str, Any]) -> ReportFi
         start = data.get("start", end.replace(day=1))
     count = None
     if "count_id" in data:
-        count = StockCount.objects.filter(
-            clinic=clinic, kind__in=INVENTORY_KINDS, pk=data["count_id"]
-        ).first()
+        count = stock_count_get_for_inventory(clinic=clinic, count_id=data["count_id"])
         if count is None:
             raise NotFound("No such inventory at this clinic.")
     return ReportFilters(
