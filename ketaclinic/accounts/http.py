@@ -1,16 +1,12 @@
-"""Small helpers for views: the acting user and clinic, typed, refusing when absent."""
+"""Small helpers for views: the acting user, typed, refusing when absent (the acting clinic is
+`clinics.http.acting_clinic`)."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 
 from ketaclinic.accounts.models import User
-from ketaclinic.core.errors import NoActiveClinic, PermissionRefused
-
-if TYPE_CHECKING:
-    from ketaclinic.clinics.models import Clinic
+from ketaclinic.core.errors import PermissionRefused
 
 
 def acting_user(request: HttpRequest) -> User:
@@ -18,10 +14,3 @@ def acting_user(request: HttpRequest) -> User:
     if not isinstance(user, User) or not user.is_authenticated:
         raise PermissionRefused("Please sign in.")
     return user
-
-
-def acting_clinic(request: HttpRequest) -> Clinic:
-    clinic: Clinic | None = getattr(request, "clinic", None)
-    if clinic is None:
-        raise NoActiveClinic("You are not working at any clinic. Ask your clinic admin to add you.")
-    return clinic

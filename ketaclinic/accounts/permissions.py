@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ketaclinic.accounts.models import Credential, StaffMembership, User
 from ketaclinic.accounts.roles import PERMISSIONS, STATE_ISSUED_KINDS, Action, CredentialKind
 from ketaclinic.core.errors import CredentialExpired, CredentialRequired, PermissionRefused
 
 if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser
+    from django.db.models import Model
 
-    from ketaclinic.clinics.models import Clinic
+
+class ClinicRef(Protocol):
+    """What a permission check reads of the clinic: `clinics.models.Clinic` is one. (clinics sits
+    above accounts, whose memberships and roles its pages check, so accounts names no clinic type.)
+    """
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def state(self) -> str: ...
+
+    def local_today(self) -> datetime.date: ...
 
 
 _CACHE_ATTRIBUTE = "_ketaclinic_memberships"
@@ -29,7 +47,9 @@ def forget_memberships(*, user: User) -> None:
         delattr(user, _CACHE_ATTRIBUTE)
 
 
-def membership_get(*, user: User | AnonymousUser, clinic: Clinic) -> StaffMembership | None:
+def membership_get(
+    *, user: User | AnonymousUser, clinic: ClinicRef | Model
+) -> StaffMembership | None:
     """The user's active membership at the clinic, from the request's cache when primed."""
     if not user.is_authenticated:
         return None
@@ -38,19 +58,21 @@ def membership_get(*, user: User | AnonymousUser, clinic: Clinic) -> StaffMember
         return cached.get(clinic.pk)
     return (
         StaffMembership.objects.select_related("clinic", "user")
-        .filter(user=user, clinic=clinic, is_active=True, clinic__is_active=True)
+        .filter(user=user, clinic_id=clinic.pk, is_active=True, clinic__is_active=True)
         .first()
     )
 
 
-def membership_role_at(*, user: User, clinic: Clinic) -> str:
+def membership_role_at(*, user: AbstractBaseUser, clinic: Model) -> str:
     """The role stored with an audit event at `clinic` (audit.hooks.RoleLookup); "" for none."""
+    if not isinstance(user, User):
+        return ""
     membership = membership_get(user=user, clinic=clinic)
     return membership.role if membership is not None else ""
 
 
 def _credential_problem(
-    *, user: User, clinic: Clinic, action: Action, credentials: list[Credential]
+    *, user: User, clinic: ClinicRef, action: Action, credentials: list[Credential]
 ) -> CredentialRequired | None:
     rule = PERMISSIONS[action]
     today = clinic.local_today()
@@ -81,7 +103,7 @@ def _credential_problem(
 
 
 def require_permission(
-    *, user: User | AnonymousUser, action: Action, clinic: Clinic
+    *, user: User | AnonymousUser, action: Action, clinic: ClinicRef
 ) -> StaffMembership:
     """Return the acting membership, or raise a refusal that names what is missing."""
     rule = PERMISSIONS[action]
@@ -105,7 +127,7 @@ def require_permission(
     return membership
 
 
-def has_permission(*, user: User | AnonymousUser, action: Action, clinic: Clinic) -> bool:
+def has_permission(*, user: User | AnonymousUser, action: Action, clinic: ClinicRef) -> bool:
     """Role check only (for navigation); acts still go through require_permission."""
     membership = membership_get(user=user, clinic=clinic)
     return membership is not None and membership.role in PERMISSIONS[action].roles

@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action
@@ -38,6 +38,7 @@ from ketaclinic.analytics.selectors import (
     dashboard_figures,
     figures_csv_rows,
 )
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.core.spreadsheets import spreadsheet_safe
 
 

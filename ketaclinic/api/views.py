@@ -8,10 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
 from ketaclinic.api.forms import ApiTokenIssueForm
 from ketaclinic.api.selectors import api_token_get_for_clinic, api_token_list_for_clinic
 from ketaclinic.api.services import api_token_issue, api_token_revoke
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.core.errors import DomainError
 
 # The plaintext waits in the session between the POST and the page it redirects to, and is

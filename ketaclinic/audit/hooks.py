@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from ketaclinic.accounts.models import User
-    from ketaclinic.clinics.models import Clinic
+    # Django's own types: the user model and the clinic are defined above audit.
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.db.models import Model
 
 
 class RoleLookup(Protocol):
-    def __call__(self, *, user: User, clinic: Clinic) -> str:
+    def __call__(self, *, user: AbstractBaseUser, clinic: Model) -> str:
         """The user's role at the clinic (a `Role` value), or "" when they hold none there."""
         ...
 
@@ -31,7 +32,7 @@ def role_lookup_register(lookup: RoleLookup) -> None:
     _role_lookup = lookup
 
 
-def actor_role_at(*, user: User, clinic: Clinic) -> str:
+def actor_role_at(*, user: AbstractBaseUser, clinic: Model) -> str:
     """The role audit_record stores for an event at `clinic`.
 
     Without a registered lookup every event would silently lose its role, so that is refused.

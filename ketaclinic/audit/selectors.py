@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from ketaclinic.audit.models import AuditAction, AuditEvent
 
 if TYPE_CHECKING:
-    from ketaclinic.accounts.models import User
-    from ketaclinic.clinics.models import Clinic
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.db.models import Model
 
 
 def audit_event_exists_since(
-    *, actor: User, action: AuditAction, clinic: Clinic, since: datetime.datetime
+    *, actor: AbstractBaseUser, action: AuditAction, clinic: Model, since: datetime.datetime
 ) -> bool:
     """Whether `actor` has an `action` event at `clinic` from `since` on (a page that refreshes
     itself records its look once in a while, not at every refresh)."""

@@ -39,11 +39,10 @@ from ketaclinic.audit.verification import ChainWalk, chain_walk
 from ketaclinic.core.request_context import current_request_context
 
 if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser
     from django.db.models import Model
 
-    from ketaclinic.accounts.models import User
-    from ketaclinic.clinics.models import Clinic
     from ketaclinic.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -96,9 +95,9 @@ _TEXT_LIMITS = {
 
 def audit_record(
     *,
-    actor: User | AnonymousUser | None,
+    actor: AbstractBaseUser | AnonymousUser | None,
     action: AuditAction,
-    clinic: Clinic | None = None,
+    clinic: Model | None = None,
     clinic_id: int | None = None,
     patient_id: int | None = None,
     subject: Model | None = None,

@@ -9,13 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.permissions import has_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.care.forms import MedicationChangeForm, TherapyNoteForm
 from ketaclinic.care.models import MedicationChangeKind, TherapyNote, TherapyNoteKind
 from ketaclinic.care.selectors import patient_outcomes_get
 from ketaclinic.care.services import medication_change_record, therapy_note_record
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.core.errors import DomainError
 from ketaclinic.patients.access import patient_get_for_staff
 

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.models import StaffMembership, User
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action, CredentialKind, NurseType, Role
@@ -29,6 +29,7 @@ from ketaclinic.clinics.forms import (
     OpeningHoursForm,
     StaffMemberAddForm,
 )
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.clinics.models import Chair, Clinic
 from ketaclinic.clinics.selectors import (
     clinic_rules_get,

@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.core.errors import InvalidInput
 from ketaclinic.inquiries.forms import QUEUE_FILTER_CHOICES, InquiryUpdateForm, QueueFilterForm
 from ketaclinic.inquiries.models import InquiryStatus

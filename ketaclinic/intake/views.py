@@ -12,10 +12,11 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 from weasyprint import HTML
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import has_permission
 from ketaclinic.accounts.roles import Action
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.core.errors import DomainError, NotFound
 from ketaclinic.core.forms import form_add_domain_error
 from ketaclinic.intake.access import referral_letter_export

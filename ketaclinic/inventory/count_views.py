@@ -15,9 +15,10 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods
 from weasyprint import HTML
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.core.errors import DomainError
 from ketaclinic.core.forms import form_add_domain_error
 from ketaclinic.inventory.access import report_read

@@ -10,9 +10,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.core.errors import DomainError
 from ketaclinic.inquiries.selectors import inquiry_get_for_staff
 from ketaclinic.patients.forms import PatientRegistrationForm

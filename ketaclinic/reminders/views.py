@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.core.errors import DomainError, InvalidInput, NotFound
 from ketaclinic.reminders.content import event_uid, local_when, preparation_for
 from ketaclinic.reminders.forms import AttendanceForm

@@ -19,10 +19,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action, Role
 from ketaclinic.audit.models import AuditEvent
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.spreadsheets import spreadsheet_safe
 from ketaclinic.staff.audit_log_forms import AuditFilterForm

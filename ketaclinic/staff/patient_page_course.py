@@ -14,9 +14,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.permissions import has_permission
 from ketaclinic.accounts.roles import Action
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.clinics.models import Chair
 from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.core.errors import DomainError, PermissionRefused

@@ -9,10 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.clinics.forms import ScreeningSetsForm
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.clinics.selectors import clinic_rules_get, credentials_expiring_for_clinic
 from ketaclinic.clinics.services import clinic_screening_sets_update
 from ketaclinic.core.errors import DomainError, NoActiveClinic

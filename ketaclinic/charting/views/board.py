@@ -14,13 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import has_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.charting.board import arrivals_for_user, session_board_for_user
 from ketaclinic.charting.selectors import BoardStatus, notes_to_sign
 from ketaclinic.charting.services import session_check_in
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import DomainError, PermissionRefused
 from ketaclinic.scheduling.models import Appointment

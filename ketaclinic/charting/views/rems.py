@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.charting.access import rems_form_get_for_staff
@@ -16,6 +16,7 @@ from ketaclinic.charting.selectors import (
     rems_form_fields,
     rems_forms_for_clinic,
 )
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.core.errors import NotFound
 from ketaclinic.medicine.rems import PMF_SUBMISSION_DAYS
 

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action
@@ -44,6 +44,7 @@ from ketaclinic.charting.services import (
     active_preparation,
 )
 from ketaclinic.charting.views.steps import ERROR_FORM, HANDLERS
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.core.errors import DomainError, InvalidInput, NotFound, PermissionRefused
 from ketaclinic.core.forms import form_add_domain_error
 from ketaclinic.intake.selectors import intake_get_for_patient

@@ -8,9 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.core.errors import DomainError
 from ketaclinic.inventory.catalog import stock_for_clinic
 from ketaclinic.inventory.services import stock_receive

@@ -7,9 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.core.errors import DomainError, InvalidInput, PermissionRefused
 from ketaclinic.inventory.catalog import (
     location_add,

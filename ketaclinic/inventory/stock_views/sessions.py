@@ -12,10 +12,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from ketaclinic.accounts.http import acting_clinic, acting_user
+from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
+from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import DomainError, InvalidInput, NotFound
 from ketaclinic.inventory.models import (
