@@ -1,7 +1,7 @@
 """REST endpoint for the clinic dashboard's figures (issue 8), at the acting clinic.
 
 Same figures, definitions and permission (REPORTS_VIEW) as the staff page `/staff/dashboard/`
-(analytics/selectors.py); every rate comes with its numerator and denominator.
+(the `analytics.selectors` package); every rate comes with its numerator and denominator.
 """
 
 from __future__ import annotations

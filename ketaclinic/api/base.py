@@ -1,12 +1,13 @@
 """The machinery every app's endpoints share: the error body and the error responses each
-operation documents, the caller, and the one endpoint base class. An app's API (`<app>/api/`)
-builds on these; `ketaclinic.api` sits on the foundation floor so that it can
-(docs/architecture.md).
+operation documents, the caller and the role check before the body, the validated body, and the
+two endpoint base classes (`StaffEndpoint`, and `StaffListEndpoint` for a paginated list). An
+app's API (`<app>/api/`) builds on these; `ketaclinic.api` sits on the foundation floor so that
+it can (docs/architecture.md).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, JsonResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema_serializer
@@ -15,10 +16,11 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from ketaclinic.accounts.models import User
+from ketaclinic.accounts.permissions import require_permission
+from ketaclinic.accounts.roles import Action
 from ketaclinic.api.errors import error_body
 from ketaclinic.api.parsers import ApiJSONParser
-from ketaclinic.api.permissions import IsStaffWithSecondFactor
-from ketaclinic.core.errors import InvalidInput
+from ketaclinic.api.permissions import IsStaffWithSecondFactor, api_clinic
 
 if TYPE_CHECKING:
     from ketaclinic.clinics.models import Clinic
@@ -145,19 +147,19 @@ def endpoint_not_found(request: HttpRequest, path: str) -> JsonResponse:
     )
 
 
-def witness_get(*, clinic: Clinic, user_id: int) -> User:
-    """The witness a body names by `witness_id`: an active member of staff at this clinic, or the
-    refusal on that field. (Whether they may witness this act is the service's question.)"""
-    witness = (
-        User.objects.filter(
-            pk=user_id, is_active=True, memberships__clinic=clinic, memberships__is_active=True
-        )
-        .distinct()
-        .first()
-    )
-    if witness is None:
-        raise InvalidInput(
-            "The witness must be a member of staff at this clinic.",
-            fields={"witness_id": ["No member of staff at this clinic has this id."]},
-        )
-    return witness
+def allowed(request: Request, action: Action) -> tuple[User, Clinic]:
+    """The caller and the acting clinic, once the role allows `action` (403 before the body)."""
+    user = staff_caller(request)
+    clinic = api_clinic(request)
+    require_permission(user=user, action=action, clinic=clinic)
+    return user, clinic
+
+
+def validated_body(
+    serializer_class: type[serializers.Serializer], request: Request
+) -> dict[str, Any]:
+    """The request's body, validated by `serializer_class` (400 with its field messages)."""
+    payload = serializer_class(data=request.data)
+    payload.is_valid(raise_exception=True)
+    data: dict[str, Any] = payload.validated_data
+    return data

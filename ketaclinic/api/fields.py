@@ -1,6 +1,7 @@
 """The fields every app's API inputs are made of: strict JSON types (true/false, plain decimals,
 instants with their offset, the clinic's wall-clock time), input serializers that refuse fields
-they do not declare, and choice fields whose enum is a named component of the OpenAPI document.
+they do not declare, choice fields whose enum is a named component of the OpenAPI document, and
+the few output fields several apps share (a list's count).
 What an entry must be to be accepted is the services' question; these only check types and sizes.
 """
 
@@ -85,7 +86,7 @@ def text_field(max_length: int, **kwargs: Any) -> serializers.CharField:
 
 
 # A time sent: `HH:MM`, or `HH:MM:SS` with :00 seconds (what every time of day the API answers
-# with looks like, api/serializers.py `WallClockTimeField`, so a time read can be sent back).
+# with looks like, `WallClockTimeField` below, so a time read can be sent back).
 # Bookings are to the minute: other seconds are refused rather than kept or dropped.
 WALL_CLOCK_INPUT_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$"
 
@@ -149,7 +150,7 @@ class NamedEnum(OpenApiSerializerFieldExtension):
 
 
 def named_choice(component: str, choices: Sequence[tuple[str, str]]) -> type[Any]:
-    """A choice field whose schema is its own named enum component (see api/schema.py)."""
+    """A choice field whose schema is its own named enum component (see `NamedEnum`)."""
     values = list(choices)
 
     def __init__(self: serializers.ChoiceField, **kwargs: Any) -> None:
@@ -214,6 +215,13 @@ class ClinicDateTimeField(serializers.DateTimeField):
     def to_representation(self, value: datetime.datetime) -> str:
         zone = self.context.get("zone")
         return (value.astimezone(zone) if zone else value).isoformat()
+
+
+class CountField(serializers.IntegerField):
+    """How many items a list holds (an integer in the document, as a plain IntegerField)."""
+
+    def to_representation(self, value: Any) -> int:
+        return len(value)
 
 
 def clinic_context(clinic: Clinic) -> dict[str, Any]:

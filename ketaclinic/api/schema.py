@@ -1,5 +1,6 @@
-"""drf-spectacular extensions: describe both ways of authenticating in the OpenAPI document, and
-name the enums drf-spectacular cannot name by itself."""
+"""drf-spectacular extensions: describe both ways of authenticating in the OpenAPI document (a
+staff member's API token and their signed-in session). The named enums are api/fields.py's
+`NamedEnum`."""
 
 from __future__ import annotations
 

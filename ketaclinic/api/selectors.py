@@ -1,6 +1,6 @@
 """The reads that belong to the API itself: who is calling (their memberships and clinics, a
-token seeing only its own clinic) and the clinic's API tokens. Every other read is an app's own
-selector, called from that app's API (`<app>/api/`).
+token seeing only its own clinic), the clinic's API tokens and the witness a body names. Every
+other read is an app's own selector, called from that app's API (`<app>/api/`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from ketaclinic.accounts.roles import Action
 from ketaclinic.api.models import ApiToken
 from ketaclinic.clinics.models import Chair, Clinic, Room
 from ketaclinic.clinics.selectors import membership_list_for_user
-from ketaclinic.core.errors import NotFound
+from ketaclinic.core.errors import InvalidInput, NotFound
 
 API_TOKEN_NOT_FOUND = "No such API token at this clinic."  # noqa: S105  (a message)
 
@@ -60,3 +60,21 @@ def api_token_get_for_clinic(*, acting_user: User, clinic: Clinic, token_id: int
     if token is None:
         raise NotFound(API_TOKEN_NOT_FOUND)
     return token
+
+
+def witness_get(*, clinic: Clinic, user_id: int) -> User:
+    """The witness a body names by `witness_id`: an active member of staff at this clinic, or the
+    refusal on that field. (Whether they may witness this act is the service's question.)"""
+    witness = (
+        User.objects.filter(
+            pk=user_id, is_active=True, memberships__clinic=clinic, memberships__is_active=True
+        )
+        .distinct()
+        .first()
+    )
+    if witness is None:
+        raise InvalidInput(
+            "The witness must be a member of staff at this clinic.",
+            fields={"witness_id": ["No member of staff at this clinic has this id."]},
+        )
+    return witness

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from ketaclinic.accounts.roles import Action
 from ketaclinic.api.base import ERRORS, StaffEndpoint, StaffListEndpoint, staff_caller
-from ketaclinic.api.fields import ClinicDateTimeField, clinic_context
+from ketaclinic.api.fields import ClinicDateTimeField, CountField, clinic_context
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.care.selectors import course_outcomes_for_patient
 from ketaclinic.medicine.outcomes import CourseSignal, OutcomeStatus
@@ -71,20 +71,13 @@ class InstrumentOutcomeSerializer(serializers.Serializer):
     infusions_to_response = serializers.IntegerField(allow_null=True)
 
 
-class _CountField(serializers.IntegerField):
-    """How many items a list holds (an integer in the document, as a plain IntegerField)."""
-
-    def to_representation(self, value: Any) -> int:
-        return len(value)
-
-
 class CourseOutcomeSerializer(serializers.Serializer):
     course_id = serializers.IntegerField(source="course.pk")
     protocol_key = serializers.CharField(source="course.protocol_key")
     status = serializers.CharField(
         source="course.status", help_text="The course's state (induction, maintenance…)."
     )
-    infusions_given = _CountField(source="infusions")
+    infusions_given = CountField(source="infusions")
     outcomes = InstrumentOutcomeSerializer(many=True)
 
 

@@ -1,10 +1,10 @@
 """The doors to a treatment session and its REMS monitoring form (CONVENTIONS.md §4).
 
-Each checks the permission, scopes to the acting clinic with one NotFound for "missing" and "not
-yours", and writes the read's `session.viewed` event. The staff pages and the API call these;
-they never record a read themselves. The day board and arrivals have their own doors in
+Each door checks the permission, scopes to the acting clinic with one NotFound for "missing"
+and "not yours", and writes the read's `session.viewed` event. The staff pages and the API call
+these; they never record a read themselves. The day board and arrivals have their own doors in
 `charting.board`. A write (a step on the session page, a POST to the API) reaches the session
-without a read's event: its service records what it wrote.
+without a read's event, through `session_in_clinic`: its service records what it wrote.
 """
 
 from __future__ import annotations
@@ -29,10 +29,9 @@ SESSION_NOT_FOUND = "No such session at this clinic."
 REMS_FORM_NOT_FOUND = "No REMS monitoring form for this session."
 
 
-def _session_in_clinic(
-    *, user: User | AnonymousUser, clinic: Clinic, session_id: int, action: Action
-) -> TreatmentSession:
-    require_permission(user=user, action=action, clinic=clinic)
+def session_in_clinic(*, clinic: Clinic, session_id: int) -> TreatmentSession:
+    """The session at `clinic`, its read not recorded: for a write (a step on the page, a POST to
+    the API), whose service records what it wrote. The caller has checked its own action first."""
     try:
         return session_get(clinic=clinic, session_id=session_id)
     except TreatmentSession.DoesNotExist:
@@ -44,7 +43,6 @@ def session_get_for_staff(
     user: User | AnonymousUser,
     clinic: Clinic,
     session_id: int,
-    action: Action = Action.PATIENT_CHART_VIEW,
     api_part: str | None = None,
 ) -> TreatmentSession:
     """The session, its read recorded as `session.viewed`.
@@ -53,7 +51,8 @@ def session_get_for_staff(
     with `via: api`. The page's event carries no detail, as it always has: the page is the whole
     session, and the audit page's filters and the tests read it that way.
     """
-    session = _session_in_clinic(user=user, clinic=clinic, session_id=session_id, action=action)
+    require_permission(user=user, action=Action.PATIENT_CHART_VIEW, clinic=clinic)
+    session = session_in_clinic(clinic=clinic, session_id=session_id)
     detail = None
     if api_part is not None:
         detail = {"session": session.pk, "part": api_part, "via": "api"}
@@ -75,11 +74,11 @@ def rems_form_get_for_staff(
     user: User | AnonymousUser,
     clinic: Clinic,
     session_id: int,
-    action: Action = Action.PATIENT_CHART_VIEW,
 ) -> RemsMonitoringForm:
     """The session's REMS patient monitoring form, for its PDF; recorded as a `session.viewed`
     export of the form (`export: rems_pdf`)."""
-    session = _session_in_clinic(user=user, clinic=clinic, session_id=session_id, action=action)
+    require_permission(user=user, action=Action.PATIENT_CHART_VIEW, clinic=clinic)
+    session = session_in_clinic(clinic=clinic, session_id=session_id)
     try:
         rems = RemsMonitoringForm.objects.get(session=session)
     except RemsMonitoringForm.DoesNotExist:

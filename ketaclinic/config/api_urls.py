@@ -26,7 +26,6 @@ from ketaclinic.inventory.api import views_reports as api_inventory_reports
 from ketaclinic.inventory.api import views_stock as api_inventory_stock
 from ketaclinic.measures import api as api_measures
 from ketaclinic.outcomes import api as api_outcomes
-from ketaclinic.outcomes import api as api_safety_tasks
 from ketaclinic.outcomes import api_courses
 from ketaclinic.patients.api import views as api_patients
 from ketaclinic.scheduling.api import views as api_appointments
@@ -365,15 +364,15 @@ urlpatterns = [
         name="api_patient_measures",
     ),
     path("dashboard", api_dashboard.DashboardView.as_view(), name="api_dashboard"),
-    path("safety-tasks", api_safety_tasks.SafetyTaskListView.as_view(), name="api_safety_tasks"),
+    path("safety-tasks", api_outcomes.SafetyTaskListView.as_view(), name="api_safety_tasks"),
     path(
         "safety-tasks/<int:task_id>/acknowledge",
-        api_safety_tasks.SafetyTaskAcknowledgeView.as_view(),
+        api_outcomes.SafetyTaskAcknowledgeView.as_view(),
         name="api_safety_task_acknowledge",
     ),
     path(
         "safety-tasks/<int:task_id>/complete",
-        api_safety_tasks.SafetyTaskCompleteView.as_view(),
+        api_outcomes.SafetyTaskCompleteView.as_view(),
         name="api_safety_task_complete",
     ),
     # Last: anything else under /api/v1/ answers in the error shape (a plain view, so it is not

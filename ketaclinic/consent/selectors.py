@@ -15,11 +15,13 @@ SIGNATURE_NOT_FOUND_AT_CLINIC = "No such signed consent at this clinic."
 
 
 def consent_signatures_for_patient(*, patient: Patient) -> QuerySet[ConsentSignature]:
-    """A patient's signatures, newest first, without the stored PDF and drawing (lists only)."""
+    """A patient's signatures, newest first, with document and witness, without the stored
+    PDFs and drawing: lists (API, portal, staff overview) show none of them, and a download
+    fetches its one signature again."""
     return (
         ConsentSignature.objects.filter(patient=patient)
         .select_related("document", "witness")
-        .defer("pdf", "drawn_signature_png")
+        .defer("pdf", "witness_pdf", "drawn_signature_png")
         .order_by("-signed_at")
     )
 
@@ -63,13 +65,3 @@ def consent_signature_get_for_clinic(*, clinic: Clinic, signature_id: int) -> Co
     if signature is None:
         raise NotFound(SIGNATURE_NOT_FOUND_AT_CLINIC)
     return signature
-
-
-def consent_signature_history_for_patient(*, patient: Patient) -> QuerySet[ConsentSignature]:
-    """The staff overview's history: every signature of the patient in the model's order, with
-    its document and witness, without the stored PDFs and drawing (a list shows none of them)."""
-    return (
-        ConsentSignature.objects.filter(patient=patient)
-        .select_related("document", "witness")
-        .defer("pdf", "witness_pdf", "drawn_signature_png")
-    )

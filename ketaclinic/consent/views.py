@@ -19,7 +19,7 @@ from ketaclinic.consent.forms import (
     ConsentWitnessForm,
 )
 from ketaclinic.consent.models import Treatment, WitnessMethod
-from ketaclinic.consent.selectors import consent_signature_history_for_patient
+from ketaclinic.consent.selectors import consent_signatures_for_patient
 from ketaclinic.consent.services import (
     consent_awaiting_witness,
     consent_current,
@@ -48,7 +48,7 @@ def consent_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
             else None
         )
         rows.append((treatment, document, current, awaiting))
-    history = consent_signature_history_for_patient(patient=patient)
+    history = consent_signatures_for_patient(patient=patient)
     return render(
         request,
         "consent/overview.html",

@@ -18,10 +18,8 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ketaclinic.accounts.models import User
-from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller
+from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, allowed, staff_caller
 from ketaclinic.api.fields import ClinicDateTimeField, InputSerializer, clinic_context
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.clinics.models import Clinic
@@ -92,13 +90,6 @@ def _data(task: ClinicalTask, clinic: Clinic) -> dict[str, Any]:
     return data
 
 
-def _allowed(request: Request, action: Action) -> tuple[User, Clinic]:
-    user = staff_caller(request)
-    clinic = api_clinic(request)
-    require_permission(user=user, action=action, clinic=clinic)
-    return user, clinic
-
-
 def _task(clinic: Clinic, task_id: int) -> ClinicalTask:
     task = clinical_task_get_for_clinic(clinic=clinic, task_id=task_id)
     if task is None:
@@ -122,7 +113,7 @@ class SafetyTaskListView(StaffEndpoint):
         responses={200: SafetyTaskSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request) -> Response:
-        user, clinic = _allowed(request, Action.PATIENT_CHART_VIEW)
+        user, clinic = allowed(request, Action.PATIENT_CHART_VIEW)
         mine = request.query_params.get("mine", "").lower() in {"1", "true", "yes"}
         tasks = urgent_task_list(clinic=clinic, user=user, mine=mine)
         return Response(SafetyTaskSerializer(tasks, many=True, context=_context(clinic)).data)
@@ -139,7 +130,7 @@ class SafetyTaskAcknowledgeView(StaffEndpoint):
         responses={200: SafetyTaskSerializer, **ERRORS, **REFUSED_BY_STATE},
     )
     def post(self, request: Request, task_id: int) -> Response:
-        user, clinic = _allowed(request, Action.SAFETY_TASK_RESOLVE)
+        user, clinic = allowed(request, Action.SAFETY_TASK_RESOLVE)
         task = _task(clinic, task_id)
         clinical_task_acknowledge(acting_user=user, task=task, note=_note(request))
         return Response(_data(_task(clinic, task_id), clinic))
@@ -155,7 +146,7 @@ class SafetyTaskCompleteView(StaffEndpoint):
         responses={200: SafetyTaskSerializer, **ERRORS, **REFUSED_BY_STATE},
     )
     def post(self, request: Request, task_id: int) -> Response:
-        user, clinic = _allowed(request, Action.SAFETY_TASK_RESOLVE)
+        user, clinic = allowed(request, Action.SAFETY_TASK_RESOLVE)
         task = _task(clinic, task_id)
         clinical_task_complete(acting_user=user, task=task, note=_note(request))
         return Response(_data(_task(clinic, task_id), clinic))

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from ketaclinic.core.forms import StyledForm
+from ketaclinic.inquiries.models import Inquiry
 from ketaclinic.patients.models import SexAtBirth
 
 _PHONE = re.compile(r"^[0-9()+\-. ]{7,32}$")
@@ -147,3 +148,15 @@ class PatientRegistrationForm(StyledForm):
         ):
             self.add_error("phone", "Give a phone number or an email address.")
         return cleaned
+
+
+def registration_initial_from_inquiry(inquiry: Inquiry) -> dict[str, str]:
+    """What registration fills in from an inquiry, on the staff page and in the API alike: the
+    name split at its first space, and the email and phone the person left."""
+    first, _, last = inquiry.full_name.partition(" ")
+    return {
+        "legal_first_name": first,
+        "legal_last_name": last,
+        "email": inquiry.email,
+        "phone": inquiry.phone,
+    }

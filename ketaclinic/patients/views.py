@@ -16,7 +16,7 @@ from ketaclinic.accounts.roles import Action
 from ketaclinic.clinics.http import acting_clinic
 from ketaclinic.core.errors import DomainError
 from ketaclinic.inquiries.selectors import inquiry_get_for_staff
-from ketaclinic.patients.forms import PatientRegistrationForm
+from ketaclinic.patients.forms import PatientRegistrationForm, registration_initial_from_inquiry
 from ketaclinic.patients.models import JourneyStage, Patient
 from ketaclinic.patients.selectors import patient_list_for_clinic
 from ketaclinic.patients.services import PatientDetails, PossibleDuplicate, patient_register
@@ -57,15 +57,7 @@ def patient_register_view(request: HttpRequest) -> HttpResponse:
     inquiry_id = request.GET.get("inquiry") or request.POST.get("inquiry")
     if inquiry_id and str(inquiry_id).isdigit():
         inquiry = inquiry_get_for_staff(user=user, clinic=clinic, inquiry_id=int(inquiry_id))
-    initial = {}
-    if inquiry is not None:
-        first, _, last = inquiry.full_name.partition(" ")
-        initial = {
-            "legal_first_name": first,
-            "legal_last_name": last,
-            "email": inquiry.email,
-            "phone": inquiry.phone,
-        }
+    initial = registration_initial_from_inquiry(inquiry) if inquiry is not None else {}
     form = PatientRegistrationForm(request.POST or None, initial=initial)
     candidates: list[Patient] = []
     if request.method == "POST" and form.is_valid():

@@ -10,7 +10,6 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,14 +19,19 @@ from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.clinics.http import acting_clinic
-from ketaclinic.clinics.models import Chair, Clinic
 from ketaclinic.core.errors import DomainError, PermissionRefused
 from ketaclinic.core.forms import form_add_domain_error
 from ketaclinic.reminders.selectors import escort_statuses_for_appointments
 from ketaclinic.scheduling.access import appointment_get_for_staff
 from ketaclinic.scheduling.forms import MoveForm, ReasonForm
 from ketaclinic.scheduling.models import Appointment, AppointmentStatus, WaitlistEntry
-from ketaclinic.scheduling.selectors import day_bounds, day_closed, day_schedule
+from ketaclinic.scheduling.pages import posted_id
+from ketaclinic.scheduling.selectors import (
+    chairs_active_for_clinic,
+    day_bounds,
+    day_closed,
+    day_schedule,
+)
 from ketaclinic.scheduling.services import (
     appointment_cancel,
     appointment_mark_no_show,
@@ -36,14 +40,6 @@ from ketaclinic.scheduling.services import (
 )
 from ketaclinic.scheduling.staffing import closure_on, shifts_for_day
 from ketaclinic.scheduling.waitlist import waitlist_matches, waitlist_offer_book
-
-
-def _chairs(clinic: Clinic) -> QuerySet[Chair]:
-    return Chair.objects.filter(clinic=clinic, is_active=True).order_by("name")
-
-
-def _int(value: str | None) -> int:
-    return int(value) if value and value.isdigit() else 0
 
 
 @login_required
@@ -93,7 +89,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
     local = appointment.starts_at.astimezone(clinic.zone)
     move_form = MoveForm(
         request.POST if request.POST.get("action") == "move" else None,
-        chairs=_chairs(clinic),
+        chairs=chairs_active_for_clinic(clinic=clinic),
         initial={"day": local.date(), "time": local.time(), "chair": appointment.chair},
         prefix="move",
     )
@@ -117,7 +113,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
                 return redirect("scheduling:detail", appointment_id=appointment.pk)
             if action == "offer":
                 entry = get_object_or_404(
-                    WaitlistEntry, clinic=clinic, pk=_int(request.POST.get("entry_id"))
+                    WaitlistEntry, clinic=clinic, pk=posted_id(request.POST.get("entry_id"))
                 )
                 booked = waitlist_offer_book(acting_user=user, entry=entry, freed=appointment)
                 messages.success(

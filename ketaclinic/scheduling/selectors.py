@@ -34,14 +34,6 @@ def upcoming_appointments_for_patient(*, patient: Patient, limit: int = 10) -> l
     )
 
 
-def appointments_for_patient(*, patient: Patient) -> QuerySet[Appointment]:
-    return (
-        Appointment.objects.filter(patient=patient)
-        .select_related("chair", "clinician", "booked_by")
-        .order_by("-starts_at")
-    )
-
-
 # The days a page, list or report may name. Python's calendar ends with the years 1 and 9999: a
 # day there may have no midnight after it (or none in UTC), and no week or period around it, so a
 # typed far-off date would end in a 500. No visit or report needs a day so far out.
@@ -264,9 +256,15 @@ def appointment_list_for_day(
 
 
 def appointment_list_for_patient(*, patient: Patient) -> QuerySet[Appointment]:
-    """A patient's appointments, latest first, with patient, chair and clinician (the caller
-    has passed the patient access door)."""
+    """A patient's appointments, latest first (the id breaks ties, so a page is stable), with
+    patient, chair and clinician: the booking page and the API list (the caller has passed the
+    patient access door)."""
     return _appointments_with_people().filter(patient=patient).order_by("-starts_at", "-id")
+
+
+def chairs_active_for_clinic(*, clinic: Clinic) -> QuerySet[Chair]:
+    """The clinic's chairs in use, by name: the day and week grids' columns."""
+    return Chair.objects.filter(clinic=clinic, is_active=True).order_by("name")
 
 
 def chair_get(*, clinic: Clinic, chair_id: int, field: str = "chair_id") -> Chair:

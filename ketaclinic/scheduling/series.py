@@ -33,6 +33,8 @@ from ketaclinic.scheduling.staffing import nurse_ratio_problem, nurse_shifts_bet
 
 STEP = datetime.timedelta(minutes=15)
 SEARCH_DAYS = 42  # six weeks: an induction is 2–3 weeks (CLINICAL.md §8)
+# The most treatments one series proposes or books, on the staff page and in the API alike.
+MAX_SERIES_ROWS = 12
 
 
 @dataclass(frozen=True)

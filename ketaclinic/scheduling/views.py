@@ -17,7 +17,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action, Role
 from ketaclinic.clinics.http import acting_clinic
-from ketaclinic.clinics.models import Chair, Clinic
+from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import DomainError, PermissionRefused
 from ketaclinic.core.forms import form_add_domain_error
 from ketaclinic.courses.selectors import course_open_for_patient
@@ -32,14 +32,16 @@ from ketaclinic.scheduling.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from ketaclinic.scheduling.selectors import appointments_for_patient, calendar_day_check, day_bounds
+from ketaclinic.scheduling.pages import posted_id
+from ketaclinic.scheduling.selectors import (
+    appointment_list_for_patient,
+    calendar_day_check,
+    chairs_active_for_clinic,
+    day_bounds,
+)
 from ketaclinic.scheduling.services import appointment_book, local_moment
 from ketaclinic.scheduling.staffing import closure_add, closure_remove, shift_add, shift_remove
 from ketaclinic.scheduling.waitlist import waitlist_add, waitlist_withdraw
-
-
-def _chairs(clinic: Clinic) -> QuerySet[Chair]:
-    return Chair.objects.filter(clinic=clinic, is_active=True).order_by("name")
 
 
 def _clinicians(clinic: Clinic) -> QuerySet[User]:
@@ -69,7 +71,7 @@ def appointment_book_view(request: HttpRequest, patient_id: int) -> HttpResponse
     is_waitlist = request.POST.get("action") == "waitlist"
     form = AppointmentBookForm(
         request.POST if request.method == "POST" and not is_waitlist else None,
-        chairs=_chairs(clinic),
+        chairs=chairs_active_for_clinic(clinic=clinic),
         clinicians=_clinicians(clinic),
         initial={"day": clinic.local_today() + datetime.timedelta(days=1)},
     )
@@ -123,7 +125,7 @@ def appointment_book_view(request: HttpRequest, patient_id: int) -> HttpResponse
         {
             "form": form,
             "patient": patient,
-            "appointments": appointments_for_patient(patient=patient)[:20],
+            "appointments": appointment_list_for_patient(patient=patient)[:20],
             "waitlist_form": waitlist_form,
             "waiting": WaitlistEntry.objects.filter(patient=patient, status=WaitlistStatus.WAITING),
             "nav": "patients",
@@ -160,7 +162,7 @@ def staffing(request: HttpRequest) -> HttpResponse:
                 return redirect("scheduling:staffing")
             if action == "remove_shift":
                 shift = get_object_or_404(
-                    StaffShift, clinic=clinic, pk=_int(request.POST.get("shift_id"))
+                    StaffShift, clinic=clinic, pk=posted_id(request.POST.get("shift_id"))
                 )
                 shift_remove(acting_user=user, shift=shift)
                 messages.success(request, "Shift removed.")
@@ -176,7 +178,7 @@ def staffing(request: HttpRequest) -> HttpResponse:
                 return redirect("scheduling:staffing")
             if action == "remove_closure":
                 closure = get_object_or_404(
-                    ClinicClosure, clinic=clinic, pk=_int(request.POST.get("closure_id"))
+                    ClinicClosure, clinic=clinic, pk=posted_id(request.POST.get("closure_id"))
                 )
                 closure_remove(acting_user=user, closure=closure)
                 messages.success(request, "The clinic is open again that day.")
@@ -209,10 +211,6 @@ def staffing(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _int(value: str | None) -> int:
-    return int(value) if value and value.isdigit() else 0
-
-
 @login_required
 def waitlist_view(request: HttpRequest) -> HttpResponse:
     clinic = acting_clinic(request)
@@ -220,7 +218,7 @@ def waitlist_view(request: HttpRequest) -> HttpResponse:
     require_permission(user=user, action=Action.APPOINTMENT_BOOK, clinic=clinic)
     if request.method == "POST":
         entry = get_object_or_404(
-            WaitlistEntry, clinic=clinic, pk=_int(request.POST.get("entry_id"))
+            WaitlistEntry, clinic=clinic, pk=posted_id(request.POST.get("entry_id"))
         )
         waitlist_withdraw(acting_user=user, entry=entry)
         messages.success(request, f"{entry.patient.display_name} is off the waitlist.")

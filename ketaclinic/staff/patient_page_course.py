@@ -32,7 +32,12 @@ from ketaclinic.medicine.visits import VisitKind, treatment_kinds_for
 from ketaclinic.outcomes.course_review import course_review
 from ketaclinic.scheduling.forms import AppointmentTimeForm
 from ketaclinic.scheduling.models import VISIT_KIND_LABELS, Appointment
-from ketaclinic.scheduling.series import ProposedSlot, series_book, series_propose
+from ketaclinic.scheduling.series import (
+    MAX_SERIES_ROWS,
+    ProposedSlot,
+    series_book,
+    series_propose,
+)
 from ketaclinic.scheduling.services import appointment_book, local_moment
 
 
@@ -54,9 +59,6 @@ def _booking_form(data: Any, course: TreatmentCourse) -> AppointmentTimeForm:
     chair.empty_label = "Choose a chair"
     form._apply_styles()
     return form
-
-
-MAX_SERIES_ROWS = 12
 
 
 def _row_count(data: Any) -> int:

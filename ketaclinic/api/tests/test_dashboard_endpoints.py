@@ -1,4 +1,4 @@
-"""The dashboard figures over the API (api/dashboard.py): every role, the known month's figures
+"""The dashboard figures over the API (analytics/api.py): every role, the known month's figures
 (analytics/tests/support.py) with their counts, and refusals in the error shape."""
 
 from __future__ import annotations

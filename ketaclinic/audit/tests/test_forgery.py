@@ -192,8 +192,10 @@ def test_any_change_to_any_field_of_an_event_breaks_its_mac(field: str, data: An
     assert event_mac(event, key=KEY) != genuine
 
 
+# A health-check list here replaces the profile's (conftest.py), so `too_slow` is named again.
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(detail=st.dictionaries(st.text(max_size=8), JSON, max_size=4))
 def test_whatever_detail_a_caller_passes_the_stored_event_reads_back_genuine(

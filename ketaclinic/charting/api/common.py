@@ -15,8 +15,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.permissions import require_permission
-from ketaclinic.accounts.roles import Action
 from ketaclinic.api.base import (
     ERRORS,
     REFUSED_BY_STATE,
@@ -29,7 +27,7 @@ from ketaclinic.api.fields import (
     clinic_context,
 )
 from ketaclinic.api.permissions import api_clinic
-from ketaclinic.charting.access import SESSION_NOT_FOUND, session_get_for_staff
+from ketaclinic.charting.access import session_get_for_staff, session_in_clinic
 from ketaclinic.charting.api.outputs import (
     DoseSerializer,
     SessionDetailSerializer,
@@ -39,42 +37,15 @@ from ketaclinic.charting.models import (
     SentOnce,
     TreatmentSession,
 )
-from ketaclinic.charting.selectors import (
-    session_get,
-)
-from ketaclinic.charting.selectors.chart import dose_preparation_get
+from ketaclinic.charting.selectors import dose_preparation_get
 from ketaclinic.clinics.models import Clinic
-from ketaclinic.core.errors import InvalidInput, NotFound
+from ketaclinic.core.errors import InvalidInput
 
 ALARM_NOT_FOUND = "No such alarm at this clinic."
 SIDE_EFFECT_NOT_FOUND = "No such side effect at this clinic."
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 # --- lookups and helpers ------------------------------------------------------------------------
-
-
-def session_at_clinic(clinic: Clinic, session_id: int) -> TreatmentSession:
-    try:
-        return session_get(clinic=clinic, session_id=session_id)
-    except TreatmentSession.DoesNotExist:
-        raise NotFound(SESSION_NOT_FOUND) from None
-
-
-def allowed(request: Request, action: Action) -> tuple[User, Clinic]:
-    """The caller and the acting clinic, once the role allows `action` (403 before the body)."""
-    user = staff_caller(request)
-    clinic = api_clinic(request)
-    require_permission(user=user, action=action, clinic=clinic)
-    return user, clinic
-
-
-def validated_body(
-    serializer_class: type[serializers.Serializer], request: Request
-) -> dict[str, Any]:
-    payload = serializer_class(data=request.data)
-    payload.is_valid(raise_exception=True)
-    data: dict[str, Any] = payload.validated_data
-    return data
 
 
 def idempotency_key(request: Request) -> str:
@@ -129,7 +100,7 @@ def session_response(
 ) -> Response:
     return respond(
         SessionDetailSerializer,
-        _session_data(session_at_clinic(clinic, session_id)),
+        _session_data(session_in_clinic(clinic=clinic, session_id=session_id)),
         clinic,
         code,
         viewer=viewer,

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from ketaclinic.accounts.models import User
-from ketaclinic.api.fields import ClinicDateTimeField, NamedEnum
+from ketaclinic.api.fields import ClinicDateTimeField, CountField, NamedEnum
 from ketaclinic.charting.api.inputs import (
     BoardStatusField,
     ChecklistItemField,
@@ -31,8 +31,8 @@ from ketaclinic.charting.models import (
 from ketaclinic.charting.selectors import (
     checklist_for_session,
     observation_ends_at,
+    session_note_get_for_session,
 )
-from ketaclinic.charting.selectors.chart import session_note_get_for_session
 from ketaclinic.charting.services import (
     active_preparation,
 )
@@ -45,13 +45,6 @@ class StaffNameField(serializers.CharField):
 
     def to_representation(self, value: User) -> str:  # type: ignore[override]  # a row, not text
         return value.full_name or value.email
-
-
-class CountField(serializers.IntegerField):
-    """How many rows a list holds."""
-
-    def to_representation(self, value: list[Any]) -> int:  # type: ignore[override]  # a list
-        return len(value)
 
 
 class LatestResponseField(serializers.CharField):

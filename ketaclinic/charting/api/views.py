@@ -16,20 +16,20 @@ from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.api.base import (
     ERRORS,
+    allowed,
     staff_caller,
+    validated_body,
 )
 from ketaclinic.api.permissions import api_clinic
+from ketaclinic.charting.access import session_in_clinic
 from ketaclinic.charting.api.common import (
     WRITE_REFUSALS,
     SessionEndpoint,
     SessionListEndpoint,
-    allowed,
     fields_named,
     respond,
-    session_at_clinic,
     session_read,
     session_response,
-    validated_body,
 )
 from ketaclinic.charting.api.inputs import (
     ChecklistAnswerInputSerializer,
@@ -53,7 +53,7 @@ from ketaclinic.charting.services import (
     session_escort_confirm,
     session_measurements_record,
 )
-from ketaclinic.scheduling.selectors import appointment_get
+from ketaclinic.scheduling.access import appointment_get_for_staff
 
 # --- reads ----------------------------------------------------------------------------------------
 
@@ -152,7 +152,9 @@ class CheckInView(SessionEndpoint):
     )
     def post(self, request: Request, appointment_id: int) -> Response:
         user, clinic = allowed(request, Action.APPOINTMENT_BOOK)
-        appointment = appointment_get(user=user, clinic=clinic, appointment_id=appointment_id)
+        appointment = appointment_get_for_staff(
+            user=user, clinic=clinic, appointment_id=appointment_id
+        )
         session = session_check_in(acting_user=user, appointment=appointment)
         return session_response(session.pk, clinic, user, status.HTTP_201_CREATED)
 
@@ -169,7 +171,7 @@ class ChecklistAnswerView(SessionEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
-        session = session_at_clinic(clinic, session_id)
+        session = session_in_clinic(clinic=clinic, session_id=session_id)
         data = validated_body(ChecklistAnswerInputSerializer, request)
         checklist_answer(
             acting_user=user,
@@ -193,7 +195,7 @@ class MeasurementsView(SessionEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
-        session = session_at_clinic(clinic, session_id)
+        session = session_in_clinic(clinic=clinic, session_id=session_id)
         data = validated_body(MeasurementsInputSerializer, request)
         session_measurements_record(
             acting_user=user,
@@ -215,7 +217,7 @@ class EscortView(SessionEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
-        session = session_at_clinic(clinic, session_id)
+        session = session_in_clinic(clinic=clinic, session_id=session_id)
         data = validated_body(EscortInputSerializer, request)
         with fields_named({"escort_name": "name", "escort_phone": "phone"}):
             session_escort_confirm(
@@ -236,7 +238,7 @@ class ChecklistOverrideView(SessionEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.CHECKLIST_OVERRIDE)
-        session = session_at_clinic(clinic, session_id)
+        session = session_in_clinic(clinic=clinic, session_id=session_id)
         data = validated_body(OverrideInputSerializer, request)
         checklist_override(acting_user=user, session=session, reason=data["reason"])
         return session_response(session.pk, clinic, user)

@@ -13,7 +13,10 @@ from ketaclinic.accounts.roles import Action
 from ketaclinic.api.base import (
     ERRORS,
     StaffEndpoint,
+    allowed,
+    validated_body,
 )
+from ketaclinic.charting.access import session_in_clinic
 from ketaclinic.charting.api.common import (
     ALARM_NOT_FOUND,
     IDEMPOTENCY_PARAMETER,
@@ -22,14 +25,11 @@ from ketaclinic.charting.api.common import (
     WRITE_REFUSALS,
     SessionEndpoint,
     SessionListEndpoint,
-    allowed,
     fields_named,
     idempotency_key,
     idempotent_response,
     respond,
-    session_at_clinic,
     session_read,
-    validated_body,
 )
 from ketaclinic.charting.api.inputs import (
     AlarmAcknowledgeInputSerializer,
@@ -50,7 +50,7 @@ from ketaclinic.charting.models import (
     TreatmentSession,
     VitalSignReading,
 )
-from ketaclinic.charting.selectors.chart import (
+from ketaclinic.charting.selectors import (
     prn_dose_with_responses,
     session_alarm_get_for_clinic,
     side_effect_get_for_clinic,
@@ -112,7 +112,7 @@ class SessionVitalsView(SessionListEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
-        session = session_at_clinic(clinic, session_id)
+        session = session_in_clinic(clinic=clinic, session_id=session_id)
         key = idempotency_key(request)
         data = validated_body(VitalsInputSerializer, request)
         reading = vitals_record(acting_user=user, session=session, idempotency_key=key, **data)
@@ -163,7 +163,7 @@ class SideEffectView(SessionEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
-        session = session_at_clinic(clinic, session_id)
+        session = session_in_clinic(clinic=clinic, session_id=session_id)
         key = idempotency_key(request)
         data = validated_body(SideEffectInputSerializer, request)
         effect = side_effect_record(acting_user=user, session=session, idempotency_key=key, **data)
@@ -209,7 +209,7 @@ class PrnView(SessionEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.MEDICATION_ADMINISTER)
-        session = session_at_clinic(clinic, session_id)
+        session = session_in_clinic(clinic=clinic, session_id=session_id)
         key = idempotency_key(request)
         data = validated_body(PrnInputSerializer, request)
         effect = None
@@ -250,7 +250,7 @@ class ScoreView(SessionEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
-        session = session_at_clinic(clinic, session_id)
+        session = session_in_clinic(clinic=clinic, session_id=session_id)
         data = validated_body(ScoreInputSerializer, request)
         with fields_named({data["instrument"]: "answers"}):
             score = session_score_record(

@@ -8,19 +8,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.base import (
-    witness_get,
-)
+from ketaclinic.api.base import allowed, validated_body
+from ketaclinic.api.selectors import witness_get
+from ketaclinic.charting.access import session_in_clinic
 from ketaclinic.charting.api.common import (
     RATE_LIMITED,
     WRITE_REFUSALS,
     SessionEndpoint,
-    allowed,
     fields_named,
     respond,
-    session_at_clinic,
     session_response,
-    validated_body,
 )
 from ketaclinic.charting.api.inputs import (
     ControlledSubstanceInputSerializer,
@@ -35,7 +32,7 @@ from ketaclinic.charting.api.outputs import (
 from ketaclinic.charting.models import (
     SessionNote,
 )
-from ketaclinic.charting.selectors.chart import (
+from ketaclinic.charting.selectors import (
     session_note_get_for_session,
     session_note_with_addenda,
 )
@@ -72,7 +69,7 @@ class ControlledSubstanceView(SessionEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.MEDICATION_ADMINISTER)
-        session = session_at_clinic(clinic, session_id)
+        session = session_in_clinic(clinic=clinic, session_id=session_id)
         data = validated_body(ControlledSubstanceInputSerializer, request)
         witness = witness_get(clinic=clinic, user_id=data["witness_id"])
         witness_signature_check(
@@ -112,7 +109,7 @@ class DischargeView(SessionEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
-        session = session_at_clinic(clinic, session_id)
+        session = session_in_clinic(clinic=clinic, session_id=session_id)
         data = validated_body(DischargeInputSerializer, request)
         session_discharge(
             acting_user=user,
@@ -136,7 +133,7 @@ class NoteSignView(SessionEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
-        session = session_at_clinic(clinic, session_id)
+        session = session_in_clinic(clinic=clinic, session_id=session_id)
         note = session_note_sign(acting_user=user, session=session)
         return respond(NoteSerializer, _with_addenda(note), clinic)
 
@@ -152,7 +149,7 @@ class NoteAddendumView(SessionEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
-        session = session_at_clinic(clinic, session_id)
+        session = session_in_clinic(clinic=clinic, session_id=session_id)
         note = session_note_get_for_session(session=session)
         if note is None:
             raise NotFound("This session's note is not signed yet.")

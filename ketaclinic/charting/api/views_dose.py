@@ -13,21 +13,21 @@ from ketaclinic.accounts.roles import Action
 from ketaclinic.api.base import (
     ERRORS,
     StaffEndpoint,
+    allowed,
+    validated_body,
 )
+from ketaclinic.charting.access import session_in_clinic
 from ketaclinic.charting.api.common import (
     IDEMPOTENCY_PARAMETER,
     RETRIED,
     WRITE_REFUSALS,
     SessionEndpoint,
     SessionListEndpoint,
-    allowed,
     fields_named,
     idempotency_key,
     idempotent_response,
     preparation_response,
-    session_at_clinic,
     session_read,
-    validated_body,
 )
 from ketaclinic.charting.api.inputs import (
     DeviceInputSerializer,
@@ -66,7 +66,7 @@ class DosePrepareView(SessionEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.MEDICATION_ADMINISTER)
-        session = session_at_clinic(clinic, session_id)
+        session = session_in_clinic(clinic=clinic, session_id=session_id)
         data = validated_body(DosePrepareInputSerializer, request)
         container = container_get(clinic=clinic, container_id=data["container_id"])
         with fields_named({"container": "container_id"}):
@@ -99,7 +99,7 @@ class DoseVerifyView(SessionEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.DOSE_VERIFY)
-        session = session_at_clinic(clinic, session_id)
+        session = session_in_clinic(clinic=clinic, session_id=session_id)
         data = validated_body(DoseVerifyInputSerializer, request)
         preparation = active_preparation(session)
         if preparation is None:
@@ -153,7 +153,7 @@ class SessionEventsView(SessionListEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
-        session = session_at_clinic(clinic, session_id)
+        session = session_in_clinic(clinic=clinic, session_id=session_id)
         key = idempotency_key(request)
         data = validated_body(PumpEventInputSerializer, request)
         event = pump_event_record(
@@ -186,7 +186,7 @@ class DeviceView(SessionEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.MEDICATION_ADMINISTER)
-        session = session_at_clinic(clinic, session_id)
+        session = session_in_clinic(clinic=clinic, session_id=session_id)
         key = idempotency_key(request)
         data = validated_body(DeviceInputSerializer, request)
         event = device_administer(

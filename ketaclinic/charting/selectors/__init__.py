@@ -4,9 +4,11 @@ live chart's data, the day board and the generated note. Each in a fixed number 
 One module per seam: `common` (the route, names and figures, an early stop), `checklist`,
 `recovery` (observation and discharge readiness), `session` (the session page: the session, its
 timeline, open alarms, the next reading due), `live_chart`, `board` (the day board and the notes
-to sign), `note` (the generated note) and `rems` (the monitoring form's fields). A selector reads
-and never writes: nothing here imports `charting.services` (an import-linter contract), and
-what both need (`MANUAL_ITEMS`) lives on this side. The selectors are imported from here.
+to sign), `note` (the generated note), `rems` (the monitoring form's fields) and `session_rows`
+(the charted rows the session's endpoints read back: readings, alarms, side effects, PRNs, the
+dose being prepared, the signed note). A selector reads and never writes: nothing here imports
+`charting.services` (an import-linter contract), and what both need (`MANUAL_ITEMS`) lives on
+this side. The selectors are imported from here.
 """
 
 from ketaclinic.charting.selectors.board import (
@@ -43,6 +45,17 @@ from ketaclinic.charting.selectors.session import (
     session_timeline,
     vitals_due_at,
 )
+from ketaclinic.charting.selectors.session_rows import (
+    dose_preparation_get,
+    prn_dose_with_responses,
+    session_alarm_get_for_clinic,
+    session_note_get_for_session,
+    session_note_with_addenda,
+    side_effect_get_for_clinic,
+    side_effect_get_for_session,
+    vital_sign_reading_list_for_session,
+    vital_sign_reading_with_alarms,
+)
 
 __all__ = [
     "MANUAL_ITEMS",
@@ -57,16 +70,25 @@ __all__ = [
     "checklist_for_session",
     "day_board",
     "discharge_readiness_for_session",
+    "dose_preparation_get",
     "notes_to_sign",
     "observation_ends_at",
     "observation_minutes",
     "open_alarms",
     "pregnancy_test_applies",
+    "prn_dose_with_responses",
     "rems_form_fields",
     "rems_forms_for_clinic",
     "route_of",
+    "session_alarm_get_for_clinic",
     "session_get",
+    "session_note_get_for_session",
     "session_note_text",
+    "session_note_with_addenda",
     "session_timeline",
+    "side_effect_get_for_clinic",
+    "side_effect_get_for_session",
+    "vital_sign_reading_list_for_session",
+    "vital_sign_reading_with_alarms",
     "vitals_due_at",
 ]

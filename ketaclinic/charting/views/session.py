@@ -21,7 +21,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.charting import forms as session_forms
-from ketaclinic.charting.access import session_get_for_staff
+from ketaclinic.charting.access import session_get_for_staff, session_in_clinic
 from ketaclinic.charting.chart import session_chart_svg
 from ketaclinic.charting.models import (
     SessionStatus,
@@ -61,9 +61,9 @@ def _session(request: HttpRequest, session_id: int) -> TreatmentSession:
     clinic = acting_clinic(request)
     require_permission(user=acting_user(request), action=Action.PATIENT_CHART_VIEW, clinic=clinic)
     try:
-        return session_get(clinic=clinic, session_id=session_id)
-    except TreatmentSession.DoesNotExist as error:
-        raise Http404("No such session at this clinic.") from error
+        return session_in_clinic(clinic=clinic, session_id=session_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
 
 
 def _session_viewed(request: HttpRequest, session_id: int) -> TreatmentSession:

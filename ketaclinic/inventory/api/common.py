@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers
-from rest_framework.request import Request
 
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
@@ -34,13 +33,6 @@ class InventoryListEndpoint(StaffListEndpoint):
         query.is_valid(raise_exception=True)
         data: dict[str, Any] = query.validated_data
         return data
-
-
-def body(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    payload = serializer_class(data=request.data)
-    payload.is_valid(raise_exception=True)
-    data: dict[str, Any] = payload.validated_data
-    return data
 
 
 def field_id(error: InvalidInput, names: dict[str, str]) -> InvalidInput:

@@ -20,11 +20,18 @@ from rest_framework.response import Response
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller, witness_get
+from ketaclinic.api.base import (
+    ERRORS,
+    REFUSED_BY_STATE,
+    StaffEndpoint,
+    staff_caller,
+    validated_body,
+)
 from ketaclinic.api.permissions import api_clinic
+from ketaclinic.api.selectors import witness_get
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import InvalidInput, PermissionRefused
-from ketaclinic.inventory.api.common import InventoryListEndpoint, body
+from ketaclinic.inventory.api.common import InventoryListEndpoint
 from ketaclinic.inventory.api.inputs import CountInputSerializer
 from ketaclinic.inventory.api.outputs import (
     StockCountDetailSerializer,
@@ -108,7 +115,7 @@ class CountListView(InventoryListEndpoint):
         user = staff_caller(request)
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.INVENTORY_RECORD, clinic=clinic)
-        data = body(CountInputSerializer, request)
+        data = validated_body(CountInputSerializer, request)
         location_id = data.get("location_id")
         location = location_get(clinic=clinic, location_id=location_id) if location_id else None
         witness = _count_witness(request, clinic, data)

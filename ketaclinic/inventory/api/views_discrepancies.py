@@ -17,11 +17,18 @@ from rest_framework.response import Response
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller, witness_get
+from ketaclinic.api.base import (
+    ERRORS,
+    REFUSED_BY_STATE,
+    StaffEndpoint,
+    staff_caller,
+    validated_body,
+)
 from ketaclinic.api.permissions import api_clinic
+from ketaclinic.api.selectors import witness_get
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import InvalidInput, PermissionRefused
-from ketaclinic.inventory.api.common import InventoryListEndpoint, body, field_id
+from ketaclinic.inventory.api.common import InventoryListEndpoint, field_id
 from ketaclinic.inventory.api.inputs import (
     DeaNoticeInputSerializer,
     DiscrepancyFindingsInputSerializer,
@@ -107,7 +114,7 @@ class DiscrepancyWriteEndpoint(StaffEndpoint, abc.ABC):
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.INVENTORY_RECORD, clinic=clinic)
         row = discrepancy_get(acting_user=user, clinic=clinic, discrepancy_id=discrepancy_id)
-        data = body(self.input_serializer, request)
+        data = validated_body(self.input_serializer, request)
         self.act(request, user=user, clinic=clinic, row=row, data=data)
         return _discrepancy_response(discrepancy_id, clinic, user)
 

@@ -19,11 +19,18 @@ from rest_framework.response import Response
 
 from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller, witness_get
+from ketaclinic.api.base import (
+    ERRORS,
+    REFUSED_BY_STATE,
+    StaffEndpoint,
+    staff_caller,
+    validated_body,
+)
 from ketaclinic.api.permissions import api_clinic
+from ketaclinic.api.selectors import witness_get
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import InvalidInput, NotFound, PermissionRefused
-from ketaclinic.inventory.api.common import InventoryListEndpoint, body, field_id
+from ketaclinic.inventory.api.common import InventoryListEndpoint, field_id
 from ketaclinic.inventory.api.inputs import (
     AdministrationInputSerializer,
     DrawInputSerializer,
@@ -55,9 +62,11 @@ from ketaclinic.inventory.services import (
     units_from_amount,
 )
 from ketaclinic.inventory.stock_forms import witness_signature_check
-from ketaclinic.scheduling.selectors import appointment_get_for_clinic, day_bounds
-
-APPOINTMENT_NOT_FOUND = "No such appointment at this clinic."
+from ketaclinic.scheduling.selectors import (
+    APPOINTMENT_NOT_FOUND,
+    appointment_get_for_clinic,
+    day_bounds,
+)
 
 
 class MovementListView(InventoryListEndpoint):
@@ -153,7 +162,7 @@ class ReceiptCreateView(StaffEndpoint):
         user = staff_caller(request)
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.INVENTORY_RECORD, clinic=clinic)
-        data = body(ReceiptInputSerializer, request)
+        data = validated_body(ReceiptInputSerializer, request)
         product = product_get(clinic=clinic, product_id=data.pop("product_id"))
         location = location_get(clinic=clinic, location_id=data.pop("location_id"))
         if not location.is_active:
@@ -197,7 +206,7 @@ class DrawCreateView(StaffEndpoint):
         user = staff_caller(request)
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.SESSION_CHART, clinic=clinic)
-        data = body(DrawInputSerializer, request)
+        data = validated_body(DrawInputSerializer, request)
         container = container_get(clinic=clinic, container_id=data["container_id"])
         appointment = appointment_get_for_clinic(
             clinic=clinic, appointment_id=data["appointment_id"]
@@ -226,7 +235,7 @@ class DrawAdministrationView(StaffEndpoint):
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.MEDICATION_ADMINISTER, clinic=clinic)
         draw = draw_get(clinic=clinic, draw_id=draw_id)
-        data = body(AdministrationInputSerializer, request)
+        data = validated_body(AdministrationInputSerializer, request)
         quantity = units_from_amount(draw.container.lot.product, data["quantity"])
         movement = draw_administer(acting_user=user, draw=draw, quantity=quantity)
         return _movement_response(movement.pk, clinic, created=True)
@@ -255,7 +264,7 @@ class DrawWasteView(StaffEndpoint):
         clinic = api_clinic(request)
         require_permission(user=user, action=Action.MEDICATION_ADMINISTER, clinic=clinic)
         draw = draw_get(clinic=clinic, draw_id=draw_id)
-        data = body(WasteInputSerializer, request)
+        data = validated_body(WasteInputSerializer, request)
         witness = witness_get(clinic=clinic, user_id=data["witness_id"])
         quantity = units_from_amount(draw.container.lot.product, data["quantity"])
         witness_signature_check(

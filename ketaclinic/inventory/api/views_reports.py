@@ -28,9 +28,9 @@ from ketaclinic.inventory.access import report_read
 from ketaclinic.inventory.api.inputs import ReportQuerySerializer
 from ketaclinic.inventory.api.outputs import ReportSerializer, output_context
 from ketaclinic.inventory.catalog import location_get, product_get
+from ketaclinic.inventory.counts import stock_count_get_for_inventory
 from ketaclinic.inventory.exports import report_csv_response
 from ketaclinic.inventory.reports import REPORTS, ReportFilters, ReportKind
-from ketaclinic.inventory.selectors import stock_count_get_for_inventory
 
 
 class _JsonOnly(DefaultContentNegotiation):

@@ -35,7 +35,9 @@ from ketaclinic.inventory.counts.history import (
     CountLineRow,
     signed_amount,
     stock_count_get,
+    stock_count_get_for_inventory,
     stock_count_list_for_clinic,
+    stock_count_query_for_clinic,
 )
 from ketaclinic.inventory.counts.recording import (
     CountEntry,
@@ -82,6 +84,8 @@ __all__ = [
     "signed_amount",
     "staff_for_action",
     "stock_count_get",
+    "stock_count_get_for_inventory",
     "stock_count_list_for_clinic",
+    "stock_count_query_for_clinic",
     "stock_count_record",
 ]

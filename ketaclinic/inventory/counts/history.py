@@ -12,6 +12,7 @@ from ketaclinic.accounts.permissions import require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import NotFound
+from ketaclinic.inventory.counts.regulatory import INVENTORY_KINDS
 from ketaclinic.inventory.models import Product, StockCount, StockCountLine
 
 
@@ -105,3 +106,9 @@ def stock_count_get(
         .order_by("id")
     )
     return count, [CountLineRow(line) for line in lines]
+
+
+def stock_count_get_for_inventory(*, clinic: Clinic, count_id: int) -> StockCount | None:
+    """An inventory (initial or biennial count, not a daily one) of the clinic, or None for
+    missing, another clinic's and another kind of count alike: the caller answers one 404."""
+    return StockCount.objects.filter(clinic=clinic, kind__in=INVENTORY_KINDS, pk=count_id).first()

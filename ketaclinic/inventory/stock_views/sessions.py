@@ -39,8 +39,7 @@ from ketaclinic.inventory.stock_views.common import _int, _mg, _refuse_on_form
 from ketaclinic.medicine.visits import VisitKind, is_treatment
 from ketaclinic.patients.access import patient_get_for_staff
 from ketaclinic.scheduling.models import Appointment, AppointmentStatus
-
-APPOINTMENT_NOT_FOUND = "No such appointment at this clinic."
+from ketaclinic.scheduling.selectors import APPOINTMENT_NOT_FOUND
 
 
 def _treatment(clinic: Clinic, appointment_id: int) -> Appointment:

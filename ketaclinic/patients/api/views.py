@@ -33,22 +33,10 @@ from ketaclinic.patients.api.outputs import (
     DuplicateCandidateSerializer,
     PatientSerializer,
 )
-from ketaclinic.patients.forms import PatientRegistrationForm
+from ketaclinic.patients.forms import PatientRegistrationForm, registration_initial_from_inquiry
 from ketaclinic.patients.models import Patient, SexAtBirth
 from ketaclinic.patients.selectors import patient_list_for_clinic
 from ketaclinic.patients.services import PatientDetails, PossibleDuplicate, patient_register
-
-
-def inquiry_prefill(inquiry: Inquiry) -> dict[str, str]:
-    """What the staff page fills in from an inquiry: the name split at its first space, and the
-    email and phone the person left."""
-    first, _, last = inquiry.full_name.partition(" ")
-    return {
-        "legal_first_name": first,
-        "legal_last_name": last,
-        "email": inquiry.email,
-        "phone": inquiry.phone,
-    }
 
 
 def patient_register_from_request(
@@ -61,7 +49,7 @@ def patient_register_from_request(
 ) -> Response:
     payload = serializer_class(data=request.data)
     payload.is_valid(raise_exception=True)
-    values: dict[str, Any] = {**(inquiry_prefill(inquiry) if inquiry else {})}
+    values: dict[str, Any] = {**(registration_initial_from_inquiry(inquiry) if inquiry else {})}
     values.update(payload.validated_data)
     values["date_of_birth"] = values["date_of_birth"].isoformat()
     # The staff form's own checks (phone numbers, state, ZIP code, email, a way to reach them).

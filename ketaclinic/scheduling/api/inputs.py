@@ -16,9 +16,7 @@ from ketaclinic.api.fields import id_field as _id
 from ketaclinic.api.fields import text_field as _text
 from ketaclinic.api.fields import time_field as _time
 from ketaclinic.scheduling.models import VISIT_KIND_CHOICES, AppointmentStatus
-
-# Rows in a series, as on the staff page.
-MAX_SERIES_ROWS = 12
+from ketaclinic.scheduling.series import MAX_SERIES_ROWS
 
 
 class AppointmentStatusField(serializers.ChoiceField):
