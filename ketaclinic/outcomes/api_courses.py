@@ -18,7 +18,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller
+from ketaclinic.api.base import (
+    ERRORS,
+    REFUSED_BY_STATE,
+    StaffEndpoint,
+    staff_caller,
+    validated_body,
+)
 from ketaclinic.api.fields import clinic_context
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.clinics.models import Clinic
@@ -93,9 +99,7 @@ class PatientCoursesView(StaffEndpoint):
         patient = patient_get_for_staff(
             user=user, clinic=clinic, patient_id=patient_id, action=Action.COURSE_SIGN
         )
-        payload = CourseInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated_body(CourseInputSerializer, request)
         course = course_create(
             acting_user=user,
             patient=patient,

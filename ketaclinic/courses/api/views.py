@@ -8,7 +8,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller
+from ketaclinic.api.base import (
+    ERRORS,
+    REFUSED_BY_STATE,
+    StaffEndpoint,
+    staff_caller,
+    validated_body,
+)
 from ketaclinic.api.fields import clinic_context
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.courses.access import course_get_for_change, course_get_for_staff
@@ -50,9 +56,7 @@ class CourseDoseOrdersView(StaffEndpoint):
         course = course_get_for_change(
             user=user, clinic=clinic, course_id=course_id, action=Action.DOSE_ORDER_SIGN
         )
-        payload = DoseOrderInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated_body(DoseOrderInputSerializer, request)
         order = dose_order_sign(
             acting_user=user,
             course=course,

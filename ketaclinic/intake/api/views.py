@@ -14,7 +14,13 @@ from rest_framework.response import Response
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import has_permission
 from ketaclinic.accounts.roles import PERMISSIONS, Action
-from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller
+from ketaclinic.api.base import (
+    ERRORS,
+    REFUSED_BY_STATE,
+    StaffEndpoint,
+    staff_caller,
+    validated_body,
+)
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import InvalidInput, NotFound
@@ -94,9 +100,7 @@ def intake_save_from_request(request: Request, *, user: User, patient_id: int) -
         patient_id=patient_id,
         action=Action.INTAKE_MEASUREMENTS_RECORD,
     )
-    payload = IntakeInputSerializer(data=request.data)
-    payload.is_valid(raise_exception=True)
-    data = payload.validated_data
+    data = validated_body(IntakeInputSerializer, request)
     changes = intake_changes_from(data)
     if "amendment_reason" in data:
         if data.get("submit") is False:
@@ -252,9 +256,7 @@ class PatientEligibilityDecisionsView(StaffEndpoint):
             patient_id=patient_id,
             action=Action.ELIGIBILITY_DECIDE,
         )
-        payload = EligibilityDecisionInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated_body(EligibilityDecisionInputSerializer, request)
         decision = eligibility_decide(
             acting_user=user,
             patient=patient,

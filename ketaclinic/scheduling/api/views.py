@@ -24,6 +24,7 @@ from ketaclinic.api.base import (
     StaffEndpoint,
     StaffListEndpoint,
     staff_caller,
+    validated_body,
 )
 from ketaclinic.api.fields import clinic_context
 from ketaclinic.api.permissions import api_clinic
@@ -111,9 +112,7 @@ class AppointmentListView(AppointmentListEndpoint):
         clinic = api_clinic(request)
         # Permission first: a refused caller learns nothing from validation.
         require_permission(user=user, action=Action.APPOINTMENT_BOOK, clinic=clinic)
-        payload = AppointmentInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated_body(AppointmentInputSerializer, request)
         patient = patient_get_for_staff(
             user=user, clinic=clinic, patient_id=data["patient_id"], action=Action.APPOINTMENT_BOOK
         )
@@ -193,9 +192,7 @@ class AppointmentRescheduleView(StaffEndpoint):
         appointment = appointment_get_for_staff(
             user=user, clinic=clinic, appointment_id=appointment_id
         )
-        payload = RescheduleInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated_body(RescheduleInputSerializer, request)
         chair = _chair(clinic, data["chair_id"]) if "chair_id" in data else appointment.chair
         with api_field_names():
             appointment_reschedule(

@@ -10,7 +10,13 @@ from rest_framework.response import Response
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Action
-from ketaclinic.api.base import ERRORS, REFUSED_BY_STATE, StaffEndpoint, staff_caller
+from ketaclinic.api.base import (
+    ERRORS,
+    REFUSED_BY_STATE,
+    StaffEndpoint,
+    staff_caller,
+    validated_body,
+)
 from ketaclinic.api.fields import clinic_context
 from ketaclinic.api.permissions import api_clinic
 from ketaclinic.clinics.models import Clinic
@@ -50,9 +56,7 @@ class CourseSeriesProposalView(StaffEndpoint):
     )
     def post(self, request: Request, course_id: int) -> Response:
         _, clinic, course = _course_for_booking(request, course_id)
-        payload = SeriesProposalInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated_body(SeriesProposalInputSerializer, request)
         slots = series_propose(
             course=course,
             first_day=data["first_day"],
