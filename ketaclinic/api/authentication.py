@@ -8,15 +8,18 @@ import re
 from enum import StrEnum
 from typing import Any, NoReturn
 
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from ketaclinic.accounts.models import StaffMembership
 from ketaclinic.accounts.permissions import remember_memberships
+from ketaclinic.api import token_cache
 from ketaclinic.api.models import ApiToken
+from ketaclinic.api.token_cache import ResolvedToken
 from ketaclinic.audit.models import AuditAction, AuditOutcome
 from ketaclinic.audit.services import audit_record
-from ketaclinic.clinics.selectors import membership_list_for_user
 
 KEYWORD = "Token"
 INVALID_TOKEN = "The API token is not valid, has expired or was revoked."  # noqa: S105  (a message)
@@ -63,6 +66,43 @@ def _refuse(*, reason: RefusalReason, prefix: str = "", token: ApiToken | None =
     raise exceptions.AuthenticationFailed(message)
 
 
+def _resolve(prefix: str) -> ResolvedToken:
+    """The token with its person and clinic, and the person's active membership at that clinic,
+    in one query; then the person's credentials (what permission checks read) in a second.
+    Refused at once when no token has the prefix."""
+    membership_fields = [field.attname for field in StaffMembership._meta.concrete_fields]
+    token = (
+        ApiToken.objects.select_related("user", "clinic")
+        .annotate(
+            acting=FilteredRelation(
+                "user__memberships",
+                condition=Q(user__memberships__clinic_id=F("clinic_id"))
+                & Q(user__memberships__is_active=True)
+                & Q(clinic__is_active=True),
+            ),
+            **{f"acting_{name}": F(f"acting__{name}") for name in membership_fields},
+        )
+        .filter(prefix=prefix)
+        .first()
+    )
+    if token is None:
+        _refuse(reason=RefusalReason.UNKNOWN_PREFIX, prefix=prefix)
+    membership: StaffMembership | None = None
+    if token.acting_id is not None:  # type: ignore[attr-defined]  # annotated above
+        membership = StaffMembership.from_db(
+            ApiToken.objects.db,
+            membership_fields,
+            [getattr(token, f"acting_{name}") for name in membership_fields],
+        )
+        membership.user = token.user
+        membership.clinic = token.clinic
+    for name in membership_fields:
+        delattr(token, f"acting_{name}")
+    return ResolvedToken(
+        token=token, membership=membership, credentials=list(token.user.credentials.all())
+    )
+
+
 class ApiTokenAuthentication(authentication.BaseAuthentication):
     keyword = KEYWORD
 
@@ -77,9 +117,13 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if match is None:
             _refuse(reason=RefusalReason.MALFORMED)
         prefix, secret = match["prefix"], match["secret"]
-        token = ApiToken.objects.select_related("user", "clinic").filter(prefix=prefix).first()
-        if token is None:
-            _refuse(reason=RefusalReason.UNKNOWN_PREFIX, prefix=prefix)
+        resolved = token_cache.cached(prefix)
+        if resolved is None:
+            resolved = _resolve(prefix)
+            fresh = True
+        else:
+            fresh = False
+        token = resolved.token
         now = timezone.now()
         reason: RefusalReason | None = None
         if not hmac.compare_digest(token.secret_hash, hash_secret(secret)):
@@ -90,8 +134,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             reason = RefusalReason.EXPIRED
         elif not token.user.is_active:
             reason = RefusalReason.USER_INACTIVE
-        memberships = list(membership_list_for_user(user=token.user)) if reason is None else []
-        if reason is None and not any(m.clinic_id == token.clinic_id for m in memberships):
+        elif resolved.membership is None:
             # The person left the clinic (or the clinic closed): the token goes with them.
             reason = RefusalReason.NOT_AT_CLINIC
         if reason is not None:
@@ -101,9 +144,16 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             or (now - token.last_used_at).total_seconds() > _LAST_USED_RESOLUTION_SECONDS
         ):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+            fresh = True  # the entry kept must know it was written, or every call writes it
+        if fresh:
+            token_cache.remember(resolved)
+            resolved = resolved.for_request()
+            token = resolved.token
         # The token's clinic is the acting clinic for this request, whatever the user's session;
-        # its memberships are read once here, as the web middleware does for a page.
+        # a token acts only there, so its membership there is the only one a check may find.
         request._request.clinic = token.clinic  # type: ignore[attr-defined]
+        memberships = [resolved.membership] if resolved.membership is not None else []
         remember_memberships(user=token.user, memberships=memberships)
         return token.user, token
 

@@ -1,7 +1,8 @@
 """The doors to a treatment session and its REMS monitoring form (CONVENTIONS.md §4).
 
 Each door checks the permission, scopes to the acting clinic with one NotFound for "missing"
-and "not yours", and writes the read's `session.viewed` event. The staff pages and the API call
+and "not yours", and writes the read's `session.viewed` event (the patient's chart in one read,
+`patient_chart_get_for_staff`, one `patient.chart_viewed`). The staff pages and the API call
 these; they never record a read themselves. The day board and arrivals have their own doors in
 `charting.board`. A write (a step on the session page, a POST to the API) reaches the session
 without a read's event, through `session_in_clinic`: its service records what it wrote.
@@ -16,8 +17,15 @@ from ketaclinic.accounts.roles import Action
 from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
 from ketaclinic.charting.models import RemsMonitoringForm, TreatmentSession
-from ketaclinic.charting.selectors import session_get
+from ketaclinic.charting.selectors import (
+    CHART_SESSIONS_DEFAULT,
+    PatientChart,
+    patient_chart_get,
+    patient_in_clinic,
+    session_get,
+)
 from ketaclinic.core.errors import NotFound
+from ketaclinic.patients.access import PATIENT_NOT_FOUND
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -92,3 +100,38 @@ def rems_form_get_for_staff(
         detail={"export": "rems_pdf"},
     )
     return rems
+
+
+def patient_chart_get_for_staff(
+    *,
+    user: User | AnonymousUser,
+    clinic: Clinic,
+    patient_id: int,
+    session_count: int = CHART_SESSIONS_DEFAULT,
+) -> PatientChart:
+    """A patient's chart in one read (`GET /patients/{id}/chart`): the patient, the current
+    course and the `session_count` newest sessions with their readings and alarms.
+
+    One `patient.chart_viewed` event for the whole read, naming the sessions it showed (the
+    trail still says whose vitals were seen), where the patient and each session's vitals read
+    apart record one event each. The same NotFound as `patients.access` for a patient
+    missing or of another clinic; the permission is checked before anything is read.
+    """
+    require_permission(user=user, action=Action.PATIENT_CHART_VIEW, clinic=clinic)
+    patient = patient_in_clinic(clinic=clinic, patient_id=patient_id)
+    if patient is None:
+        raise NotFound(PATIENT_NOT_FOUND)
+    chart = patient_chart_get(clinic=clinic, patient=patient, session_count=session_count)
+    audit_record(
+        actor=user,
+        action=AuditAction.PATIENT_CHART_VIEWED,
+        clinic=clinic,
+        patient_id=patient.pk,
+        subject=patient,
+        detail={
+            "via": "api",
+            "part": "chart",
+            "sessions": [session.pk for session in chart.sessions],
+        },
+    )
+    return chart

@@ -15,6 +15,7 @@ from ketaclinic.charting.api import views as api_sessions
 from ketaclinic.charting.api import views_chart as api_session_chart
 from ketaclinic.charting.api import views_close as api_session_close
 from ketaclinic.charting.api import views_dose as api_session_dose
+from ketaclinic.charting.api import views_patient_chart as api_patient_chart
 from ketaclinic.consent import api as api_consents
 from ketaclinic.courses.api import views as api_dose_orders
 from ketaclinic.inquiries import api as api_inquiries
@@ -37,6 +38,12 @@ urlpatterns = [
     path("clinics", api_caller.ClinicListView.as_view(), name="api_clinics"),
     path("patients", api_patients.PatientListView.as_view(), name="api_patients"),
     path("patients/<int:patient_id>", api_patients.PatientDetailView.as_view(), name="api_patient"),
+    # The patient, the current course and the newest sessions with their vitals in one read.
+    path(
+        "patients/<int:patient_id>/chart",
+        api_patient_chart.PatientChartView.as_view(),
+        name="api_patient_chart",
+    ),
     path(
         "patients/<int:patient_id>/intake",
         api_intake.PatientIntakeView.as_view(),

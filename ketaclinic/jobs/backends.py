@@ -72,6 +72,26 @@ class JobBackend(Protocol):
         """Retry later with backoff, or give up when permanent or out of attempts."""
 
 
+def _insert_unless_keyed(job: Job) -> bool:
+    """Insert the job unless one with its key exists, in one statement (PostgreSQL and SQLite
+    both have `ON CONFLICT … DO NOTHING`): no savepoint, so it costs a write that queues a job
+    (an alarm's escalation) one statement inside its transaction. True when inserted."""
+    meta = Job._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    values = [field.get_db_prep_save(field.pre_save(job, add=True), connection) for field in fields]
+    # Names from the model's own metadata, quoted; the values are parameters.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote(meta.get_field('key').column)}) DO NOTHING "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return cursor.fetchone() is not None
+
+
 class DatabaseBackend:
     """Jobs as rows of `jobs_job`. PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED`, so any number
     of workers claim different jobs without waiting on each other. SQLite: each transaction
@@ -87,9 +107,9 @@ class DatabaseBackend:
         max_attempts: int,
     ) -> bool:
         fields = {"name": name, "args": args, "run_at": run_at, "max_attempts": max_attempts}
-        job, created = Job.objects.get_or_create(key=key, defaults=fields)
-        if created:
+        if _insert_unless_keyed(Job(key=key, **fields)):
             return True
+        job = Job.objects.get(key=key)
         if job.status != JobStatus.CANCELLED:
             return False
         revived = Job.objects.filter(pk=job.pk, status=JobStatus.CANCELLED).update(

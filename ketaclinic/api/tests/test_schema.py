@@ -101,6 +101,7 @@ def test_only_api_endpoints_are_described(schema: Any) -> None:
         "/api/v1/patients",
         "/api/v1/patients/{patient_id}",
         "/api/v1/patients/{patient_id}/appointments",
+        "/api/v1/patients/{patient_id}/chart",
         "/api/v1/patients/{patient_id}/consents",
         "/api/v1/patients/{patient_id}/courses",
         "/api/v1/patients/{patient_id}/eligibility-decisions",

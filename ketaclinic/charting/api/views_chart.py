@@ -61,6 +61,7 @@ from ketaclinic.charting.selectors import (
 from ketaclinic.charting.services import (
     alarm_acknowledge,
     prn_record,
+    session_reference,
     session_score_record,
     side_effect_record,
     side_effect_resolve,
@@ -112,12 +113,14 @@ class SessionVitalsView(SessionListEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
-        session = session_in_clinic(clinic=clinic, session_id=session_id)
         key = idempotency_key(request)
         data = validated_body(VitalsInputSerializer, request)
+        # The service reads the session once, under its lock and within the clinic (404 else).
+        session = session_reference(clinic=clinic, session_id=session_id)
         reading = vitals_record(acting_user=user, session=session, idempotency_key=key, **data)
-        # The alarms this reading raised, the most serious first.
-        reading = vital_sign_reading_with_alarms(reading=reading)
+        if reading.is_retry:
+            # A new reading comes with the alarms it raised; a stored one reads them.
+            reading = vital_sign_reading_with_alarms(reading=reading)
         return idempotent_response(VitalsSerializer, reading, clinic, reading)
 
 
@@ -163,7 +166,7 @@ class SideEffectView(SessionEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
-        session = session_in_clinic(clinic=clinic, session_id=session_id)
+        session = session_reference(clinic=clinic, session_id=session_id)  # read under its lock
         key = idempotency_key(request)
         data = validated_body(SideEffectInputSerializer, request)
         effect = side_effect_record(acting_user=user, session=session, idempotency_key=key, **data)
@@ -250,7 +253,7 @@ class ScoreView(SessionEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
-        session = session_in_clinic(clinic=clinic, session_id=session_id)
+        session = session_reference(clinic=clinic, session_id=session_id)  # read under its lock
         data = validated_body(ScoreInputSerializer, request)
         with fields_named({data["instrument"]: "answers"}):
             score = session_score_record(

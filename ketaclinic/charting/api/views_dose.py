@@ -46,6 +46,7 @@ from ketaclinic.charting.services import (
     dose_prepare,
     dose_verify,
     pump_event_record,
+    session_reference,
 )
 from ketaclinic.core.errors import NotFound
 from ketaclinic.inventory.catalog import container_get
@@ -153,7 +154,7 @@ class SessionEventsView(SessionListEndpoint):
     )
     def post(self, request: Request, session_id: int) -> Response:
         user, clinic = allowed(request, Action.SESSION_CHART)
-        session = session_in_clinic(clinic=clinic, session_id=session_id)
+        session = session_reference(clinic=clinic, session_id=session_id)  # read under its lock
         key = idempotency_key(request)
         data = validated_body(PumpEventInputSerializer, request)
         event = pump_event_record(

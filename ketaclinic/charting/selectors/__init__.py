@@ -4,11 +4,12 @@ live chart's data, the day board and the generated note. Each in a fixed number 
 One module per seam: `common` (the route, names and figures, an early stop), `checklist`,
 `recovery` (observation and discharge readiness), `session` (the session page: the session, its
 timeline, open alarms, the next reading due), `live_chart`, `board` (the day board and the notes
-to sign), `note` (the generated note), `rems` (the monitoring form's fields) and `session_rows`
-(the charted rows the session's endpoints read back: readings, alarms, side effects, PRNs, the
-dose being prepared, the signed note). A selector reads and never writes: nothing here imports
-`charting.services` (an import-linter contract), and what both need (`MANUAL_ITEMS`) lives on
-this side. The selectors are imported from here.
+to sign), `note` (the generated note), `patient_chart` (a patient's chart in one read: the
+patient, the current course, the newest sessions with their readings), `rems` (the monitoring
+form's fields) and `session_rows` (the charted rows the session's endpoints read back:
+readings, alarms, side effects, PRNs, the dose being prepared, the signed note). A selector
+reads and never writes: nothing here imports `charting.services` (an import-linter contract),
+and what both need (`MANUAL_ITEMS`) lives on this side. The selectors are imported from here.
 """
 
 from ketaclinic.charting.selectors.board import (
@@ -28,6 +29,14 @@ from ketaclinic.charting.selectors.checklist import (
 from ketaclinic.charting.selectors.common import route_of
 from ketaclinic.charting.selectors.live_chart import chart_data_for_session
 from ketaclinic.charting.selectors.note import session_note_text
+from ketaclinic.charting.selectors.patient_chart import (
+    CHART_SESSIONS_DEFAULT,
+    CHART_SESSIONS_MAX,
+    ChartCourse,
+    PatientChart,
+    patient_chart_get,
+    patient_in_clinic,
+)
 from ketaclinic.charting.selectors.recovery import (
     discharge_readiness_for_session,
     observation_ends_at,
@@ -58,11 +67,15 @@ from ketaclinic.charting.selectors.session_rows import (
 )
 
 __all__ = [
+    "CHART_SESSIONS_DEFAULT",
+    "CHART_SESSIONS_MAX",
     "MANUAL_ITEMS",
     "BoardChair",
     "BoardRow",
     "BoardStatus",
+    "ChartCourse",
     "ChecklistRow",
+    "PatientChart",
     "RemsFormFields",
     "SessionChecklist",
     "TimelineEntry",
@@ -75,6 +88,8 @@ __all__ = [
     "observation_ends_at",
     "observation_minutes",
     "open_alarms",
+    "patient_chart_get",
+    "patient_in_clinic",
     "pregnancy_test_applies",
     "prn_dose_with_responses",
     "rems_form_fields",

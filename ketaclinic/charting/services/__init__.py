@@ -35,7 +35,12 @@ from ketaclinic.charting.services.checklist import (
     session_escort_confirm,
     session_measurements_record,
 )
-from ketaclinic.charting.services.common import CLOCK_SKEW, charted_time, session_minute
+from ketaclinic.charting.services.common import (
+    CLOCK_SKEW,
+    charted_time,
+    session_minute,
+    session_reference,
+)
 from ketaclinic.charting.services.discharge import (
     POST_SESSION_FORM,
     session_discharge,
@@ -95,6 +100,7 @@ __all__ = [
     "session_minute",
     "session_not_given",
     "session_note_sign",
+    "session_reference",
     "session_score_record",
     "side_effect_record",
     "side_effect_resolve",

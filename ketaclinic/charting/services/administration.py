@@ -28,7 +28,7 @@ from ketaclinic.charting.services.common import (
     _clinical,
     _given,
     _key,
-    _lock,
+    _lock_in_clinic,
     _require_open,
     _sent_once,
     charted_time,
@@ -92,7 +92,7 @@ def pump_event_record(
         raise InvalidInput("Unknown pump event.") from error
     action = Action.MEDICATION_ADMINISTER if kind == PumpEventKind.START else Action.SESSION_CHART
     require_permission(user=acting_user, action=action, clinic=session.clinic)
-    locked = _lock(session.pk)
+    locked = _lock_in_clinic(session)
     if locked.route != SessionRoute.INTRAVENOUS:
         raise PreconditionFailed("Esketamine is given by device, not by pump.")
     reason = reason.strip()[:500]
@@ -220,7 +220,7 @@ def device_administer(
     """One 28 mg esketamine device given, 5 minutes after the previous (CLINICAL.md §2.8); the
     administration is posted to the ledger in this transaction."""
     require_permission(user=acting_user, action=Action.MEDICATION_ADMINISTER, clinic=session.clinic)
-    locked = _lock(session.pk)
+    locked = _lock_in_clinic(session)
     if locked.route != SessionRoute.ESKETAMINE:
         raise PreconditionFailed("Only esketamine sessions give devices.")
     key = _key(idempotency_key)
@@ -315,7 +315,7 @@ def controlled_substance_reconcile(
     of the draw with a witness — both in this transaction with the dose record. `recorded_at`
     keeps a late entry's true time (not before the stop)."""
     require_permission(user=acting_user, action=Action.MEDICATION_ADMINISTER, clinic=session.clinic)
-    locked = _lock(session.pk)
+    locked = _lock_in_clinic(session)
     if locked.route != SessionRoute.INTRAVENOUS:
         raise PreconditionFailed("Esketamine devices are posted as each is given.")
     if locked.stopped_at is None or locked.delivered_mg is None:

@@ -10,18 +10,20 @@ import datetime
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.models import AuditAction
 from ketaclinic.audit.services import audit_record
+from ketaclinic.charting.access import SESSION_NOT_FOUND
 from ketaclinic.charting.models import (
     SentOnce,
     SessionNote,
     TreatmentSession,
 )
-from ketaclinic.core.errors import Conflict, InvalidInput, PreconditionFailed
+from ketaclinic.clinics.models import Clinic
+from ketaclinic.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from ketaclinic.medicine.errors import ClinicalRuleError
 
 # A tablet's clock may run a little ahead of the server's; beyond this a time is "in the future".
@@ -29,11 +31,44 @@ CLOCK_SKEW = datetime.timedelta(minutes=1)
 
 RowT = TypeVar("RowT", bound=SentOnce)
 KEY_REUSED = "This entry was already sent with different values; reload the session."
+SENT_TWICE_AT_ONCE = (
+    "This entry arrived twice at the same moment; send it again with the same key and the one "
+    "stored is returned."
+)
+# Every (session, idempotency key) constraint's name ends so (charting/models.py).
+_SENT_ONCE_SUFFIX = "_sent_once"
+# `_sent_once` looks the key up itself unless the caller already did.
+_LOOK_UP = object()
 
 
 def _lock(session_id: int) -> TreatmentSession:
     """The session, locked: by id, so a row's `.session` is not loaded only to be read again."""
     return TreatmentSession.objects.select_for_update().get(pk=session_id)
+
+
+def session_reference(*, clinic: Clinic, session_id: int) -> TreatmentSession:
+    """A session named by an address, not yet read: its id and the acting clinic only.
+
+    An endpoint that writes hands this to a service that reads the row once, under its lock
+    and within the clinic (`_lock_in_clinic`): one statement where a read and a lock were two
+    (issue 15). Nothing but `pk` and `clinic` may be read from it.
+    """
+    return TreatmentSession(pk=session_id, clinic=clinic)
+
+
+def _lock_in_clinic(session: TreatmentSession) -> TreatmentSession:
+    """The session's row, locked, read once, within its clinic (a NotFound for another
+    clinic's). The clinic already loaded with `session` (the caller's acting clinic, the same
+    row) is kept rather than read again."""
+    try:
+        locked = TreatmentSession.objects.select_for_update().get(
+            pk=session.pk, clinic_id=session.clinic_id
+        )
+    except TreatmentSession.DoesNotExist:
+        raise NotFound(SESSION_NOT_FOUND) from None
+    if TreatmentSession.clinic.is_cached(session):
+        locked.clinic = session.clinic
+    return locked
 
 
 def _is_signed(session_id: int) -> bool:
@@ -101,17 +136,19 @@ def _sent_once(
     key: str,
     same: Callable[[RowT], bool],
     write: Callable[[], RowT],
+    existing: RowT | object | None = _LOOK_UP,
 ) -> RowT:
     """The one retry path of every row a tablet may send twice.
 
     With a key: the row already stored under it is returned (`is_retry`) when its values are
     `same`, and refused (Conflict) otherwise — before any precondition, so a retry that arrives
     after the session moved on (a stop resent from recovery) still finds its row. When none is
-    stored, `write` checks the preconditions, stores the row and its consequences (ledger,
-    alarms, audit) in a savepoint: should a retry racing this one have stored the key meanwhile, the
-    unique constraint on (session, key) refuses the insert, everything `write` did is rolled
-    back, and the stored row is compared and returned instead. (Callers hold the session's row
-    lock, so on PostgreSQL the race normally ends at the lookup; the constraint is the guard.)
+    stored, `write` checks the preconditions and stores the row and its consequences (ledger,
+    alarms, audit). Callers hold the session's row lock, so retries racing each other queue on
+    it and each looks the key up after the one before committed (READ COMMITTED reads afresh
+    per statement; SQLite runs one writer at a time): the lookup ends the race, with no
+    savepoint. The unique constraint on (session, key) is the guard behind it. `existing` is
+    the row already looked up by a caller that read it with others in one query (vitals).
     """
 
     def stored(row: RowT) -> RowT:
@@ -122,18 +159,20 @@ def _sent_once(
 
     if not key:
         return write()
-    manager = model._default_manager
-    existing = manager.filter(session=session, idempotency_key=key).first()
+    if existing is _LOOK_UP:
+        existing = model._default_manager.filter(session=session, idempotency_key=key).first()
     if existing is not None:
+        assert isinstance(existing, model)
         return stored(existing)
     try:
-        with transaction.atomic():
-            return write()
-    except IntegrityError:
-        existing = manager.filter(session=session, idempotency_key=key).first()
-        if existing is None:
+        return write()
+    except IntegrityError as error:
+        if _SENT_ONCE_SUFFIX not in str(error) and "idempotency_key" not in str(error):
             raise  # another constraint: not a retry
-        return stored(existing)
+        # Only a writer not holding the session's lock could have stored the key meanwhile;
+        # the transaction is spoiled (PostgreSQL), so the device is asked to send it again,
+        # when the stored entry is what it gets back.
+        raise Conflict(SENT_TWICE_AT_ONCE) from error
 
 
 def _given(when: datetime.datetime | None, stored: datetime.datetime) -> bool:

@@ -24,7 +24,7 @@ from ketaclinic.charting.selectors import (
 )
 from ketaclinic.charting.services.common import (
     _audit,
-    _lock,
+    _lock_in_clinic,
     _require_open,
     charted_time,
 )
@@ -73,7 +73,7 @@ def session_score_record(
         total, band, stored = result.total, result.band, dict(answers)
     else:
         raise InvalidInput(f"{instrument!r} is not charted in a session.")
-    locked = _lock(session.pk)
+    locked = _lock_in_clinic(session)
     _require_open(locked)
     score = SessionScore.objects.create(
         clinic=locked.clinic,
@@ -109,7 +109,7 @@ def session_discharge(
     accounted for, and `medicine/`'s readiness met — or a physician's override with a reason
     for readiness (never for the escort, the instructions or the ledger)."""
     require_permission(user=acting_user, action=Action.SESSION_CHART, clinic=session.clinic)
-    locked = _lock(session.pk)
+    locked = _lock_in_clinic(session)
     _require_open(locked)
     if locked.status != SessionStatus.RECOVERY:
         raise PreconditionFailed("Only a patient in recovery can be discharged.")
@@ -181,7 +181,7 @@ def session_not_given(
     reason = reason.strip()
     if len(reason) < 3:
         raise InvalidInput("Say why it is not given.", fields={"reason": ["Required."]})
-    locked = _lock(session.pk)
+    locked = _lock_in_clinic(session)
     _require_open(locked)
     if locked.started_at is not None:
         raise PreconditionFailed("The treatment has started; stop it and discharge instead.")

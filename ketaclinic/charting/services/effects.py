@@ -26,6 +26,7 @@ from ketaclinic.charting.services.common import (
     _given,
     _key,
     _lock,
+    _lock_in_clinic,
     _require_open,
     _sent_once,
     charted_time,
@@ -67,7 +68,7 @@ def side_effect_record(
     if kind == SideEffectKind.OTHER and not description:
         raise InvalidInput("Describe the side effect.", fields={"description": ["Required."]})
     note = note.strip()[:500]
-    locked = _lock(session.pk)
+    locked = _lock_in_clinic(session)
     key = _key(idempotency_key)
 
     def same(row: SideEffect) -> bool:
@@ -195,7 +196,7 @@ def prn_record(
     if side_effect is not None and side_effect.session_id != session.pk:
         raise InvalidInput("That side effect belongs to another session.")
     response = response.strip()[:500]
-    locked = _lock(session.pk)
+    locked = _lock_in_clinic(session)
     key = _key(idempotency_key)
 
     def same(row: PrnDose) -> bool:

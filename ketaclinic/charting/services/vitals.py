@@ -9,6 +9,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
@@ -29,6 +30,7 @@ from ketaclinic.charting.services.common import (
     _is_signed,
     _key,
     _lock,
+    _lock_in_clinic,
     _require_open,
     _require_unsigned,
     _sent_once,
@@ -95,9 +97,11 @@ def vitals_record(
     """One reading: refused if no patient could have it; otherwise stored and judged by
     `medicine/` — the go / review / hold decision before the start, alarms after it.
 
-    A fixed number of queries whatever the session's length (pinned in a test): the session
-    lock, the key lookup, the earlier readings of the repeat window, the writes and the audit.
-    The same key again returns the stored reading (`_sent_once`).
+    A fixed number of statements whatever the session's length (pinned in a test): the
+    session read once under its lock (`session` may be a `session_reference`), one read of
+    the key and of the repeat window's earlier readings, the reading, its alarms and their
+    escalation job, and the audit event. The same key again returns the stored reading
+    (`_sent_once`). A new reading comes back with its alarms (`reading.alarms.all()`).
     """
     require_permission(user=acting_user, action=Action.SESSION_CHART, clinic=session.clinic)
     values = {
@@ -114,9 +118,22 @@ def vitals_record(
         check_vital_signs(signs)
     except ClinicalRuleError as error:
         raise InvalidInput(error.message, fields={"__all__": [error.message]}) from error
-    locked = _lock(session.pk)
+    locked = _lock_in_clinic(session)
     key = _key(idempotency_key)
     rhythm = rhythm.strip()[:64]
+    rules = clinic_rules_get(clinic=locked.clinic)
+    # One read for both questions: was this key stored already, and which readings fall in the
+    # alarm rules' repeat window before this one (the history `medicine/` judges it with).
+    aware = measured_at is not None and timezone.is_aware(measured_at)
+    provisional_when = measured_at if aware and measured_at else timezone.now()
+    window = datetime.timedelta(minutes=rules.alarms.repeat_window_min[1] + 1)
+    nearby = Q(measured_at__gte=provisional_when - window, measured_at__lt=provisional_when)
+    near_or_keyed = list(
+        VitalSignReading.objects.filter(
+            Q(session=locked) & ((nearby | Q(idempotency_key=key)) if key else nearby)
+        ).order_by("measured_at", "id")
+    )
+    existing = next((row for row in near_or_keyed if key and row.idempotency_key == key), None)
 
     def same(reading: VitalSignReading) -> bool:
         return (
@@ -133,7 +150,6 @@ def vitals_record(
         phase = _phase(locked)
         if phase != VitalsPhase.BASELINE and locked.started_at and when < locked.started_at:
             phase = VitalsPhase.BASELINE
-        rules = clinic_rules_get(clinic=locked.clinic)
         origin = locked.checked_in_at
         signs = VitalSigns(
             **values,  # type: ignore[arg-type]
@@ -149,12 +165,10 @@ def vitals_record(
             assessment = [{"message": reason} for reason in result.reasons]
             level = AlarmLevel.NONE
         else:
-            window_start = when - datetime.timedelta(minutes=rules.alarms.repeat_window_min[1] + 1)
             history = tuple(
                 _signs(reading, origin)
-                for reading in VitalSignReading.objects.filter(
-                    session=locked, measured_at__gte=window_start, measured_at__lt=when
-                )
+                for reading in near_or_keyed
+                if when - window <= reading.measured_at < when
             )
             evaluated = evaluate_vital_signs(
                 signs, history=history, has_symptoms=has_symptoms, limits=rules.alarms
@@ -206,8 +220,14 @@ def vitals_record(
             )
         if raised:
             SessionAlarm.objects.bulk_create(raised)
-            deadline = max(alarm.acknowledge_by for alarm in raised)
-            transaction.on_commit(lambda: _schedule_escalation(locked.pk, deadline))
+            # In the same transaction as the alarm: an alarm is never stored without the job
+            # that escalates it should nobody acknowledge it in time.
+            _schedule_escalation(locked.pk, max(alarm.acknowledge_by for alarm in raised))
+        # The answer shows the alarms this reading raised, the most serious first: from
+        # memory, not read back.
+        reading._prefetched_objects_cache = {  # type: ignore[attr-defined]
+            "alarms": sorted(raised, key=lambda alarm: (-alarm.level, alarm.pk or 0))
+        }
         if phase == VitalsPhase.BASELINE:
             _after_checklist_change(locked)
         _audit(
@@ -226,7 +246,9 @@ def vitals_record(
         )
         return reading
 
-    return _sent_once(VitalSignReading, session=locked, key=key, same=same, write=write)
+    return _sent_once(
+        VitalSignReading, session=locked, key=key, same=same, write=write, existing=existing
+    )
 
 
 def _schedule_escalation(session_id: int, deadline: datetime.datetime) -> None:
