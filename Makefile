@@ -36,6 +36,9 @@ run: $(VENV)/.installed var/secret_key
 	@echo "  public website  http://127.0.0.1:$(PORT)/"
 	@echo "  staff sign-in   http://127.0.0.1:$(PORT)/accounts/login/"
 	@echo "  patient portal  http://127.0.0.1:$(PORT)/portal/"
+	@echo "The audit sealer runs beside the server and stops with it (docs/operations.md)."
+	DEBUG=1 $(BIN)/python manage.py audit seal --every 1 --exit-with-parent & sealer=$$!; \
+	trap 'kill $$sealer 2>/dev/null; wait $$sealer 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole check, as CI runs it. DATABASE_URL=postgres://... runs it on PostgreSQL.

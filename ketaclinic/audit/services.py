@@ -6,6 +6,7 @@ The link-by-link recomputation that verifying delegates to is `audit.verificatio
 from __future__ import annotations
 
 import datetime
+import enum
 import ipaddress
 import json
 import logging
@@ -15,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, Min, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -51,8 +53,9 @@ logger = logging.getLogger(__name__)
 _SEALER_LOCK_KEY = 7_326_001
 
 # An event waits unsealed only while its own transaction is open, so it is never far behind the
-# newest sealed event. The sealer and the page look this many event ids back from the newest
-# link, which keeps their search small however long the trail grows. (Only a transaction left
+# newest sealed event. Inline sealing, the sealer loop's periodic sweep and the page look this
+# many event ids back from the newest link (each round of the loop only above the highest sealed
+# id), which keeps their search small however long the trail grows. (Only a transaction left
 # open while this many audit rows were written elsewhere would fall outside it; `verify` would
 # then alert, and `ketaclinic audit seal`, which searches the whole trail, links it.)
 SEAL_LOOKBACK_IDS = 10_000
@@ -106,7 +109,9 @@ def audit_record(
     actor_label: str = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction; it is sealed into the chain after commit.
+    """Append one event in the caller's transaction; it is sealed into the chain after commit:
+    right after it (AUDIT_SEAL_INLINE) or by the sealer loop (`ketaclinic audit seal --every`,
+    which `ketaclinic serve` runs beside gunicorn), never in the request's transaction.
 
     Whatever a caller passes (an attacker's typed sign-in name, a URL, a proxy's address), the
     event is stored: text is cut to its column and NUL removed, detail made plain JSON, and an
@@ -200,7 +205,9 @@ def audit_refusal(*, request: HttpRequest, error: DomainError) -> AuditEvent:
 
 def _seal_after_commit() -> None:
     try:
-        audit_seal_pending()
+        # Writers commit out of id order (a transaction open longer commits a lower id after a
+        # higher one was sealed), and with inline sealing no sweeper runs: search the window.
+        audit_seal_recent()
     except Exception:  # the request already succeeded; an unsealed row is caught by the alert
         logger.exception("audit sealing failed; rows stay unsealed until the next run")
 
@@ -215,11 +222,45 @@ def _acquire_sealer_lock() -> bool:
     return True
 
 
+class SealSearch(enum.Enum):
+    """Where a sealer looks for committed, unsealed events: cheapest first."""
+
+    # Events after the newest sealed one: an index range scan on the primary key, no anti-join,
+    # however long the trail. What each round of `ketaclinic audit seal --every` runs.
+    NEWER = "newer"
+    # The newest SEAL_LOOKBACK_IDS ids, unsealed ones picked out by an anti-join with the seals
+    # (about 10 ms on PostgreSQL): also finds an event that committed after a higher id was
+    # sealed. Inline sealing runs it after each commit; the loop every AUDIT_SEAL_SWEEP_SECONDS.
+    RECENT = "recent"
+    # Every event: the one-shot `ketaclinic audit seal`, and the loop's first round.
+    WHOLE_TRAIL = "whole_trail"
+
+
+def _newest_sealed_event_id() -> Subquery:
+    # The highest id sealed (not the newest link's event: a late event is linked after higher
+    # ids). The seal's unique index on event_id answers it from its last entry.
+    return Subquery(AuditSeal.objects.order_by("-event_id").values("event_id")[:1])
+
+
 def _unsealed(*, newest_sealed_event_id: int | None, whole_trail: bool) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.filter(seal__isnull=True)
     if newest_sealed_event_id is not None and not whole_trail:
         events = events.filter(id__gt=newest_sealed_event_id - SEAL_LOOKBACK_IDS)
     return events
+
+
+def _unsealed_newer() -> QuerySet[AuditEvent]:
+    """Events above the highest sealed id: none of them can have a seal yet, so no anti-join."""
+    return AuditEvent.objects.filter(id__gt=Coalesce(_newest_sealed_event_id(), Value(0)))
+
+
+def _pending(*, search: SealSearch, newest_sealed_event_id: int | None) -> QuerySet[AuditEvent]:
+    if search is SealSearch.NEWER:
+        return _unsealed_newer()
+    return _unsealed(
+        newest_sealed_event_id=newest_sealed_event_id,
+        whole_trail=search is SealSearch.WHOLE_TRAIL,
+    )
 
 
 def _newest_seal() -> AuditSeal | None:
@@ -228,7 +269,7 @@ def _newest_seal() -> AuditSeal | None:
     )
 
 
-def _seal_batch(*, batch_size: int, whole_trail: bool) -> tuple[int, int | None] | None:
+def _seal_batch(*, batch_size: int, search: SealSearch) -> tuple[int, int | None] | None:
     """Seal up to batch_size events in one transaction: how many, and the newest link's event.
 
     None when another sealer holds the lock.
@@ -240,8 +281,8 @@ def _seal_batch(*, batch_size: int, whole_trail: bool) -> tuple[int, int | None]
         sequence = last.sequence if last else 0
         previous_hash = last.entry_hash if last else GENESIS_HASH
         pending = list(
-            _unsealed(
-                newest_sealed_event_id=last.event_id if last else None, whole_trail=whole_trail
+            _pending(
+                search=search, newest_sealed_event_id=last.event_id if last else None
             ).order_by("id")[:batch_size]
         )
         now = timezone.now()
@@ -301,18 +342,35 @@ def _why_forged(event: AuditEvent, *, keyring: AuditKeyring) -> str:
 def audit_seal_pending(
     *, batch_size: int = 2000, whole_trail: bool = False, max_batches: int = 100
 ) -> int:
-    """Link committed, unsealed events into the chain, in id order. Returns how many.
+    """Link committed events after the newest sealed one (or, `whole_trail`, every unsealed
+    event) into the chain, in id order. Returns how many.
+
+    Without `whole_trail` this is the cheap search (SealSearch.NEWER) each round of the sealer
+    loop runs: it does not see an event that committed after a higher id was sealed;
+    `audit_seal_recent` (the loop's periodic sweep) and `whole_trail` do.
+    """
+    search = SealSearch.WHOLE_TRAIL if whole_trail else SealSearch.NEWER
+    return _seal_pending(search=search, batch_size=batch_size, max_batches=max_batches)
+
+
+def audit_seal_recent(*, batch_size: int = 2000, max_batches: int = 100) -> int:
+    """Link committed, unsealed events among the newest SEAL_LOOKBACK_IDS ids, in id order,
+    including events that committed after a higher id was sealed. Returns how many."""
+    return _seal_pending(search=SealSearch.RECENT, batch_size=batch_size, max_batches=max_batches)
+
+
+def _seal_pending(*, search: SealSearch, batch_size: int, max_batches: int) -> int:
+    """Seal in batches of `batch_size`, each in its own transaction, until nothing is pending.
 
     One sealer at a time holds the lock; a caller that finds it taken returns at once. So that
     its events are not left behind, the holder looks again after letting go of the lock, and
     seals on while anything is pending: an event committed before a refused caller tried the lock
     is committed before the holder looks again, so one of the two always takes it.
-    `whole_trail` searches every event rather than the recent window (SEAL_LOOKBACK_IDS).
     """
     sealed = 0
     for _ in range(max_batches):
         try:
-            batch = _seal_batch(batch_size=batch_size, whole_trail=whole_trail)
+            batch = _seal_batch(batch_size=batch_size, search=search)
         except IntegrityError:
             # Two sealers raced (possible only without the advisory lock); the other one won.
             return sealed
@@ -321,10 +379,55 @@ def audit_seal_pending(
         count, newest_id = batch
         sealed += count
         if count < batch_size and not (
-            _unsealed(newest_sealed_event_id=newest_id, whole_trail=whole_trail).exists()
+            _pending(search=search, newest_sealed_event_id=newest_id).exists()
         ):
             return sealed
     return sealed
+
+
+@dataclass(frozen=True)
+class SealBacklog:
+    """Events above the highest sealed id, as /healthz reports them (one indexed query).
+
+    An event that committed late, below that id, is not counted here: the sealer's sweep links
+    it within AUDIT_SEAL_SWEEP_SECONDS, and the audit page and `verify` count it.
+    """
+
+    unsealed_count: int
+    oldest_unsealed_at: datetime.datetime | None
+    is_count_capped: bool
+
+    @property
+    def oldest_unsealed_seconds(self) -> int:
+        if self.oldest_unsealed_at is None:
+            return 0
+        return max(0, int((timezone.now() - self.oldest_unsealed_at).total_seconds()))
+
+    @property
+    def is_sealer_behind(self) -> bool:
+        """Whether events have waited longer than AUDIT_UNSEALED_ALERT_SECONDS."""
+        return self.oldest_unsealed_seconds > settings.AUDIT_UNSEALED_ALERT_SECONDS
+
+
+# /healthz counts at most this many waiting events, so a sealer stopped for hours does not make
+# every health check scan the whole backlog. (The oldest is among the lowest ids, all counted.)
+BACKLOG_COUNT_CAP = 10_000
+
+
+def audit_seal_backlog() -> SealBacklog:
+    """How many events wait above the highest sealed id, and since when: one query, two index
+    range scans (the seals' event_id and the events' primary key), capped at BACKLOG_COUNT_CAP."""
+    waiting = (
+        _unsealed_newer()
+        .order_by("id")
+        .values("id", "occurred_at")[: BACKLOG_COUNT_CAP + 1]
+        .aggregate(count=Count("id"), oldest=Min("occurred_at"))
+    )
+    return SealBacklog(
+        unsealed_count=min(waiting["count"], BACKLOG_COUNT_CAP),
+        oldest_unsealed_at=waiting["oldest"],
+        is_count_capped=waiting["count"] > BACKLOG_COUNT_CAP,
+    )
 
 
 @dataclass(frozen=True)

@@ -19,5 +19,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests that commit are followed by a flush, which the audit trail otherwise refuses
 # (ketaclinic/audit/management/commands/flush.py).
 AUDIT_TRAIL_FLUSHABLE = True
+# The suite reads sealed chains right after a write: seal inline, as a request did before the
+# sealer loop (production's default is off; ketaclinic/audit/tests/test_sealer_off_path.py).
+AUDIT_SEAL_INLINE = True
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise warns when it is missing)

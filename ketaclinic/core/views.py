@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from ketaclinic.core.errors import api_error_body
+from ketaclinic.core.health import health_checks
 from ketaclinic.core.outage import (
     RETRY_AFTER_SECONDS,
     database_unavailable_response,
@@ -22,17 +23,28 @@ from ketaclinic.core.outage import (
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers: 200 when the database answers, 503 when it does not."""
+    """For load balancers: 200 when the database answers, 503 when it does not.
+
+    The apps' registered checks add their part (core.health): e.g. `"audit": {"unsealed": 3,
+    "oldest_unsealed_seconds": 1}`, and `"audit_sealer": "behind"` when events have waited over
+    AUDIT_UNSEALED_ALERT_SECONDS. Still a 200: the sealer is one process for every server, and a
+    503 would take them all out of the load balancer at once (docs/operations.md).
+    """
+    body: dict[str, object] = {"status": "ok", "database": "ok"}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        for name, check in health_checks().items():
+            report = check()
+            body[name] = report.details
+            body.update(report.warnings)
     except DatabaseError:
         discard_broken_connections()  # the next check connects afresh
         response = JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
-    return JsonResponse({"status": "ok", "database": "ok"})
+    return JsonResponse(body)
 
 
 _API_CODES = {400: "bad_request", 403: "permission_denied", 404: "not_found", 500: "server_error"}

@@ -321,14 +321,16 @@ class Server:
         return ""
 
     def worker_pids(self) -> set[int]:
-        """The gunicorn workers: the processes whose parent is the server (the master)."""
+        """The gunicorn workers: the processes whose parent is the server (the master), but
+        the audit sealer serve starts beside them (`ketaclinic audit seal --every`)."""
         children = set()
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
             with contextlib.suppress(OSError):
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[1]) == self.process.pid:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+                if int(fields[1]) == self.process.pid and b"audit seal" not in command:
                     children.add(int(entry.name))
         return children
 

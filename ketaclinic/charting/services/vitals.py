@@ -225,9 +225,11 @@ def vitals_record(
             _schedule_escalation(locked.pk, max(alarm.acknowledge_by for alarm in raised))
         # The answer shows the alarms this reading raised, the most serious first: from
         # memory, not read back.
-        reading._prefetched_objects_cache = {  # type: ignore[attr-defined]
-            "alarms": sorted(raised, key=lambda alarm: (-alarm.level, alarm.pk or 0))
-        }
+        # (As Django's own prefetch leaves it: a query set already evaluated.)
+        answered = reading.alarms.all()
+        answered._result_cache = sorted(raised, key=lambda alarm: (-alarm.level, alarm.pk or 0))
+        answered._prefetch_done = True
+        reading._prefetched_objects_cache = {"alarms": answered}  # type: ignore[attr-defined]
         if phase == VitalsPhase.BASELINE:
             _after_checklist_change(locked)
         _audit(

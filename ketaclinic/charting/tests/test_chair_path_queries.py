@@ -6,6 +6,7 @@ credential lapsed is refused on the very next call all the same."""
 from __future__ import annotations
 
 import datetime
+import select
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -241,7 +242,11 @@ def test_a_change_announced_by_another_worker_empties_this_workers_entry() -> No
         thread = threading.Thread(target=another_worker)
         thread.start()
         thread.join()
-        # The announcement is on this connection's socket once the other one committed.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        # The server sends the announcement to this idle connection once the other committed;
+        # wait for it to reach the socket (an event, not a sleep), as the next request would
+        # find it there.
+        raw = connection.connection
+        assert raw is not None
+        readable, _, _ = select.select([raw.fileno()], [], [], 10)
+        assert readable, "no announcement arrived"
         assert token_cache.cached(prefix) is None

@@ -7,14 +7,20 @@ verify      recomputes every link and compares the chain with the newest signed 
             AUDIT_UNSEALED_ALERT_SECONDS to be sealed (run it from cron; alert on exit 1).
 seal        links committed, unsealed events into the chain once, searching the whole trail;
             with --every it keeps doing so (for AUDIT_SEAL_INLINE=false) until Ctrl-C or
-            SIGTERM, writing a checkpoint every AUDIT_CHECKPOINT_EVERY_SECONDS too.
+            SIGTERM: the whole trail on its first round, then each round the events after the
+            newest sealed one (an index range scan), and every AUDIT_SEAL_SWEEP_SECONDS the
+            newest SEAL_LOOKBACK_IDS ids for an event that committed late; it survives the
+            database restarting, and writes a checkpoint every AUDIT_CHECKPOINT_EVERY_SECONDS.
+            `ketaclinic serve` runs it beside gunicorn (`--every 1 --exit-with-parent`).
 checkpoint  writes the chain's head as a signed JSON file into AUDIT_CHECKPOINT_DIR, and prints
             it (keep a copy off this host).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import os
 import signal
 import threading
 from pathlib import Path
@@ -23,7 +29,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import Error as DbError  # PEP 249's base: InterfaceError too ("already closed")
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from ketaclinic.audit.checkpoints import (
@@ -36,7 +43,13 @@ from ketaclinic.audit.checkpoints import (
     audit_checkpoint_write,
 )
 from ketaclinic.audit.keys import audit_keyring
-from ketaclinic.audit.services import ChainReport, audit_chain_verify, audit_seal_pending
+from ketaclinic.audit.services import (
+    SEAL_LOOKBACK_IDS,
+    ChainReport,
+    audit_chain_verify,
+    audit_seal_pending,
+    audit_seal_recent,
+)
 
 
 def _utc(moment: datetime.datetime) -> str:
@@ -101,7 +114,14 @@ class Command(BaseCommand):
             type=float,
             default=None,
             metavar="SECONDS",
-            help="Keep sealing every SECONDS (for AUDIT_SEAL_INLINE=false); Ctrl-C stops.",
+            help="Keep sealing every SECONDS (for AUDIT_SEAL_INLINE=false); Ctrl-C or SIGTERM "
+            "stops. A database restart does not: the round is tried again.",
+        )
+        seal.add_argument(
+            "--exit-with-parent",
+            action="store_true",
+            help="Stop when the process that started this one has gone (`ketaclinic serve` "
+            "passes it, so a sealer never outlives its server).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -116,7 +136,7 @@ class Command(BaseCommand):
             sealed = audit_seal_pending(whole_trail=True)
             self.stdout.write(f"Sealed {_events(sealed)}.")
         else:
-            self._seal_every(options["every"])
+            self._seal_every(options["every"], exit_with_parent=options["exit_with_parent"])
 
     # --- verify ---------------------------------------------------------------------------
 
@@ -210,7 +230,7 @@ class Command(BaseCommand):
 
     # --- seal --every ---------------------------------------------------------------------
 
-    def _seal_every(self, every: float) -> None:
+    def _seal_every(self, every: float, *, exit_with_parent: bool) -> None:
         if every <= 0:
             raise CommandError("--every needs a number of seconds above zero.")
         stop = threading.Event()
@@ -219,14 +239,18 @@ class Command(BaseCommand):
             stop.set()  # finish the batch in hand, then leave (a service manager's stop)
 
         previous = signal.signal(signal.SIGTERM, on_sigterm)
+        parent_pid = os.getppid()
         self.stdout.write(f"Sealing every {every:g} s; Ctrl-C stops.")
-        whole_trail = True  # the first round also finds rows left behind while nothing ran
-        checkpoint_due: datetime.datetime | None = None  # the first good round writes one
+        loop = _SealerLoop()
         try:
             while not stop.is_set():
-                if self._seal_round(whole_trail=whole_trail, retry_in=every):
-                    whole_trail = False
-                    checkpoint_due = self._checkpoint_if_due(checkpoint_due)
+                if exit_with_parent and os.getppid() != parent_pid:
+                    # `ketaclinic serve` was killed without a chance to stop us (SIGKILL, OOM):
+                    # a sealer left behind would outlive every deployment after it.
+                    self.stdout.write("The server that started this sealer has gone.")
+                    break
+                if self._seal_round(loop, retry_in=every):
+                    loop.checkpoint_due = self._checkpoint_if_due(loop.checkpoint_due)
                 stop.wait(every)
         except KeyboardInterrupt:
             pass  # a batch cut short rolls back whole; its rows are sealed next time
@@ -234,23 +258,40 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, previous)
         self.stdout.write("Stopped.")
 
-    def _seal_round(self, *, whole_trail: bool, retry_in: float) -> bool:
-        # A long-lived process: drop a connection the server has closed or that is past its
-        # age. (Never inside a transaction, which is where the test suite runs the command.)
-        if not connection.in_atomic_block:
-            close_old_connections()
+    def _seal_round(self, loop: _SealerLoop, *, retry_in: float) -> bool:
+        """One round: new events cheaply, a sweep for late ones when due. False if it failed."""
         try:
-            sealed = audit_seal_pending(whole_trail=whole_trail)
-        except DatabaseError as error:
-            # The database restarting must not end the sealer; the rows wait for the next round.
+            # A long-lived process: drop a connection the server has closed or that is past its
+            # age. (Never inside a transaction, which is where the test suite runs the command.)
             if not connection.in_atomic_block:
-                connection.close()
+                close_old_connections()
+            # The first round searches the whole trail: rows left behind while nothing ran.
+            sealed = audit_seal_pending(whole_trail=loop.whole_trail)
+            late = 0
+            now = timezone.now()
+            if loop.whole_trail:
+                loop.sweep_due = now + loop.sweep_interval
+            elif now >= loop.sweep_due:
+                late = audit_seal_recent()
+                loop.sweep_due = now + loop.sweep_interval
+        except DbError as error:
+            # The database restarting must not end the sealer; the rows wait for the next round
+            # (a whole-trail search that failed is tried again), on a new connection.
+            if not connection.in_atomic_block:
+                with contextlib.suppress(DbError):
+                    connection.close()
             self.stderr.write(
                 f"{_utc(timezone.now())} sealing failed ({error}); retrying in {retry_in:g} s."
             )
             return False
+        loop.whole_trail = False
         if sealed:
-            self.stdout.write(f"{_utc(timezone.now())} sealed {_events(sealed)}.")
+            self.stdout.write(f"{_utc(now)} sealed {_events(sealed)}.")
+        if late:
+            self.stdout.write(
+                f"{_utc(now)} sealed {_events(late)} that committed after a later one was "
+                f"sealed (sweep of the newest {SEAL_LOOKBACK_IDS:,} ids)."
+            )
         return True
 
     def _checkpoint_if_due(self, due: datetime.datetime | None) -> datetime.datetime | None:
@@ -262,9 +303,19 @@ class Command(BaseCommand):
         next_due = now + datetime.timedelta(seconds=interval)
         try:
             checkpoint, path = audit_checkpoint_write()
-        except (CheckpointRefused, DatabaseError, OSError) as error:
+        except (CheckpointRefused, DbError, OSError) as error:
             # Sealing matters more than the checkpoint: say so, and go on (retried when due).
             self.stderr.write(f"{_utc(now)} {error}")
             return next_due
         self.stdout.write(f"{_utc(now)} checkpoint written to {path}: {checkpoint.as_json()}")
         return next_due
+
+
+class _SealerLoop:
+    """What the sealer loop carries from one round to the next."""
+
+    def __init__(self) -> None:
+        self.whole_trail = True  # until a round has searched it once
+        self.sweep_interval = datetime.timedelta(seconds=settings.AUDIT_SEAL_SWEEP_SECONDS)
+        self.sweep_due = timezone.now()
+        self.checkpoint_due: datetime.datetime | None = None  # the first good round writes one
