@@ -98,6 +98,7 @@ jobs: $(VENV)/.installed var/secret_key
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/pk_bench.py
 	$(BIN)/python bench/series_bench.py
+	$(BIN)/python bench/vitals_bench.py
 
 clean:
 	rm -rf $(VENV) var/static .mypy_cache .ruff_cache

@@ -228,7 +228,7 @@ def vitals_record(
         # (As Django's own prefetch leaves it: a query set already evaluated.)
         answered = reading.alarms.all()
         answered._result_cache = sorted(raised, key=lambda alarm: (-alarm.level, alarm.pk or 0))
-        answered._prefetch_done = True
+        answered._prefetch_done = True  # type: ignore[attr-defined]
         reading._prefetched_objects_cache = {"alarms": answered}  # type: ignore[attr-defined]
         if phase == VitalsPhase.BASELINE:
             _after_checklist_change(locked)
