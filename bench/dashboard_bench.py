@@ -2,9 +2,10 @@
 
 Runs against the database DATABASE_URL names (PostgreSQL for the issue 8 target; SQLite works
 but is not the target). Migrates it, builds the demo with N generated patients
-(`ketaclinic demo --patients N`: each with a course, 6–12 treatments, ~20 responses, some side
-effects and alarms; skipped when already there), then times `dashboard_figures` over the whole
-data range for the demo clinic and prints the median of 5 runs and the SQL statements per run.
+(`ketaclinic demo --patients N`: each with one or two courses, about 10 sessions, ~20
+responses, some side effects and alarms; skipped when already there), then times
+`dashboard_figures` over the whole data range for the demo clinic and prints the median of 5
+runs and the SQL statements per run.
 The target (issue 8) is under one second on PostgreSQL. Asserts nothing about speed: speed is
 measured, not tested.
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import json
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -73,4 +75,11 @@ def clinic_rules_get(*, clinic: Clinic) -> ClinicRules:
     The overrides were checked when saved; should a stored value no longer load (a rule tightened
     in a later release), this raises rather than quietly falling back to the defaults.
     """
-    return load_clinic_rules(clinic.rule_overrides or {})
+    return _rules_for(json.dumps(clinic.rule_overrides or {}, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=256)
+def _rules_for(overrides_json: str) -> ClinicRules:
+    # The rules are frozen and a pure function of the overrides: built once per distinct set
+    # (each reading charted at the chair reads them; building them is ~0.5 ms).
+    return load_clinic_rules(json.loads(overrides_json))

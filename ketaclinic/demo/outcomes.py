@@ -36,6 +36,7 @@ from ketaclinic.clinics.models import Chair, Clinic
 from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.courses.models import CourseStatus, TreatmentCourse
 from ketaclinic.courses.services import course_transition
+from ketaclinic.demo.scale import WING_ROOM
 from ketaclinic.demo.sessions import (
     DemoPatient,
     Staff,
@@ -126,7 +127,12 @@ STORIES = (
 def build_outcome_trajectories(clinic: Clinic, *, today: datetime.date) -> int:
     """The outcome stories; returns how many patients were new."""
     staff = demo_staff()
-    chairs = list(Chair.objects.filter(clinic=clinic, is_active=True).order_by("name"))
+    # Not the benchmark wing's chairs (demo/scale.py): its generated treatments fill them.
+    chairs = list(
+        Chair.objects.filter(clinic=clinic, is_active=True)
+        .exclude(room__name=WING_ROOM)
+        .order_by("name")
+    )
     created = 0
     for index, story in enumerate(STORIES):
         spec = story.patient

@@ -1,5 +1,5 @@
-"""The demo's patients (the story patients at each step of the journey, and generated ones for
-benchmarks) and the enquiries waiting at the front desk.
+"""The demo's patients (the story patients at each step of the journey; the generated ones for
+benchmarks are demo/scale.py's) and the enquiries waiting at the front desk.
 
 Deterministic: the seeded generator gives the same dates of birth. Idempotent: each patient is
 found by medical record number, each enquiry by name, before it is created.
@@ -13,7 +13,6 @@ import random
 from ketaclinic.accounts.models import User
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.demo.people import DEMO_PATIENT_EMAIL, _birth_date, _user
-from ketaclinic.demo.scale import scaled_patients
 from ketaclinic.inquiries.models import (
     ConditionOfInterest,
     ContactMethod,
@@ -82,13 +81,6 @@ _ESCORTS = {
     6: ("Lin Zhang (daughter)", "(720) 555-2006"),
     8: ("Ana Navarro (wife)", "(720) 555-2008"),
 }
-
-
-def _scaled_patients(
-    clinic: Clinic, *, today: datetime.date, rng: random.Random, count: int
-) -> int:
-    """Generated patients with courses, sessions and scores for benchmarks (demo/scale.py)."""
-    return scaled_patients(clinic, today=today, rng=rng, count=count)
 
 
 _DEMO_INQUIRIES = [

@@ -1,12 +1,22 @@
-"""Generated patients for benchmarks (`ketaclinic demo --patients N`).
+"""Generated patients for benchmarks (`ketaclinic demo --patients N`): volume for the growth and
+dashboard measurements, 100,000 patients in minutes.
 
-Each generated patient has an approved eligibility decision, one treatment course, 6–12 treatment
-appointments spread over the past months (some no-shows, the latest few still booked), a session
-for each attended one, ~20 questionnaire responses on a realistic trajectory (remitters,
-responders, partial and non-responders, some relapsing), and the occasional side effect and vital
-sign alarm. Rows are written with `bulk_create` only: no services, no audit events, no jobs —
-this is volume for the dashboard benchmark, not a clinical story. The seed is fixed, so the same
-N builds the same data.
+Each generated patient has an approved eligibility decision, an induction course and, when they
+responded, a booster course; ~10 treatments in all over the past year in the benchmark wing's
+chairs (some no-shows, a few held for blood pressure), a session for each attended one with its
+baseline, infusion and recovery vital signs, ~20 questionnaire responses on a realistic trajectory
+(remitters, responders, partial and non-responders, some relapsing), and the occasional side
+effect and blood-pressure alarm. At 100,000 patients: ~160,000 courses, ~1.07 M appointments,
+~1.0 M sessions, ~3.1 M readings, ~2 M responses.
+
+These rows are demo data, not clinical records: they are written in bulk (demo/bulk.py: COPY on
+PostgreSQL, `bulk_create` elsewhere) in chunks of patients, one transaction each and a few
+statements per table, never one per patient, without
+services, audit events or jobs, so nothing here is in the audit trail. Values stay inside the
+model constraints and the clinical rules (medicine/ says "go" for every baseline and raises the
+alarms stored; the tests check it). The seed is fixed and each patient draws from their own
+generator, so the same index is the same person on every run; a second run adds only the missing
+MRNs, and the hand-built demo patients are never touched.
 """
 
 from __future__ import annotations
@@ -14,11 +24,14 @@ from __future__ import annotations
 import datetime
 import math
 import random
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
 
-from django.utils import timezone
+from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import TruncDate
 
 from ketaclinic.accounts.models import StaffMembership, User
 from ketaclinic.accounts.roles import Role
@@ -31,48 +44,49 @@ from ketaclinic.charting.models import (
     VitalSignReading,
     VitalsPhase,
 )
-from ketaclinic.clinics.models import Chair, Clinic, Room
+from ketaclinic.clinics.models import Chair, Clinic, OpeningHours, Room
+from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.courses.models import CourseStatus, TreatmentCourse
-from ketaclinic.demo.people import FIRST_NAMES, LAST_NAMES, _birth_date
-from ketaclinic.intake.models import EligibilityDecision, EligibilityOutcome
-from ketaclinic.medicine.protocols import (
-    INTRANASAL_ESKETAMINE,
-    IV_KETAMINE_ALCOHOL_USE,
-    IV_KETAMINE_CHRONIC_PAIN,
-    IV_KETAMINE_DEPRESSION,
-    IV_KETAMINE_PTSD,
-    Protocol,
-    Route,
+from ketaclinic.demo.bulk import insert_rows
+from ketaclinic.demo.people import DEMO_SEED
+from ketaclinic.demo.scale_plan import (
+    NO_SHOW_RATE,
+    NOT_GIVEN_RATE,
+    OpeningDay,
+    PatientPlan,
+    PlannedCourse,
+    plan_patient,
 )
+from ketaclinic.intake.models import EligibilityDecision, EligibilityOutcome
+from ketaclinic.medicine.config import ClinicRules
+from ketaclinic.medicine.monitoring import acknowledge_within_min
+from ketaclinic.medicine.protocols import DoseUnit, Route
 from ketaclinic.medicine.questionnaires import instrument_get
 from ketaclinic.medicine.session import Severity, SideEffectAction, SideEffectKind
 from ketaclinic.medicine.visits import VisitKind
+from ketaclinic.medicine.vital_signs import (
+    AlarmLevel,
+    VitalSigns,
+    evaluate_vital_signs,
+    pre_infusion_decision,
+)
 from ketaclinic.outcomes.models import QuestionnaireResponse, ResponseContext, ResponseSource
 from ketaclinic.patients.models import JourneyStage, Patient, SexAtBirth, digits_only
-from ketaclinic.scheduling.models import Appointment, AppointmentStatus
+from ketaclinic.scheduling.models import Appointment, AppointmentStatus, ClinicClosure
 
-BATCH = 2000
+# Patients per transaction: ~4,000 rows per table, so a chunk is a few seconds of work and an
+# interrupted run keeps every finished chunk whole.
+CHUNK_PATIENTS = 2000
 RESPONSES_PER_PATIENT = 22
-# About one chair per 120 generated patients keeps chair use near a busy clinic's (benchmarks).
-PATIENTS_PER_CHAIR = 120
+# The generated MRNs: "CCX-0000001"…, in the clinic's letters-dash-digits shape. The patients
+# app numbers a clinic's registrations "<first three letters of the slug>-00001" (Catalyst:
+# "CAT-"), from the highest MRN with its own prefix; "CCX-" is not that prefix (checked below),
+# so registrations made later neither collide with nor continue from the generated ones.
+MRN_PREFIX = "CCX"
+WING_ROOM = "Benchmark infusion wing"
+ALARM_RATE = 0.07
+SIDE_EFFECT_RATE = 0.22
 
-# (indication, weight, protocols to choose from)
-_INDICATIONS: list[tuple[str, int, tuple[Protocol, ...]]] = [
-    ("trd", 45, (IV_KETAMINE_DEPRESSION, IV_KETAMINE_DEPRESSION, INTRANASAL_ESKETAMINE)),
-    ("mdd_si", 8, (IV_KETAMINE_DEPRESSION,)),
-    ("anxiety", 10, (IV_KETAMINE_DEPRESSION,)),
-    ("ptsd", 14, (IV_KETAMINE_PTSD,)),
-    ("ocd", 4, (IV_KETAMINE_PTSD,)),
-    ("aud", 5, (IV_KETAMINE_ALCOHOL_USE,)),
-    ("chronic_pain", 14, (IV_KETAMINE_CHRONIC_PAIN,)),
-]
-# Final improvement fraction by trajectory, roughly as in the IV ketamine literature.
-_TRAJECTORIES = [
-    ("remitter", 30, 0.75),
-    ("responder", 20, 0.55),
-    ("partial", 20, 0.3),
-    ("non_responder", 30, 0.08),
-]
 _SIDE_EFFECTS = [
     SideEffectKind.DISSOCIATION,
     SideEffectKind.NAUSEA,
@@ -81,37 +95,300 @@ _SIDE_EFFECTS = [
     SideEffectKind.ANXIETY,
     SideEffectKind.HYPERTENSION,
 ]
+# The clinic's Monday–Friday if it has recorded no opening hours.
+_DEFAULT_OPENING = {
+    weekday: OpeningDay(opens=datetime.time(8), minutes=9 * 60) for weekday in range(5)
+}
+# Within every default limit (CLINICAL.md §4 and §5.3): the baseline is a "go", the infusion's
+# usual rise stays below the warning, so these readings carry no assessment beyond the go.
+_GO = [{"message": "Vital signs within limits."}]
+
+Progress = Callable[[int, int], None]  # (patients added so far, patients to add)
 
 
-T = TypeVar("T")
+def generated_mrn(index: int) -> str:
+    return f"{MRN_PREFIX}-{index:07d}"
+
+
+def registration_prefix(clinic: Clinic) -> str:
+    """The prefix the patients app gives this clinic's registrations (patients/services.py)."""
+    return re.sub(r"[^A-Z]", "", clinic.slug.upper())[:3] or "PT"
 
 
 @dataclass
-class _Plan:
-    patient: Patient
-    protocol: Protocol
-    indication: str
-    start: datetime.date
-    infusion_days: list[datetime.date]
-    trajectory: float
-    baseline_phq9: int
-    relapses: bool
+class _Staff:
+    physician: User
+    nurse: User
 
 
-def _weighted(rng: random.Random, options: list[tuple[str, int, T]]) -> tuple[str, T]:
-    name, _, value = rng.choices(options, weights=[option[1] for option in options])[0]
-    return name, value
+@dataclass
+class _Context:
+    clinic: Clinic
+    today: datetime.date
+    seed: int
+    rules: ClinicRules
+    staff: _Staff
+    opening: dict[int, OpeningDay]
+    closed_days: frozenset[datetime.date]
+    durations_min: dict[VisitKind, int]
+    wing: _Wing
 
 
-def _answers(instrument: str, items: int, total: int, rng: random.Random) -> dict[str, int]:
-    """Item answers (0–3) summing to `total`; PHQ-9 item 9 stays 0 (no suicide-risk tasks)."""
-    free = items - 1 if instrument == "phq9" else items
-    total = max(0, min(total, 3 * free))
-    values = [0] * items
-    for _ in range(total):
-        index = rng.choice([i for i in range(free) if values[i] < 3])
-        values[index] += 1
-    return {f"{instrument}.{n + 1}": value for n, value in enumerate(values)}
+class _Wing:
+    """The benchmark wing's chairs, filled day by day and chair by chair, back to back from
+    opening: no chair ever holds two generated treatments at once, and none of the hand-built
+    demo's chairs is used. A later run starts each day on a chair that day has not used."""
+
+    def __init__(self, clinic: Clinic, room: Room, *, zone: datetime.tzinfo) -> None:
+        self.clinic = clinic
+        self.room = room
+        self.chair_ids = list(
+            Chair.objects.filter(clinic=clinic, room=room)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        used = (
+            Appointment.objects.filter(chair__room=room)
+            .annotate(day=TruncDate("starts_at", tzinfo=zone))
+            .values("day")
+            .annotate(chairs=Count("chair", distinct=True))
+            .values_list("day", "chairs")
+        )
+        # day → [chair number, first free minute after opening on it]
+        self.cursor: dict[datetime.date, list[int]] = {day: [n, 0] for day, n in used}
+
+    def place(self, day: datetime.date, *, minutes: int, day_minutes: int) -> tuple[int, int]:
+        """(chair number, minutes after opening) for a treatment of `minutes` on `day`."""
+        cursor = self.cursor.setdefault(day, [0, 0])
+        if cursor[1] + minutes > day_minutes:
+            cursor[0], cursor[1] = cursor[0] + 1, 0
+        start = cursor[1]
+        cursor[1] += minutes
+        return cursor[0], start
+
+    def chair_id(self, number: int) -> int:
+        return self.chair_ids[number]
+
+    def ensure(self, chairs: int) -> None:
+        """Add the chairs the placements so far need (one statement, only when some are)."""
+        have = len(self.chair_ids)
+        if chairs <= have:
+            return
+        created = [
+            Chair(clinic=self.clinic, room=self.room, name=f"Wing chair {n}")
+            for n in range(have + 1, chairs + 1)
+        ]
+        insert_rows(Chair, created)
+        self.chair_ids.extend(chair.pk for chair in created)
+
+
+def _staff(clinic: Clinic) -> _Staff:
+    memberships = list(
+        StaffMembership.objects.filter(clinic=clinic, is_active=True)
+        .select_related("user")
+        .order_by("pk")
+    )
+    physician = next(
+        m.user for m in memberships if m.role in (Role.PHYSICIAN, Role.MEDICAL_DIRECTOR)
+    )
+    nurse = next((m.user for m in memberships if m.role == Role.NURSE), physician)
+    return _Staff(physician=physician, nurse=nurse)
+
+
+def _opening(clinic: Clinic) -> dict[int, OpeningDay]:
+    spans: dict[int, tuple[datetime.time, datetime.time]] = {}
+    for weekday, opens, closes in OpeningHours.objects.filter(clinic=clinic).values_list(
+        "weekday", "opens_at", "closes_at"
+    ):
+        low, high = spans.get(weekday, (opens, closes))
+        spans[weekday] = (min(low, opens), max(high, closes))
+    if not spans:
+        return dict(_DEFAULT_OPENING)
+    return {
+        weekday: OpeningDay(
+            opens=opens,
+            minutes=(closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute),
+        )
+        for weekday, (opens, closes) in spans.items()
+    }
+
+
+def scaled_patients(
+    clinic: Clinic,
+    *,
+    today: datetime.date,
+    count: int,
+    seed: int = DEMO_SEED,
+    chunk_patients: int = CHUNK_PATIENTS,
+    progress: Progress | None = None,
+) -> int:
+    """Add the generated patients CCX-0000001 … CCX-`count` that are not there yet, with their
+    history, `chunk_patients` to a transaction. Returns how many were added."""
+    if registration_prefix(clinic) == MRN_PREFIX:  # pragma: no cover - no demo clinic is "ccx…"
+        raise RuntimeError(f"The clinic's own MRNs start {MRN_PREFIX}-: choose another prefix.")
+    existing = {
+        int(mrn.rsplit("-", 1)[1])
+        for mrn in Patient.objects.filter(
+            clinic=clinic, medical_record_number__startswith=f"{MRN_PREFIX}-"
+        ).values_list("medical_record_number", flat=True)
+    }
+    missing = [index for index in range(1, count + 1) if index not in existing]
+    if not missing:
+        return 0
+    rules = clinic_rules_get(clinic=clinic)
+    room, _ = Room.objects.get_or_create(clinic=clinic, name=WING_ROOM)
+    context = _Context(
+        clinic=clinic,
+        today=today,
+        seed=seed,
+        rules=rules,
+        staff=_staff(clinic),
+        opening=_opening(clinic),
+        closed_days=frozenset(
+            ClinicClosure.objects.filter(
+                clinic=clinic, day__gte=today - datetime.timedelta(days=400), day__lt=today
+            ).values_list("day", flat=True)
+        ),
+        durations_min={
+            kind: int(rules.visits.duration(kind).total_seconds() // 60) for kind in VisitKind
+        },
+        wing=_Wing(clinic, room, zone=clinic.zone),
+    )
+    added = 0
+    for start in range(0, len(missing), chunk_patients):
+        indexes = missing[start : start + chunk_patients]
+        with transaction.atomic():
+            _build_chunk(context, indexes)
+        added += len(indexes)
+        if progress is not None:
+            progress(added, len(missing))
+    return added
+
+
+def _build_chunk(context: _Context, indexes: Sequence[int]) -> None:
+    clinic, today, staff = context.clinic, context.today, context.staff
+    zone = clinic.zone
+    plans = [
+        plan_patient(
+            seed=context.seed,
+            index=index,
+            today=today,
+            opening=context.opening,
+            closed_days=context.closed_days,
+            durations_min=context.durations_min,
+            maximum_per_week=context.rules.course.maximum_per_week,
+        )
+        for index in indexes
+    ]
+    # Chairs and times first: the chunk's new chairs are one statement before the appointments.
+    placed: list[list[list[datetime.datetime]]] = []  # per plan, per course: starts
+    chairs: list[list[list[int]]] = []
+    for plan in plans:
+        plan_starts: list[list[datetime.datetime]] = []
+        plan_chairs: list[list[int]] = []
+        for planned_course in plan.courses:
+            minutes = context.durations_min[planned_course.kind]
+            course_starts, course_chairs = [], []
+            for day in planned_course.days:
+                opening = context.opening[day.weekday()]
+                chair, offset = context.wing.place(
+                    day, minutes=minutes, day_minutes=opening.minutes
+                )
+                course_starts.append(
+                    datetime.datetime.combine(day, opening.opens, tzinfo=zone)
+                    + datetime.timedelta(minutes=offset)
+                )
+                course_chairs.append(chair)
+            plan_starts.append(course_starts)
+            plan_chairs.append(course_chairs)
+        placed.append(plan_starts)
+        chairs.append(plan_chairs)
+    context.wing.ensure(1 + max((n for p in chairs for c in p for n in c), default=-1))
+
+    patients = [_patient(clinic, plan) for plan in plans]
+    insert_rows(Patient, patients)
+    decisions = [
+        EligibilityDecision(
+            clinic=clinic,
+            patient=patient,
+            outcome=EligibilityOutcome.APPROVED,
+            protocol_key=plan.protocol.key,
+            note="Generated for the benchmark.",
+            advice_snapshot={},
+            signed_by=staff.physician,
+            signed_at=_moment(zone, plan.courses[0].signed_on - datetime.timedelta(days=3), 10),
+        )
+        for plan, patient in zip(plans, patients, strict=True)
+    ]
+    insert_rows(EligibilityDecision, decisions)
+
+    courses: list[tuple[PatientPlan, Patient, PlannedCourse, TreatmentCourse]] = []
+    for plan, patient, decision in zip(plans, patients, decisions, strict=True):
+        for planned in plan.courses:
+            courses.append(
+                (plan, patient, planned, _course(context, plan, patient, decision, planned))
+            )
+    insert_rows(TreatmentCourse, [row[3] for row in courses])
+
+    appointments: list[Appointment] = []
+    attended: list[tuple[PatientPlan, Appointment, TreatmentCourse]] = []
+    course_rows = iter(courses)
+    for plan, plan_starts, plan_chairs in zip(plans, placed, chairs, strict=True):
+        for course_starts, course_chairs in zip(plan_starts, plan_chairs, strict=True):
+            _, patient, planned, course = next(course_rows)
+            minutes = context.durations_min[planned.kind]
+            for starts, chair in zip(course_starts, course_chairs, strict=True):
+                ends = starts + datetime.timedelta(minutes=minutes)
+                no_show = plan.rng.random() < NO_SHOW_RATE
+                appointment = Appointment(
+                    clinic=clinic,
+                    patient=patient,
+                    kind=planned.kind,
+                    starts_at=starts,
+                    ends_at=ends,
+                    chair_id=context.wing.chair_id(chair),
+                    course=course,
+                    clinician=staff.nurse,
+                    status=AppointmentStatus.NO_SHOW if no_show else AppointmentStatus.COMPLETED,
+                    status_reason="Did not attend; no answer on the phone." if no_show else "",
+                    status_changed_at=ends if no_show else None,
+                    status_changed_by=staff.nurse if no_show else None,
+                    booked_by=staff.physician,
+                )
+                appointments.append(appointment)
+                if not no_show:
+                    attended.append((plan, appointment, course))
+    insert_rows(Appointment, appointments)
+
+    sessions = [
+        _session(context, plan, appointment, course) for plan, appointment, course in attended
+    ]
+    insert_rows(TreatmentSession, sessions)
+
+    readings: list[VitalSignReading] = []
+    alarms: list[SessionAlarm] = []
+    side_effects: list[SideEffect] = []
+    for (plan, _, _), session in zip(attended, sessions, strict=True):
+        readings.extend(_readings(context, plan, session, alarms))
+        if session.started_at is not None and plan.rng.random() < SIDE_EFFECT_RATE:
+            side_effects.append(
+                SideEffect(
+                    clinic=clinic,
+                    session=session,
+                    kind=plan.rng.choice(_SIDE_EFFECTS),
+                    onset_at=session.started_at
+                    + datetime.timedelta(minutes=plan.rng.randint(5, 40)),
+                    severity=plan.rng.choices(list(Severity), weights=[80, 18, 2])[0],
+                    action=SideEffectAction.NONE,
+                    recorded_by=staff.nurse,
+                )
+            )
+    # Each insert returns its ids (PostgreSQL, SQLite ≥ 3.35), so the rows built on them (an
+    # alarm on its reading, a session on its appointment) take the ids when they are inserted.
+    insert_rows(VitalSignReading, readings)
+    insert_rows(SessionAlarm, alarms)
+    insert_rows(SideEffect, side_effects)
+    insert_rows(QuestionnaireResponse, _responses(context, plans, patients, attended))
 
 
 def _moment(
@@ -120,307 +397,338 @@ def _moment(
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=zone)
 
 
-def scaled_patients(clinic: Clinic, *, today: datetime.date, rng: random.Random, count: int) -> int:
-    """Add `count` generated patients (MRN CCX-0000001…), skipping those already there."""
-    existing = set(
-        Patient.objects.filter(clinic=clinic, medical_record_number__startswith="CCX-").values_list(
-            "medical_record_number", flat=True
-        )
+def _patient(clinic: Clinic, plan: PatientPlan) -> Patient:
+    index = plan.index
+    phone = f"(720) 555-{index % 10000:04d}"
+    last_open = plan.courses[-1]
+    stage = (
+        (JourneyStage.MAINTENANCE if last_open.is_booster else JourneyStage.IN_INDUCTION)
+        if last_open.is_open
+        else JourneyStage.COMPLETED
     )
-    memberships = list(StaffMembership.objects.filter(clinic=clinic, is_active=True).order_by("pk"))
-    physician = next(
-        m.user for m in memberships if m.role in (Role.PHYSICIAN, Role.MEDICAL_DIRECTOR)
+    return Patient(
+        clinic=clinic,
+        medical_record_number=generated_mrn(index),
+        legal_first_name=plan.first_name,
+        legal_last_name=plan.last_name,
+        date_of_birth=plan.date_of_birth,
+        sex_at_birth=SexAtBirth.FEMALE if plan.is_female else SexAtBirth.MALE,
+        email=f"{plan.first_name.lower()}.{plan.last_name.lower()}.{index}@mail.example",
+        phone=phone,
+        phone_digits=digits_only(phone),
+        # Everyone past approval has named who drives them home (CLINICAL.md §4, §7.2).
+        escort_name=f"{plan.escort_first_name} {plan.last_name}",
+        escort_phone=f"(303) 555-{index % 10000:04d}",
+        journey_stage=stage,
     )
-    nurse = next((m.user for m in memberships if m.role == Role.NURSE), physician)
-    chairs = list(Chair.objects.filter(clinic=clinic, is_active=True).order_by("pk"))
-    wanted = count // PATIENTS_PER_CHAIR - len(chairs)
-    if wanted > 0:
-        room, _ = Room.objects.get_or_create(clinic=clinic, name="Benchmark infusion wing")
-        Chair.objects.bulk_create(
-            [Chair(clinic=clinic, room=room, name=f"Wing chair {n}") for n in range(1, wanted + 1)],
-            ignore_conflicts=True,
-        )
-        chairs = list(Chair.objects.filter(clinic=clinic, is_active=True).order_by("pk"))
-    zone = clinic.zone
-    now = timezone.now()
-    rng = random.Random(rng.random())  # own stream: the rest of the demo stays as it was
 
-    plans: list[_Plan] = []
-    patients: list[Patient] = []
-    for index in range(1, count + 1):
-        mrn = f"CCX-{index:07d}"
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        birth = _birth_date(today, rng.randint(18, 85), rng)
-        indication, protocols = _weighted(rng, _INDICATIONS)
-        protocol: Protocol = rng.choice(protocols)
-        _, improvement = _weighted(rng, _TRAJECTORIES)
-        start = today - datetime.timedelta(days=rng.randint(10, 330))
-        infusions = rng.randint(6, 12)
-        days, day = [], start
-        for _ in range(infusions):
-            days.append(day)
-            day += datetime.timedelta(days=rng.choice((2, 3, 3, 4, 7)))
-        if mrn in existing:
-            continue
-        phone = f"(720) 555-{index % 10000:04d}"
-        patient = Patient(
+
+def _course(
+    context: _Context,
+    plan: PatientPlan,
+    patient: Patient,
+    decision: EligibilityDecision,
+    planned: PlannedCourse,
+) -> TreatmentCourse:
+    protocol = plan.protocol
+    maximum = protocol.max_infusions_per_course
+    if planned.is_open:
+        status = CourseStatus.MAINTENANCE if planned.is_booster else CourseStatus.INDUCTION
+    elif not plan.is_responder:
+        status = CourseStatus.STOPPED
+    else:
+        status = CourseStatus.COMPLETED
+    return TreatmentCourse(
+        clinic=context.clinic,
+        patient=patient,
+        decision=decision,
+        protocol_key=protocol.key,
+        indication=plan.indication,
+        target_infusions=min(len(planned.days) if planned.is_booster else 6, maximum),
+        maximum_infusions=maximum,
+        # Treatments are two days or more apart; the course rules allow 24 h (CLINICAL.md §8).
+        minimum_interval_hours=24,
+        maximum_per_week=context.rules.course.maximum_per_week,
+        review_checkpoints=sorted({min(4, maximum), min(6, maximum)}),
+        starting_dose=protocol.starting_dose,
+        dose_unit=protocol.dose_unit,
+        titration_plan="Per protocol.",
+        booster_plan="Single boosters on relapse.",
+        status=status,
+        status_reason="" if plan.is_responder or planned.is_open else "No response at review.",
+        signed_by=context.staff.physician,
+        signed_at=_moment(context.clinic.zone, planned.signed_on, 11),
+    )
+
+
+def _session(
+    context: _Context, plan: PatientPlan, appointment: Appointment, course: TreatmentCourse
+) -> TreatmentSession:
+    protocol = plan.protocol
+    esketamine = protocol.route == Route.INTRANASAL
+    recovery = context.rules.recovery
+    staff = context.staff
+    given = plan.rng.random() >= NOT_GIVEN_RATE
+    arrived = appointment.starts_at
+    started = arrived + datetime.timedelta(minutes=15)  # the visit's preparation
+    if esketamine:
+        treatment_min = 10  # three devices five minutes apart
+    elif protocol.dose_unit == DoseUnit.MG_PER_KG_PER_HOUR:
+        treatment_min = 240
+    else:
+        treatment_min = 40
+    if protocol.dose_unit == DoseUnit.MG:
+        delivered = protocol.starting_dose
+    elif protocol.dose_unit == DoseUnit.MG_PER_KG_PER_HOUR:
+        delivered = protocol.starting_dose * plan.weight_kg * treatment_min / 60
+    else:
+        delivered = protocol.starting_dose * plan.weight_kg
+    escort = f"{plan.escort_first_name} {plan.last_name}"
+    return TreatmentSession(
+        clinic=context.clinic,
+        appointment=appointment,
+        patient=appointment.patient,
+        course=course,
+        route=SessionRoute.ESKETAMINE if esketamine else SessionRoute.INTRAVENOUS,
+        protocol_key=protocol.key,
+        status=SessionStatus.DISCHARGED if given else SessionStatus.NOT_GIVEN,
+        status_reason="" if given else "Blood pressure above the pre-infusion limit.",
+        checked_in_at=arrived,
+        checked_in_by=staff.nurse,
+        weight_kg=plan.weight_kg,
+        height_cm=plan.height_cm,
+        escort_name=escort,
+        checklist_passed_at=arrived + datetime.timedelta(minutes=10) if given else None,
+        started_at=started if given else None,
+        stopped_at=started + datetime.timedelta(minutes=treatment_min) if given else None,
+        delivered_mg=delivered.quantize(Decimal("0.01")) if given else None,
+        observation_minimum_min=recovery.esketamine_minimum_observation_min
+        if esketamine
+        else recovery.iv_minimum_observation_min,
+        # The visit's end: its recovery is at least the minimum (medicine/visits.py).
+        discharged_at=appointment.ends_at if given else None,
+        discharged_by=staff.nurse if given else None,
+        discharge_escort_name=escort if given else "",
+    )
+
+
+def _readings(
+    context: _Context,
+    plan: PatientPlan,
+    session: TreatmentSession,
+    alarms: list[SessionAlarm],
+) -> Iterable[VitalSignReading]:
+    """Baseline, one during the treatment at its usual peak and one in recovery; a held session
+    has only its baseline. Some infusions also have a high reading, its warning and the calm
+    repeat five minutes later."""
+    rng, nurse, clinic = plan.rng, context.staff.nurse, context.clinic
+    systolic, diastolic, pulse = plan.blood_pressure
+    systolic += rng.randint(-4, 4)
+    diastolic += rng.randint(-3, 3)
+    pulse += rng.randint(-4, 4)
+    spo2 = rng.randint(96, 99)
+    baseline_at = session.checked_in_at + datetime.timedelta(minutes=10)
+
+    def reading(
+        phase: VitalsPhase, at: datetime.datetime, values: tuple[int, int, int], **extra: object
+    ) -> VitalSignReading:
+        return VitalSignReading(
             clinic=clinic,
-            medical_record_number=mrn,
-            legal_first_name=first,
-            legal_last_name=last,
-            date_of_birth=birth,
-            sex_at_birth=rng.choice([SexAtBirth.FEMALE, SexAtBirth.MALE]),
-            email=f"{first.lower()}.{last.lower()}.{index}@mail.example",
-            phone=phone,
-            phone_digits=digits_only(phone),
-            journey_stage=JourneyStage.IN_INDUCTION,
+            session=session,
+            measured_at=at,
+            phase=phase,
+            systolic_mmhg=values[0],
+            diastolic_mmhg=values[1],
+            heart_rate_bpm=values[2],
+            spo2_percent=spo2,
+            respiratory_rate_per_min=14,
+            recorded_by=nurse,
+            **extra,
         )
-        patients.append(patient)
-        plans.append(
-            _Plan(
-                patient=patient,
-                protocol=protocol,
-                indication=indication,
-                start=start,
-                infusion_days=days,
-                trajectory=float(improvement),
-                baseline_phq9=rng.randint(11, 25),
-                relapses=rng.random() < 0.15,
+
+    if session.started_at is None or session.stopped_at is None:
+        held = (rng.randint(161, 178), rng.randint(88, 99), pulse)
+        assessment = pre_infusion_decision(
+            VitalSigns(held[0], held[1], held[2], spo2, 14), limits=context.rules.pre_infusion
+        )
+        return [
+            reading(
+                VitalsPhase.BASELINE,
+                baseline_at,
+                held,
+                moaa_s=5,
+                pre_infusion_decision=assessment.decision.value,
+                assessment=[{"message": reason} for reason in assessment.reasons],
             )
-        )
-    Patient.objects.bulk_create(patients, batch_size=BATCH)
-
-    decisions = [
-        EligibilityDecision(
-            clinic=clinic,
-            patient=plan.patient,
-            outcome=EligibilityOutcome.APPROVED,
-            protocol_key=plan.protocol.key,
-            note="Generated for the benchmark.",
-            advice_snapshot={},
-            signed_by=physician,
-            signed_at=_moment(zone, plan.start - datetime.timedelta(days=10), 10),
-        )
-        for plan in plans
+        ]
+    rise = rng.randint(8, 13)  # ketamine's usual rise by 30–40 minutes
+    peak_at = session.started_at + datetime.timedelta(minutes=30)
+    rows = [
+        reading(
+            VitalsPhase.BASELINE,
+            baseline_at,
+            (systolic, diastolic, pulse),
+            moaa_s=5,
+            pre_infusion_decision="go",
+            assessment=_GO,
+        ),
+        reading(
+            VitalsPhase.INFUSION,
+            peak_at,
+            (systolic + rise, diastolic + rise // 2, pulse + 5),
+            moaa_s=4,
+            assessment=[],
+        ),
+        reading(
+            VitalsPhase.RECOVERY,
+            max(session.stopped_at, peak_at) + datetime.timedelta(minutes=20),
+            (systolic + 4, diastolic + 2, pulse + 2),
+            moaa_s=5,
+            assessment=[],
+        ),
     ]
-    EligibilityDecision.objects.bulk_create(decisions, batch_size=BATCH)
-
-    courses = []
-    for plan, decision in zip(plans, decisions, strict=True):
-        finished = plan.infusion_days[-1] < today
-        if not finished:
-            status = CourseStatus.INDUCTION
-        elif plan.trajectory < 0.2:
-            status = rng.choice(
-                [CourseStatus.STOPPED, CourseStatus.STOPPED, CourseStatus.COMPLETED]
-            )
-        else:
-            status = rng.choice([CourseStatus.MAINTENANCE, CourseStatus.COMPLETED])
-        courses.append(
-            TreatmentCourse(
-                clinic=clinic,
-                patient=plan.patient,
-                decision=decision,
-                protocol_key=plan.protocol.key,
-                indication=plan.indication,
-                target_infusions=min(6, plan.protocol.max_infusions_per_course),
-                maximum_infusions=plan.protocol.max_infusions_per_course,
-                minimum_interval_hours=24,
-                maximum_per_week=3,
-                review_checkpoints=[3, 4],
-                starting_dose=plan.protocol.starting_dose,
-                dose_unit=plan.protocol.dose_unit,
-                titration_plan="Per protocol.",
-                booster_plan="Single boosters on relapse.",
-                status=status,
-                signed_by=physician,
-                signed_at=_moment(zone, plan.start - datetime.timedelta(days=7), 11),
-            )
+    if rng.random() < ALARM_RATE:
+        high_at = session.started_at + datetime.timedelta(minutes=20)
+        high = (rng.randint(180, 195), rng.randint(92, 105), pulse + 8)
+        signs = VitalSigns(
+            *high,
+            spo2,
+            14,
+            moaa_s=4,
+            minute=(high_at - session.checked_in_at).total_seconds() / 60,
         )
-    TreatmentCourse.objects.bulk_create(courses, batch_size=BATCH)
-
-    appointments: list[Appointment] = []
-    attended: list[tuple[_Plan, Appointment, TreatmentCourse]] = []
-    for plan, course in zip(plans, courses, strict=True):
-        esketamine = plan.protocol.route == Route.INTRANASAL
-        kind = (
-            VisitKind.ESKETAMINE
-            if esketamine
-            else VisitKind.PAIN_INFUSION
-            if plan.indication == "chronic_pain"
-            else VisitKind.IV_INFUSION
+        evaluated = evaluate_vital_signs(signs, limits=context.rules.alarms)
+        high_reading = reading(
+            VitalsPhase.INFUSION,
+            high_at,
+            high,
+            moaa_s=4,
+            alarm_level=int(evaluated.level),
+            assessment=[
+                {
+                    "level": alarm.level.name.lower(),
+                    "message": alarm.message,
+                    "action": alarm.suggested_action,
+                }
+                for alarm in evaluated.alarms
+            ],
         )
-        for day in plan.infusion_days:
-            starts = _moment(zone, day, rng.randint(8, 14), rng.choice((0, 30)))
-            ends = starts + datetime.timedelta(minutes=150 if esketamine else 90)
-            if starts > now:
-                appointment_status = AppointmentStatus.BOOKED
-            elif rng.random() < 0.06:
-                appointment_status = AppointmentStatus.NO_SHOW
-            else:
-                appointment_status = AppointmentStatus.COMPLETED
-            appointment = Appointment(
-                clinic=clinic,
-                patient=plan.patient,
-                kind=kind,
-                starts_at=starts,
-                ends_at=ends,
-                chair=rng.choice(chairs) if chairs else None,
-                course=course,
-                clinician=nurse,
-                status=appointment_status,
-                booked_by=physician,
-            )
-            appointments.append(appointment)
-            if appointment_status == AppointmentStatus.COMPLETED:
-                attended.append((plan, appointment, course))
-    Appointment.objects.bulk_create(appointments, batch_size=BATCH)
-
-    sessions = []
-    for plan, appointment, course in attended:
-        given = rng.random() > 0.03
-        starts = appointment.starts_at + datetime.timedelta(minutes=15)
-        sessions.append(
-            TreatmentSession(
-                clinic=clinic,
-                appointment=appointment,
-                patient=plan.patient,
-                course=course,
-                route=SessionRoute.ESKETAMINE
-                if plan.protocol.route == Route.INTRANASAL
-                else SessionRoute.INTRAVENOUS,
-                protocol_key=plan.protocol.key,
-                status=SessionStatus.DISCHARGED if given else SessionStatus.NOT_GIVEN,
-                status_reason="" if given else "Blood pressure above the pre-infusion limit.",
-                checked_in_at=appointment.starts_at,
-                checked_in_by=nurse,
-                started_at=starts if given else None,
-                stopped_at=starts + datetime.timedelta(minutes=40) if given else None,
-                delivered_mg=Decimal("35.00") if given else None,
-                observation_minimum_min=30,
-                discharged_at=appointment.ends_at if given else None,
-                discharged_by=nurse if given else None,
-            )
-        )
-    TreatmentSession.objects.bulk_create(sessions, batch_size=BATCH)
-
-    side_effects, readings, alarm_sessions = [], [], []
-    for session in sessions:
-        if session.status != SessionStatus.DISCHARGED or session.started_at is None:
-            continue
-        if rng.random() < 0.22:
-            side_effects.append(
-                SideEffect(
+        repeat_at = high_at + datetime.timedelta(minutes=5)
+        rows[1:1] = [
+            high_reading,
+            reading(
+                VitalsPhase.INFUSION,
+                repeat_at,
+                (high[0] - rng.randint(18, 30), high[1] - rng.randint(8, 14), pulse + 4),
+                moaa_s=4,
+                assessment=[],
+            ),
+        ]
+        for alarm in evaluated.alarms:
+            if alarm.level == AlarmLevel.NONE:  # pragma: no cover - evaluate gives real ones
+                continue
+            alarms.append(
+                SessionAlarm(
                     clinic=clinic,
                     session=session,
-                    kind=rng.choice(_SIDE_EFFECTS),
-                    onset_at=session.started_at + datetime.timedelta(minutes=rng.randint(5, 40)),
-                    severity=rng.choices(list(Severity), weights=[80, 18, 2])[0],
-                    action=SideEffectAction.NONE,
-                    recorded_by=nurse,
+                    reading=high_reading,
+                    level=int(alarm.level),
+                    parameter=alarm.parameter,
+                    message=alarm.message[:300],
+                    suggested_action=alarm.suggested_action[:300],
+                    raised_at=high_at,
+                    acknowledge_by=high_at
+                    + datetime.timedelta(
+                        minutes=acknowledge_within_min(alarm.level, context.rules.monitoring)
+                    ),
+                    acknowledged_at=high_at + datetime.timedelta(minutes=2),
+                    acknowledged_by=nurse,
+                    action_taken="Repeated in 5 minutes: settled.",
                 )
             )
-        if rng.random() < 0.07:
-            measured = session.started_at + datetime.timedelta(minutes=rng.randint(10, 40))
-            readings.append(
-                VitalSignReading(
-                    clinic=clinic,
-                    session=session,
-                    measured_at=measured,
-                    phase=VitalsPhase.INFUSION,
-                    systolic_mmhg=rng.randint(165, 185),
-                    diastolic_mmhg=rng.randint(92, 105),
-                    heart_rate_bpm=rng.randint(70, 100),
-                    spo2_percent=97,
-                    alarm_level=1,
-                    recorded_by=nurse,
-                )
-            )
-            alarm_sessions.append(session)
-    SideEffect.objects.bulk_create(side_effects, batch_size=BATCH)
-    VitalSignReading.objects.bulk_create(readings, batch_size=BATCH)
-    SessionAlarm.objects.bulk_create(
-        [
-            SessionAlarm(
-                clinic=clinic,
-                session=session,
-                reading=reading,
-                level=1,
-                parameter="systolic_mmhg",
-                message=f"Systolic {reading.systolic_mmhg} mmHg above the warning limit.",
-                suggested_action="Slow the infusion; recheck in 5 minutes.",
-                raised_at=reading.measured_at,
-                acknowledge_by=reading.measured_at + datetime.timedelta(minutes=5),
-                acknowledged_at=reading.measured_at + datetime.timedelta(minutes=2),
-                acknowledged_by=nurse,
-                action_taken="Rate slowed.",
-            )
-            for session, reading in zip(alarm_sessions, readings, strict=True)
-        ],
-        batch_size=BATCH,
-    )
+    return rows
 
-    QuestionnaireResponse.objects.bulk_create(
-        _responses(clinic, plans, attended, today=today, nurse=nurse, rng=rng),
-        batch_size=BATCH,
-    )
-    return len(patients)
+
+def _answers(instrument: str, items: int, total: int, rng: random.Random) -> dict[str, int]:
+    """Item answers (0–3) summing to `total`, spread evenly with the remainder on random items;
+    PHQ-9 item 9 stays 0 (no suicide-risk tasks)."""
+    free = items - 1 if instrument == "phq9" else items
+    total = max(0, min(total, 3 * free))
+    each, extra = divmod(total, free)
+    values = [each] * free + [0] * (items - free)
+    for index in rng.sample(range(free), extra):
+        values[index] += 1
+    return {f"{instrument}.{n + 1}": value for n, value in enumerate(values)}
 
 
 def _responses(
-    clinic: Clinic,
-    plans: list[_Plan],
-    attended: list[tuple[_Plan, Appointment, TreatmentCourse]],
-    *,
-    today: datetime.date,
-    nurse: User,
-    rng: random.Random,
+    context: _Context,
+    plans: Sequence[PatientPlan],
+    patients: Sequence[Patient],
+    attended: Sequence[tuple[PatientPlan, Appointment, TreatmentCourse]],
 ) -> list[QuestionnaireResponse]:
     """Screening PHQ-9 and GAD-7, a PHQ-9 before each attended treatment, then weekly follow-ups
-    after the course, ~20 in all; PHQ-9 improves along the patient's trajectory."""
+    after the last one, ~20 in all; PHQ-9 improves along the patient's trajectory."""
+    clinic, today, nurse = context.clinic, context.today, context.staff.nurse
     phq9, gad7 = instrument_get("phq9"), instrument_get("gad7")
     zone = clinic.zone
     visits: dict[int, list[datetime.datetime]] = {}
     for plan, appointment, _ in attended:
-        visits.setdefault(id(plan), []).append(appointment.starts_at)
+        visits.setdefault(plan.index, []).append(appointment.starts_at)
     rows: list[QuestionnaireResponse] = []
 
-    def add(plan: _Plan, code: str, total: int, when: datetime.datetime, context: str) -> None:
+    def add(
+        plan: PatientPlan,
+        patient: Patient,
+        code: str,
+        total: int,
+        when: datetime.datetime,
+        where: str,
+    ) -> None:
         instrument = phq9 if code == "phq9" else gad7
         total = max(0, min(total, 24 if code == "phq9" else 21))
+        at_clinic = where != ResponseContext.FOLLOW_UP
         rows.append(
             QuestionnaireResponse(
                 clinic=clinic,
-                patient=plan.patient,
+                patient=patient,
                 instrument=code,
-                answers=_answers(code, len(instrument.items), total, rng),
+                answers=_answers(code, len(instrument.items), total, plan.rng),
                 total=total,
                 band=instrument.band_for(total),
                 flags=[],
-                context=context,
-                source=ResponseSource.STAFF
-                if context != ResponseContext.FOLLOW_UP
-                else ResponseSource.PORTAL,
+                context=where,
+                source=ResponseSource.STAFF if at_clinic else ResponseSource.PORTAL,
                 completed_at=when,
-                entered_by=nurse if context != ResponseContext.FOLLOW_UP else None,
+                entered_by=nurse if at_clinic else None,
             )
         )
 
-    for plan in plans:
+    for plan, patient in zip(plans, patients, strict=True):
+        rng = plan.rng
         baseline = plan.baseline_phq9
 
-        def score(step: float, plan: _Plan = plan, baseline: int = baseline) -> int:
+        def score(step: float, plan: PatientPlan = plan, baseline: int = baseline) -> int:
             improvement = plan.trajectory * (1 - math.exp(-step / 2.5))
-            return round(baseline * (1 - improvement) + rng.gauss(0, 1.5))
+            return round(baseline * (1 - improvement) + plan.rng.gauss(0, 1.5))
 
         first_row = len(rows)
-        screening = _moment(zone, plan.start - datetime.timedelta(days=10), 9)
-        add(plan, "phq9", baseline + rng.randint(-1, 2), screening, ResponseContext.SCREENING)
-        add(plan, "gad7", rng.randint(8, 18), screening, ResponseContext.SCREENING)
+        first_day = plan.courses[0].signed_on
+        screening = _moment(zone, first_day - datetime.timedelta(days=10), 9)
+        add(
+            plan,
+            patient,
+            "phq9",
+            baseline + rng.randint(-1, 2),
+            screening,
+            ResponseContext.SCREENING,
+        )
+        add(plan, patient, "gad7", rng.randint(8, 18), screening, ResponseContext.SCREENING)
         given = 0
-        for moment in visits.get(id(plan), []):
+        for moment in visits.get(plan.index, []):
             add(
                 plan,
+                patient,
                 "phq9",
                 score(given),
                 moment + datetime.timedelta(minutes=5),
@@ -429,19 +737,20 @@ def _responses(
             if given % 2 == 1:
                 add(
                     plan,
+                    patient,
                     "gad7",
                     rng.randint(4, 16),
                     moment + datetime.timedelta(minutes=6),
                     ResponseContext.PRE_SESSION,
                 )
             given += 1
-        day = plan.infusion_days[-1] + datetime.timedelta(days=7)
+        day = plan.courses[-1].days[-1] + datetime.timedelta(days=7)
         weeks = 0
         while day < today and len(rows) - first_row < RESPONSES_PER_PATIENT:
             drift = weeks * 0.6 if plan.relapses else 0
             code = "phq9" if weeks % 3 != 2 else "gad7"
             total = score(given + weeks) + round(drift) if code == "phq9" else rng.randint(3, 14)
-            add(plan, code, total, _moment(zone, day, 19), ResponseContext.FOLLOW_UP)
+            add(plan, patient, code, total, _moment(zone, day, 19), ResponseContext.FOLLOW_UP)
             weeks += 1
             day += datetime.timedelta(days=7)
     return rows

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ketaclinic.clinics.models import Chair, Clinic
 from ketaclinic.courses.models import TreatmentCourse
+from ketaclinic.demo.scale import WING_ROOM
 from ketaclinic.demo.sessions import (
     BOARD_PATIENTS,
     PAST_SESSIONS,
@@ -36,7 +37,12 @@ def build_past_sessions(clinic: Clinic, *, today: datetime.date) -> int:
     """The past month's completed sessions, charted from check-in to the co-signed note; the
     drawn ketamine comes from each dose preparation. Returns how many were charted now."""
     staff = demo_staff()
-    chairs = list(Chair.objects.filter(clinic=clinic, is_active=True).order_by("name"))
+    # Not the benchmark wing's chairs (demo/scale.py): its generated treatments fill them.
+    chairs = list(
+        Chair.objects.filter(clinic=clinic, is_active=True)
+        .exclude(room__name=WING_ROOM)
+        .order_by("name")
+    )
     now = timezone.now()
     per_day: dict[datetime.date, int] = {}
     built = 0

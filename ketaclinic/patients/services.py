@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
+from django.db.models.functions import Length
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import require_permission
@@ -96,7 +97,14 @@ def _validate(details: PatientDetails, *, today: datetime.date, minimum_age: int
 def _next_mrn(clinic: Clinic) -> str:
     prefix = re.sub(r"[^A-Z]", "", clinic.slug.upper())[:3] or "PT"
     numbers = Patient.objects.filter(clinic=clinic, medical_record_number__startswith=f"{prefix}-")
-    last = numbers.aggregate(last=Max("medical_record_number"))["last"]
+    # The highest number, not the highest text: past 99,999 the numbers grow a digit, and
+    # "CAT-99999" sorts after "CAT-100000" as text (every registration would then collide).
+    last = (
+        numbers.annotate(digits=Length("medical_record_number"))
+        .order_by("-digits", "-medical_record_number")
+        .values_list("medical_record_number", flat=True)
+        .first()
+    )
     number = int(last.split("-")[-1]) + 1 if last and last.split("-")[-1].isdigit() else 1
     return f"{prefix}-{number:05d}"
 

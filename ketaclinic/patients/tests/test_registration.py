@@ -14,7 +14,7 @@ from ketaclinic.core.errors import Conflict, InvalidInput, PermissionRefused
 from ketaclinic.inquiries.models import InquiryNote
 from ketaclinic.patients.models import Patient, SexAtBirth
 from ketaclinic.patients.services import PatientDetails, PossibleDuplicate, patient_register
-from ketaclinic.testing.factories import InquiryFactory
+from ketaclinic.testing.factories import InquiryFactory, PatientFactory
 from ketaclinic.testing.personas import Personas
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +60,19 @@ def test_registering_assigns_an_mrn_and_audits(client_for: Any, personas: Person
         details=details(legal_first_name="Ana", phone="", email="ana@mail.test"),
     )
     assert second.medical_record_number == "CLI-00002"
+
+
+def test_numbers_go_on_past_99999_without_colliding(personas: Personas) -> None:
+    # A busy network passes 99,999 registrations: "CLI-99999" sorts after "CLI-100000" as
+    # text, so the next number must come from the number, not the text.
+    PatientFactory(clinic=personas.clinic, medical_record_number="CLI-99999")
+    PatientFactory(clinic=personas.clinic, medical_record_number="CLI-100000")
+    registered = patient_register(
+        acting_user=personas.fran,
+        clinic=personas.clinic,
+        details=details(legal_first_name="Ana", phone="", email="ana@mail.test"),
+    )
+    assert registered.medical_record_number == "CLI-100001"
 
 
 @pytest.mark.parametrize(
