@@ -273,6 +273,7 @@ def prepare_in_django(clients: int, span_minutes: int) -> None:
     from ketaclinic.core.errors import DomainError
     from ketaclinic.courses.models import CourseStatus, DoseOrder, TreatmentCourse
     from ketaclinic.courses.services import dose_order_sign
+    from ketaclinic.demo.scale import MRN_PREFIX
     from ketaclinic.demo.sessions import _appointment, demo_staff
     from ketaclinic.demo.sessions_chart import Plan, chart_session
     from ketaclinic.medicine.protocols import Route, protocol_get
@@ -358,6 +359,9 @@ def prepare_in_django(clients: int, span_minutes: int) -> None:
     finished = (
         TreatmentSession.objects.filter(clinic=clinic, status=SessionStatus.DISCHARGED)
         .exclude(patient_id__in=mine)
+        # The hand-built demo's charts, with or without --patients: the same charts are read
+        # at every size, so growth compares like with like.
+        .exclude(patient__medical_record_number__startswith=f"{MRN_PREFIX}-")
         .order_by("-checked_in_at")
     )
     charts: list[dict[str, int]] = []
@@ -969,6 +973,7 @@ class Settings:
     smoke: bool
     keep: bool
     port: int
+    patients: int = 0
 
 
 def parse(argv: list[str]) -> Settings | tuple[int, int]:
@@ -979,6 +984,14 @@ def parse(argv: list[str]) -> Settings | tuple[int, int]:
     )
     parser.add_argument("--smoke", action="store_true", help="3 s, one round: that it works.")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
+    parser.add_argument(
+        "--patients",
+        type=int,
+        default=0,
+        help="Grow the demo by this many generated patients first (`ketaclinic demo --patients "
+        "N`; 100000 gives ~1,000,000 sessions): the growth figures of issue 15, compared with a "
+        "run without it.",
+    )
     parser.add_argument("--port", type=int, default=0, help="The server's port (default: free).")
     parser.add_argument(
         "--prepare-sessions",
@@ -1002,6 +1015,7 @@ def parse(argv: list[str]) -> Settings | tuple[int, int]:
         smoke=args.smoke,
         keep=args.keep,
         port=args.port or free_port(),
+        patients=max(args.patients, 0),
     )
 
 
@@ -1041,7 +1055,12 @@ def benchmark(settings: Settings, work_dir: Path) -> int:
     print(f"Setting up {database.name!r} on {urllib.parse.urlsplit(database.url).netloc}:")
     run_step("migrate", [command, "migrate", "--verbosity", "0"], environment)
     run_step("createcachetable", [command, "createcachetable"], environment)
-    run_step("demo", [command, "demo"], environment)
+    demo = [command, "demo", *(["--patients", str(settings.patients)] if settings.patients else [])]
+    run_step(
+        f"demo{f' with {settings.patients:,} generated patients' if settings.patients else ''}",
+        demo,
+        environment,
+    )
     prepared = Prepared.from_json(
         run_step(
             f"{CLIENTS} infusions (pumps started {span_minutes / 60 / 24:.1f} days ago)",

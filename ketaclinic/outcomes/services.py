@@ -179,8 +179,9 @@ def _safety_task_raise(
             "acknowledge_by": deadline.isoformat(),
         },
     )
-    task_id = task.pk
-    transaction.on_commit(lambda: _schedule_safety_jobs(task_id, deadline))
+    # In the same transaction as the task: a suicide-risk task is never stored without the jobs
+    # that notify and escalate it (after the commit, a worker that died in between lost them).
+    _schedule_safety_jobs(task.pk, deadline)
     return task
 
 
@@ -263,9 +264,7 @@ def clinical_task_escalate_if_missed(*, task_id: int, now: datetime.datetime | N
             "acknowledge_by": task.acknowledge_by.isoformat(),
         },
     )
-    transaction.on_commit(
-        lambda: _enqueue_notify(task_id, "escalated"),
-    )
+    _enqueue_notify(task_id, "escalated")  # with the escalation, in its transaction
     return True
 
 
