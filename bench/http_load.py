@@ -31,6 +31,14 @@ The clients run on the same machine as the server and PostgreSQL, as in the issu
     .venv/bin/python bench/http_load.py --keep \
         --database-url postgres://postgres@127.0.0.1:5432/my_scratch
 
+Growth (issue 15: chart read and charting p95 at 100,000 patients within 1.3× of the demo's):
+run the plain demo saving its figures, then the demo grown by 100,000 generated patients
+(`ketaclinic demo --patients 100000`, about ten minutes) against them; the second run prints
+the ratios. The same hand-built charts are read at both sizes.
+
+    .venv/bin/python bench/http_load.py --save-figures /tmp/demo.json
+    .venv/bin/python bench/http_load.py --patients 100000 --growth-baseline /tmp/demo.json
+
 The scratch database (default `ketaclinic_http_load`) is dropped at the end, also on Ctrl-C,
 unless `--keep`. An existing database of that name is replaced only if an earlier run of this
 benchmark created it (it carries the benchmark's comment); any other is refused.
@@ -910,7 +918,42 @@ def report_targets(charting: Operation, reading: Operation, raw: Operation) -> N
         f"  ≤ {limit} statements per charted reading (mean, BEGIN/COMMIT included): "
         f"{statements:.1f}  {verdict(statements <= limit)}"
     )
-    print("  (the growth ratio at 100,000 patients is not measured here: see issue 15 item 5)")
+
+
+# The growth target: p95 at 100,000 patients within this factor of the plain demo's.
+GROWTH_LIMIT = 1.3
+
+
+def save_figures(path: Path, *, patients: int, charting: Operation, reading: Operation) -> None:
+    """What a later run at another size compares its p95s with (`--growth-baseline`)."""
+    figures = {
+        "patients": patients,
+        "charting_p95_ms": charting.percentile_ms(0.95),
+        "chart_read_p95_ms": reading.percentile_ms(0.95),
+        "charting_per_s": charting.per_second,
+        "chart_read_per_s": reading.per_second,
+    }
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"figures saved to {path} (compare a grown run with --growth-baseline {path})")
+
+
+def report_growth(
+    baseline_path: Path, *, patients: int, charting: Operation, reading: Operation
+) -> None:
+    """p95 here against the baseline run's: the issue's flat-growth target (≤ 1.3×)."""
+    baseline = json.loads(baseline_path.read_text())
+    print()
+    print(
+        f"growth: {patients:,} generated patients here against "
+        f"{baseline['patients']:,} in {baseline_path.name} (p95, ≤ {GROWTH_LIMIT}×)"
+    )
+    for label, here, there in (
+        ("charting", charting.percentile_ms(0.95), baseline["charting_p95_ms"]),
+        ("chart read", reading.percentile_ms(0.95), baseline["chart_read_p95_ms"]),
+    ):
+        ratio = here / there if there else float("inf")
+        verdict = "PASS" if ratio <= GROWTH_LIMIT else "FAIL"
+        print(f"  {label}: p95 {here:.1f} ms vs {there:.1f} ms = {ratio:.2f}×  {verdict}")
 
 
 # --- the run -------------------------------------------------------------------------------------
@@ -974,6 +1017,8 @@ class Settings:
     keep: bool
     port: int
     patients: int = 0
+    save_figures: Path | None = None
+    growth_baseline: Path | None = None
 
 
 def parse(argv: list[str]) -> Settings | tuple[int, int]:
@@ -984,6 +1029,21 @@ def parse(argv: list[str]) -> Settings | tuple[int, int]:
     )
     parser.add_argument("--smoke", action="store_true", help="3 s, one round: that it works.")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
+    parser.add_argument(
+        "--save-figures",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="Write this run's p95s and rates as JSON (the baseline of a growth comparison).",
+    )
+    parser.add_argument(
+        "--growth-baseline",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="A run's --save-figures file to compare this run's p95s with: the growth ratio "
+        "(run the plain demo with --save-figures, then --patients 100000 with this).",
+    )
     parser.add_argument(
         "--patients",
         type=int,
@@ -1016,6 +1076,8 @@ def parse(argv: list[str]) -> Settings | tuple[int, int]:
         keep=args.keep,
         port=args.port or free_port(),
         patients=max(args.patients, 0),
+        save_figures=args.save_figures,
+        growth_baseline=args.growth_baseline,
     )
 
 
@@ -1183,6 +1245,17 @@ def measure(
     report([charting, reading], raw, rounds=settings.rounds)
     report_details(charting, reading, chart_path)
     report_targets(charting, reading, raw)
+    if settings.save_figures is not None:
+        save_figures(
+            settings.save_figures, patients=settings.patients, charting=charting, reading=reading
+        )
+    if settings.growth_baseline is not None:
+        report_growth(
+            settings.growth_baseline,
+            patients=settings.patients,
+            charting=charting,
+            reading=reading,
+        )
     errors = raw.errors + charting.errors + reading.errors
     measured = all(op.samples for op in (raw, charting, reading))
     if settings.smoke and (errors or not measured):
