@@ -21,11 +21,10 @@ from ketaclinic.charting.selectors import (
     CHART_SESSIONS_DEFAULT,
     PatientChart,
     patient_chart_get,
-    patient_in_clinic,
     session_get,
 )
 from ketaclinic.core.errors import NotFound
-from ketaclinic.patients.access import PATIENT_NOT_FOUND
+from ketaclinic.patients.access import PATIENT_NOT_FOUND, patient_in_clinic
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser

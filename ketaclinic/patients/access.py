@@ -32,6 +32,12 @@ def patients_for_staff(*, user: User | AnonymousUser, clinic: Clinic) -> QuerySe
     return Patient.objects.filter(clinic=clinic)
 
 
+def patient_in_clinic(*, clinic: Clinic, patient_id: int) -> Patient | None:
+    """The patient at `clinic`, its read not recorded (a door records it); None for missing and
+    for another clinic's alike, so the caller answers one 404."""
+    return Patient.objects.filter(clinic=clinic, pk=patient_id).select_related("clinic").first()
+
+
 def patient_get_for_staff(
     *,
     user: User | AnonymousUser,
@@ -40,7 +46,7 @@ def patient_get_for_staff(
     action: Action = Action.PATIENT_CHART_VIEW,
 ) -> Patient:
     require_permission(user=user, action=action, clinic=clinic)
-    patient = Patient.objects.filter(clinic=clinic, pk=patient_id).select_related("clinic").first()
+    patient = patient_in_clinic(clinic=clinic, patient_id=patient_id)
     if patient is None:
         raise NotFound(PATIENT_NOT_FOUND)
     audit_record(

@@ -35,7 +35,6 @@ from ketaclinic.charting.selectors.patient_chart import (
     ChartCourse,
     PatientChart,
     patient_chart_get,
-    patient_in_clinic,
 )
 from ketaclinic.charting.selectors.recovery import (
     discharge_readiness_for_session,
@@ -89,7 +88,6 @@ __all__ = [
     "observation_minutes",
     "open_alarms",
     "patient_chart_get",
-    "patient_in_clinic",
     "pregnancy_test_applies",
     "prn_dose_with_responses",
     "rems_form_fields",

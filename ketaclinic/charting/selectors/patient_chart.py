@@ -55,11 +55,6 @@ class PatientChart:
     sessions: list[TreatmentSession]
 
 
-def patient_in_clinic(*, clinic: Clinic, patient_id: int) -> Patient | None:
-    """The patient at `clinic`; None for missing and for another clinic's alike (one 404)."""
-    return Patient.objects.filter(clinic=clinic, pk=patient_id).first()
-
-
 def chart_course_for_patient(*, patient: Patient) -> ChartCourse | None:
     """The course `courses.selectors.course_latest_for_patient` picks (the open course, else the
     most recently signed), with its treatments given and booked, in one query."""
