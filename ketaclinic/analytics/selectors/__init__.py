@@ -26,11 +26,19 @@ Definitions (shown on the page too, so a reader knows what a number counts):
   minutes of the clinic's active chairs (opening hours, less closure days).
 
 Classification happens in Python through `medicine/outcomes.classify_outcome`, once per distinct
-(baseline, score) pair, never once per course; the database returns one row per course.
+(baseline, score) pair, never once per course.
 
-One module per seam: `common` (filters, rates, labels), `course_outcomes` (the cohort's
-outcomes), `throughput` (activity, no-shows and chairs), `figures` (the dashboard's figures
-together) and `figures_csv` (them as CSV rows). Everything is imported from here.
+Each course's facts (first infusion, infusions given, baseline, latest, infusions to response)
+are stored in its `CourseOutcomeSummary`, kept equal to `course_facts.course_facts_live` by
+`analytics.course_summaries` in the transaction of every change to the course, its sessions or its
+patient's PHQ-9 scores and courses; the cohort's figures are grouped from those rows in the
+database (a few hundred groups at 158,000 courses), and a course whose summary cannot answer the
+period (none yet, another baseline window, scores after the period's end) is recomputed live.
+
+One module per seam: `common` (filters, rates, labels), `course_facts` (a course's facts read
+live), `course_outcomes` (the cohort's outcomes), `throughput` (activity, no-shows and chairs),
+`figures` (the dashboard's figures together) and `figures_csv` (them as CSV rows). Everything is
+imported from here.
 """
 
 from ketaclinic.analytics.selectors.common import (

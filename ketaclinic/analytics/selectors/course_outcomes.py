@@ -1,6 +1,6 @@
 """The course cohort's PHQ-9 outcomes, induction completion and infusions to response, read
-one row per course and classified by `medicine/outcomes` once per distinct (baseline,
-score) pair."""
+one row per course (from the courses' stored summaries, `analytics.course_summaries`) and
+classified by `medicine/outcomes` once per distinct (baseline, score) pair."""
 
 from __future__ import annotations
 
@@ -10,41 +10,29 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import (
-    Case,
     Count,
-    DateTimeField,
-    ExpressionWrapper,
-    IntegerField,
-    Min,
+    Exists,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce
 
+from ketaclinic.analytics.models import CourseOutcomeSummary
 from ketaclinic.analytics.selectors.common import (
     DashboardFilters,
     Rate,
     indication_label,
     protocol_label,
 )
-from ketaclinic.charting.models import SessionStatus, TreatmentSession
-from ketaclinic.clinics.selectors import clinic_rules_get
-from ketaclinic.courses.models import CourseStatus, TreatmentCourse
-from ketaclinic.medicine.errors import NotApplicable
-from ketaclinic.medicine.outcomes import (
-    RESPONDED,
-    OutcomeStatus,
-    classify_outcome,
-    highest_responding_score,
+from ketaclinic.analytics.selectors.course_facts import (
+    INDUCTION_ENDED,
+    OUTCOME_INSTRUMENT,
+    course_facts_live,
 )
-from ketaclinic.outcomes.models import QuestionnaireResponse
-
-OUTCOME_INSTRUMENT = "phq9"
-INDUCTION_ENDED = (CourseStatus.MAINTENANCE, CourseStatus.COMPLETED, CourseStatus.STOPPED)
+from ketaclinic.clinics.selectors import clinic_rules_get
+from ketaclinic.courses.models import TreatmentCourse
+from ketaclinic.medicine.errors import NotApplicable
+from ketaclinic.medicine.outcomes import RESPONDED, OutcomeStatus, classify_outcome
 
 
 @dataclass(frozen=True)
@@ -72,37 +60,6 @@ def _status(baseline: int, latest: int) -> OutcomeStatus | None:
         return None
 
 
-@functools.cache
-def _highest_responding(baseline: int) -> int | None:
-    return highest_responding_score(instrument=OUTCOME_INSTRUMENT, baseline=baseline)
-
-
-def _phq9() -> Q:
-    return Q(instrument=OUTCOME_INSTRUMENT)
-
-
-def _given(**lookups: object) -> QuerySet[TreatmentSession]:
-    return TreatmentSession.objects.filter(status=SessionStatus.DISCHARGED, **lookups).order_by()
-
-
-def _first_infusion(course: OuterRef) -> Subquery:
-    first = _given(course=course).values("course").annotate(at=Min("started_at"))
-    return Subquery(first.values("at"))
-
-
-def _course_scores_end(filters: DashboardFilters) -> Coalesce:
-    """Inside a subquery of a course's scores: the end of its scores, when the patient's next
-    course was signed (from then on the scores are the next course's), or the period's end."""
-    next_course_signed = (
-        TreatmentCourse.objects.filter(
-            patient=OuterRef(OuterRef("patient_id")), signed_at__gt=OuterRef(OuterRef("signed_at"))
-        )
-        .order_by("signed_at")
-        .values("signed_at")[:1]
-    )
-    return Coalesce(Subquery(next_course_signed), Value(filters.ends_at))
-
-
 @dataclass(frozen=True)
 class _CourseRow:
     pk: int
@@ -112,86 +69,168 @@ class _CourseRow:
     target_infusions: int
     maximum_infusions: int
     baseline: int | None
-    latest: int | None
-    latest_at: datetime.datetime | None
-    best: int | None  # the lowest PHQ-9 after the first infusion, within the latest's bounds
-    first_infusion: datetime.datetime
+    latest: int | None  # after infusion 1, within the period: None when not measured
     given: int
+    infusions_to_response: int | None
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """Cohort courses alike in everything the outcome figures count, and how many there are."""
+
+    indication: str
+    protocol_key: str
+    ended: bool  # induction ended (maintenance, completed or stopped)
+    completed: bool  # given at least its target number of infusions
+    baseline: int | None
+    latest: int | None
+    infusions_to_response: int | None
+    courses: int
+
+
+_COURSE_FIELDS = ("indication", "protocol_key", "status", "target_infusions", "maximum_infusions")
+# Courses recomputed per query (a list of ids within SQLite's limit on parameters).
+_RECOMPUTED_PER_QUERY = 2_000
+
+
+def _in_period(filters: DashboardFilters) -> QuerySet[CourseOutcomeSummary]:
+    return CourseOutcomeSummary.objects.filter(
+        clinic=filters.clinic,
+        first_infusion_at__gte=filters.starts_at,
+        first_infusion_at__lt=filters.ends_at,
+    ).order_by()
+
+
+def _answering(filters: DashboardFilters, window_days: int) -> QuerySet[CourseOutcomeSummary]:
+    """The cohort's summaries that answer the period as stored: read with the clinic's baseline
+    window and no PHQ-9 of the course at or after the period's end."""
+    return _in_period(filters).filter(
+        Q(latest_at__isnull=True) | Q(latest_at__lt=filters.ends_at),
+        baseline_window_days=window_days,
+    )
+
+
+def _to_recompute(filters: DashboardFilters, window_days: int) -> list[int]:
+    """The courses the dashboard recomputes for this period: the cohort's summaries read with
+    another baseline window or with PHQ-9 scores at or after the period's end (its latest in
+    the period is an earlier one; none for a period ending today), and any course of the
+    clinic never summarised (after a bulk load that bypassed the models; normally none, as the
+    two counts show without reading a row)."""
+    not_answering = (
+        Q(baseline_window_days__lt=window_days)
+        | Q(baseline_window_days__gt=window_days)
+        | Q(baseline_window_days=window_days, latest_at__gte=filters.ends_at)
+    )
+    ids = list(_in_period(filters).filter(not_answering).values_list("course_id", flat=True))
+    courses = TreatmentCourse.objects.filter(clinic=filters.clinic)
+    if courses.count() != CourseOutcomeSummary.objects.filter(clinic=filters.clinic).count():
+        unsummarised = ~Exists(CourseOutcomeSummary.objects.filter(course=OuterRef("pk")))
+        ids.extend(courses.filter(unsummarised).values_list("pk", flat=True))
+    return ids
 
 
 def _course_rows(filters: DashboardFilters) -> list[_CourseRow]:
-    """One row per cohort course: its group, status, infusions given, baseline and latest.
-
-    The baseline is the last PHQ-9 before the first infusion within the clinic's baseline
-    window. The latest is the patient's last PHQ-9 in the period and before their next course's
-    signature, returned with its time: when it is not after the first infusion the course is
-    not measured. The best is the lowest PHQ-9 after the first infusion within the same bounds:
-    the course reached a response when it is at or below the baseline's highest responding
-    total. Two queries (plus the clinic's rules): the first infusion and count per course
-    in one pass over the sessions, then the courses with their scores (index lookups on
-    `response_trend`).
-    """
-    window = clinic_rules_get(clinic=filters.clinic).outcomes.baseline_window
-    cohort = (
-        _given(clinic=filters.clinic)
-        .values("course")
-        .annotate(first=Min("started_at"), n=Count("pk"))
-        .filter(first__gte=filters.starts_at, first__lt=filters.ends_at)
-    )
-    infusions = {
-        course: (first, n) for course, first, n in cohort.values_list("course", "first", "n")
-    }
-    scores = QuestionnaireResponse.objects.filter(_phq9(), patient=OuterRef("patient_id"))
-    first_infusion = _first_infusion(OuterRef(OuterRef("pk")))
-    latest = (
-        scores.filter(completed_at__lt=filters.ends_at)
-        .filter(completed_at__lt=_course_scores_end(filters))
-        .order_by("-completed_at")
-    )
-    rows = list(
-        TreatmentCourse.objects.filter(clinic=filters.clinic, pk__in=cohort.values("course"))
-        .annotate(
-            baseline=Subquery(
-                scores.filter(
-                    completed_at__lt=first_infusion,
-                    completed_at__gte=ExpressionWrapper(
-                        first_infusion - Value(window), output_field=DateTimeField()
-                    ),
-                )
-                .order_by("-completed_at")
-                .values("total")[:1]
-            ),
-            latest=Subquery(latest.values("total")[:1]),
-            latest_at=Subquery(latest.values("completed_at")[:1]),
-            best=Subquery(
-                latest.filter(completed_at__gt=first_infusion).order_by("total").values("total")[:1]
-            ),
-        )
-        .order_by()
-        .values_list(
-            "pk",
-            "indication",
-            "protocol_key",
-            "status",
-            "target_infusions",
-            "maximum_infusions",
+    """One row per cohort course: its group, status, infusions given, baseline, latest and
+    infusions to response, from its stored summary (`analytics.course_summaries`) or, where
+    that cannot answer the period (`_to_recompute`), recomputed (`course_facts_live`)."""
+    rules = clinic_rules_get(clinic=filters.clinic).outcomes
+    rows = [
+        _CourseRow(*row)
+        for row in _answering(filters, rules.baseline_window_days).values_list(
+            "course_id",
+            *(f"course__{name}" for name in _COURSE_FIELDS),
             "baseline",
             "latest",
-            "latest_at",
-            "best",
+            "infusions_given",
+            "infusions_to_response",
         )
+    ]
+    return rows + _recomputed(filters, rules.baseline_window)
+
+
+def _tallies(filters: DashboardFilters) -> list[_Tally]:
+    """The cohort counted by what the outcome figures need, in the database: one row per
+    distinct (group, induction ended and completed, baseline, latest, infusions to response),
+    a few hundred whatever the number of courses, plus the recomputed courses one each."""
+    rules = clinic_rules_get(clinic=filters.clinic).outcomes
+    grouped = (
+        _answering(filters, rules.baseline_window_days)
+        .values(
+            "indication",
+            "protocol_key",
+            "induction_ended",
+            "induction_completed",
+            "baseline",
+            "latest",
+            "infusions_to_response",
+        )
+        .annotate(courses=Count("*"))
     )
-    return [_CourseRow(*row, *infusions[row[0]]) for row in rows]
+    tallies = [
+        _Tally(
+            indication=row["indication"],
+            protocol_key=row["protocol_key"],
+            ended=row["induction_ended"],
+            completed=row["induction_completed"],
+            baseline=row["baseline"],
+            latest=row["latest"],
+            infusions_to_response=row["infusions_to_response"],
+            courses=row["courses"],
+        )
+        for row in grouped
+    ]
+    for row in _recomputed(filters, rules.baseline_window):
+        target = min(row.target_infusions, row.maximum_infusions)
+        tallies.append(
+            _Tally(
+                row.indication,
+                row.protocol_key,
+                row.status in INDUCTION_ENDED,
+                row.given >= target,
+                row.baseline,
+                row.latest,
+                row.infusions_to_response,
+                1,
+            )
+        )
+    return tallies
 
 
-def _measured_status(row: _CourseRow) -> OutcomeStatus | None:
+def _recomputed(filters: DashboardFilters, window: datetime.timedelta) -> list[_CourseRow]:
+    rows: list[_CourseRow] = []
+    ids = _to_recompute(filters, window_days=window.days)
+    for start in range(0, len(ids), _RECOMPUTED_PER_QUERY):
+        facts = course_facts_live(
+            courses=Q(pk__in=ids[start : start + _RECOMPUTED_PER_QUERY]),
+            baseline_window=window,
+            first_from=filters.starts_at,
+            ends_at=filters.ends_at,
+        )
+        courses = TreatmentCourse.objects.in_bulk([fact.course_id for fact in facts])
+        rows.extend(
+            _CourseRow(
+                fact.course_id,
+                courses[fact.course_id].indication,
+                courses[fact.course_id].protocol_key,
+                courses[fact.course_id].status,
+                courses[fact.course_id].target_infusions,
+                courses[fact.course_id].maximum_infusions,
+                fact.baseline,
+                fact.latest,
+                fact.given,
+                fact.infusions_to_response,
+            )
+            for fact in facts
+        )
+    return rows
+
+
+def _measured_status(baseline: int | None, latest: int | None) -> OutcomeStatus | None:
     """The course's PHQ-9 status, or None when it is not measured (no baseline, no score after
     infusion 1, or a baseline of 0)."""
-    if row.baseline is None or row.latest is None or row.latest_at is None:
+    if baseline is None or latest is None:
         return None
-    if row.latest_at <= row.first_infusion:  # the latest is the baseline: not measured
-        return None
-    return _status(row.baseline, row.latest)
+    return _status(baseline, latest)
 
 
 @dataclass(frozen=True)
@@ -208,127 +247,70 @@ class CourseOutcomeRow:
 
 def dashboard_course_outcomes(*, filters: DashboardFilters) -> list[CourseOutcomeRow]:
     """Each cohort course's baseline, latest, status, infusions given and infusions to
-    response: the rows the outcome figures count (`dashboard_figures` counts these)."""
-    return _course_outcomes(filters, _course_rows(filters))
-
-
-def _course_outcomes(filters: DashboardFilters, rows: list[_CourseRow]) -> list[CourseOutcomeRow]:
-    """The outcome of each course row, in the same order (one query for infusions to
-    response)."""
-    to_response = _infusions_to_response(filters, _response_thresholds(rows))
-    return [
-        CourseOutcomeRow(
-            course_id=row.pk,
-            baseline=row.baseline,
-            latest=(
-                row.latest
-                if row.latest_at is not None and row.latest_at > row.first_infusion
-                else None
-            ),
-            status=_measured_status(row),
-            given=row.given,
-            infusions_to_response=to_response.get(row.pk),
+    response: what the outcome figures count (`dashboard_figures` counts the same courses,
+    grouped in the database)."""
+    outcomes = []
+    for row in _course_rows(filters):
+        status = _measured_status(row.baseline, row.latest)
+        outcomes.append(
+            CourseOutcomeRow(
+                course_id=row.pk,
+                baseline=row.baseline,
+                latest=row.latest,
+                status=status,
+                given=row.given,
+                # Counted only for a measured course (a response after infusion 1 whose latest
+                # is in the period).
+                infusions_to_response=None if status is None else row.infusions_to_response,
+            )
         )
-        for row in rows
-    ]
+    return outcomes
 
 
-def _response_thresholds(courses: list[_CourseRow]) -> dict[int, int]:
-    """The highest responding PHQ-9 total (from the baseline) of each measured course that
-    reached a response: its best score is at or below it."""
-    thresholds: dict[int, int] = {}
-    for row in courses:
-        if _measured_status(row) is None or row.baseline is None or row.best is None:
-            continue
-        threshold = _highest_responding(row.baseline)
-        if threshold is not None and row.best <= threshold:
-            thresholds[row.pk] = threshold
-    return thresholds
+@dataclass(frozen=True)
+class CohortOutcomes:
+    courses: int
+    groups: tuple[OutcomeGroup, ...]
+    overall: OutcomeGroup
+    induction_completion: Rate
+    infusions_to_response: list[int]  # one per measured course that reached a response
 
 
-def _infusions_to_response(filters: DashboardFilters, thresholds: dict[int, int]) -> dict[int, int]:
-    """Infusions given before each course's first PHQ-9 after infusion 1 at or below its
-    threshold, for the courses that reached one (one query; none without thresholds).
-
-    Each course passed has a responding score within its bounds (`_response_thresholds`), so
-    its first one lies within them too: the query needs no next-course bound, and it reads
-    only the courses that responded (PostgreSQL compiles a costlier plan with JIT)."""
-    if not thresholds:
-        return {}
-    by_threshold: dict[int, list[int]] = defaultdict(list)
-    for course_id, threshold in thresholds.items():
-        by_threshold[threshold].append(course_id)
-    threshold_of = Case(
-        *(When(pk__in=ids, then=Value(t)) for t, ids in sorted(by_threshold.items())),
-        output_field=IntegerField(),
-    )
-    first_response = Subquery(
-        QuestionnaireResponse.objects.filter(
-            _phq9(),
-            patient=OuterRef("patient_id"),
-            completed_at__gt=OuterRef("first_infusion"),
-            completed_at__lt=filters.ends_at,
-            total__lte=OuterRef("threshold"),
-        )
-        .order_by("completed_at")
-        .values("completed_at")[:1]
-    )
-    before = (
-        _given(course=OuterRef("pk"), started_at__lt=OuterRef("first_response"))
-        .values("course")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    rows = (
-        TreatmentCourse.objects.filter(pk__in=list(thresholds))
-        .annotate(threshold=threshold_of, first_infusion=_first_infusion(OuterRef("pk")))
-        .annotate(first_response=first_response)
-        .annotate(infusions=Subquery(before, output_field=IntegerField()))
-        .order_by()
-        .values_list("pk", "infusions")
-    )
-    return {pk: n for pk, n in rows if n is not None}
-
-
-def _outcomes(
-    courses: list[_CourseRow], outcomes: list[CourseOutcomeRow]
-) -> tuple[tuple[OutcomeGroup, ...], OutcomeGroup, Rate, list[int]]:
+def cohort_outcomes(filters: DashboardFilters) -> CohortOutcomes:
     """The groups' response and remission, induction completion and the infusions to response
-    counted from the courses and their outcomes (`_course_outcomes`, in the same order)."""
+    of the cohort, counted from `_tallies`."""
     groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     ended = completed = 0
-    for row, outcome in zip(courses, outcomes, strict=True):
-        key = (row.indication, row.protocol_key)
-        tally = groups[key]  # courses, measured, responded, remitted
-        tally[0] += 1
-        if row.status in INDUCTION_ENDED:
-            ended += 1
-            completed += int(row.given >= min(row.target_infusions, row.maximum_infusions))
-        status = outcome.status
+    to_response: list[int] = []
+    for tally in _tallies(filters):
+        counts = groups[(tally.indication, tally.protocol_key)]  # courses, measured, ...
+        counts[0] += tally.courses
+        if tally.ended:
+            ended += tally.courses
+            completed += tally.courses * int(tally.completed)
+        status = _measured_status(tally.baseline, tally.latest)
         if status is None:  # not measured
             continue
-        tally[1] += 1
-        tally[2] += int(status in RESPONDED)
-        tally[3] += int(status == OutcomeStatus.REMISSION)
+        counts[1] += tally.courses
+        counts[2] += tally.courses * int(status in RESPONDED)
+        counts[3] += tally.courses * int(status == OutcomeStatus.REMISSION)
+        if tally.infusions_to_response is not None:
+            to_response.extend([tally.infusions_to_response] * tally.courses)
 
-    def group(indication: str, protocol_key: str, tally: list[int]) -> OutcomeGroup:
+    def group(indication: str, protocol_key: str, counts: list[int]) -> OutcomeGroup:
         return OutcomeGroup(
             indication=indication,
             protocol_key=protocol_key,
-            courses=tally[0],
-            responded=Rate(tally[2], tally[1]),
-            remitted=Rate(tally[3], tally[1]),
+            courses=counts[0],
+            responded=Rate(counts[2], counts[1]),
+            remitted=Rate(counts[3], counts[1]),
         )
 
-    ordered = tuple(
-        group(indication, protocol_key, tally)
-        for (indication, protocol_key), tally in sorted(groups.items())
+    totals = [sum(counts[i] for counts in groups.values()) for i in range(4)]
+    return CohortOutcomes(
+        courses=totals[0],
+        groups=tuple(group(*key, counts) for key, counts in sorted(groups.items())),
+        overall=group("", "", totals),
+        induction_completion=Rate(completed, ended),
+        infusions_to_response=to_response,
     )
-    totals = [sum(tally[i] for tally in groups.values()) for i in range(4)]
-    overall = group("", "", totals)
-    to_response = [
-        outcome.infusions_to_response
-        for outcome in outcomes
-        if outcome.infusions_to_response is not None
-    ]
-    return ordered, overall, Rate(completed, ended), to_response

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 
 from ketaclinic.analytics.selectors.common import DashboardFilters, Rate
-from ketaclinic.charting.models import SessionStatus
+from ketaclinic.charting.models import SessionAlarm, SessionStatus, SideEffect, TreatmentSession
 from ketaclinic.clinics.models import Chair, Clinic, OpeningHours
 from ketaclinic.courses.models import OPEN_STATUSES, TreatmentCourse
 from ketaclinic.scheduling.models import Appointment, AppointmentStatus, ClinicClosure
@@ -58,49 +58,64 @@ def _open_chair_minutes(filters: DashboardFilters) -> int:
     return minutes * chairs
 
 
-def _booked_chair_minutes(filters: DashboardFilters) -> int:
-    total = (
-        Appointment.objects.filter(
-            clinic=filters.clinic,
-            chair__isnull=False,
-            starts_at__gte=filters.starts_at,
-            starts_at__lt=filters.ends_at,
-        )
-        .exclude(status=AppointmentStatus.CANCELLED)
-        .aggregate(
-            booked=Sum(
-                ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
-            )
-        )["booked"]
+@dataclass(frozen=True)
+class Attendance:
+    booked_chair_minutes: int  # chair appointments not cancelled
+    no_shows: Rate  # no-shows among appointments attended or missed
+
+
+def _attendance(filters: DashboardFilters) -> Attendance:
+    """Booked chair minutes and no-shows of the period's appointments, in one pass over them."""
+    counted = Q(status__in=[AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW])
+    booked = Q(chair__isnull=False) & ~Q(status=AppointmentStatus.CANCELLED)
+    totals = Appointment.objects.filter(
+        clinic=filters.clinic, starts_at__gte=filters.starts_at, starts_at__lt=filters.ends_at
+    ).aggregate(
+        booked=Sum(
+            ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField()),
+            filter=booked,
+        ),
+        attended_or_missed=Count("pk", filter=counted),
+        missed=Count("pk", filter=Q(status=AppointmentStatus.NO_SHOW)),
     )
-    if total is None:
-        return 0
-    if isinstance(total, datetime.timedelta):
-        return int(total.total_seconds() // 60)
-    return int(total) // 60_000_000  # SQLite sums durations as microseconds
-
-
-def _no_shows(filters: DashboardFilters) -> Rate:
-    counts = dict(
-        Appointment.objects.filter(
-            clinic=filters.clinic,
-            starts_at__gte=filters.starts_at,
-            starts_at__lt=filters.ends_at,
-            status__in=[AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW],
-        )
-        .order_by()
-        .values("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
+    minutes = totals["booked"]
+    if minutes is None:
+        booked_minutes = 0
+    elif isinstance(minutes, datetime.timedelta):
+        booked_minutes = int(minutes.total_seconds() // 60)
+    else:
+        booked_minutes = int(minutes) // 60_000_000  # SQLite sums durations as microseconds
+    return Attendance(
+        booked_chair_minutes=booked_minutes,
+        no_shows=Rate(totals["missed"], totals["attended_or_missed"]),
     )
-    missed = counts.get(AppointmentStatus.NO_SHOW, 0)
-    return Rate(missed, missed + counts.get(AppointmentStatus.COMPLETED, 0))
 
 
-def _given_in_period(filters: DashboardFilters) -> Q:
-    return Q(
-        clinic=filters.clinic,
-        status=SessionStatus.DISCHARGED,
-        checked_in_at__gte=filters.starts_at,
-        checked_in_at__lt=filters.ends_at,
+@dataclass(frozen=True)
+class Activity:
+    infusions_given: int
+    side_effects: int  # recorded in the sessions given in the period
+    alarms: int  # raised in the sessions given in the period
+
+
+def _activity(filters: DashboardFilters) -> Activity:
+    """Infusions given in the period (the partial index `session_given` answers the count
+    alone) and the side effects and alarms of those sessions, each counted through a join to
+    its session: a semi-join (`session__in`) hashed the period's million sessions for each at
+    100,000 patients (0.75 s and 0.56 s; 0.34 s and 0.18 s joined)."""
+    given = Q(
+        session__clinic=filters.clinic,
+        session__status=SessionStatus.DISCHARGED,
+        session__checked_in_at__gte=filters.starts_at,
+        session__checked_in_at__lt=filters.ends_at,
+    )
+    return Activity(
+        infusions_given=TreatmentSession.objects.filter(
+            clinic=filters.clinic,
+            status=SessionStatus.DISCHARGED,
+            checked_in_at__gte=filters.starts_at,
+            checked_in_at__lt=filters.ends_at,
+        ).count(),
+        side_effects=SideEffect.objects.filter(given, clinic=filters.clinic).count(),
+        alarms=SessionAlarm.objects.filter(given, clinic=filters.clinic).count(),
     )
