@@ -84,6 +84,7 @@ class Action(StrEnum):
     AUDIT_VIEW = "audit.view"
     AUDIT_EXPORT = "audit.export"
     PATIENT_MESSAGE = "patient.message"
+    PORTAL_INVITE = "portal.invite"
     API_TOKEN_MANAGE = "api_token.manage"  # noqa: S105  (an action name, not a secret)
 
 
@@ -250,6 +251,11 @@ PERMISSIONS: dict[Action, Rule] = {
     ),
     Action.PATIENT_MESSAGE: Rule(
         "read and answer patients' portal messages",
+        _CLINICAL | {Role.FRONT_DESK, Role.CLINIC_ADMIN},
+    ),
+    Action.PORTAL_INVITE: Rule(
+        "invite a patient to the patient portal (an emailed link to set a password), send a "
+        "new link or withdraw it: those who register patients or answer their portal messages",
         _CLINICAL | {Role.FRONT_DESK, Role.CLINIC_ADMIN},
     ),
     Action.API_TOKEN_MANAGE: Rule("issue and revoke API tokens", frozenset({Role.CLINIC_ADMIN})),

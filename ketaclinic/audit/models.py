@@ -28,6 +28,10 @@ class AuditAction(models.TextChoices):
     CREDENTIAL_RECORDED = "staff.credential_recorded", "Credential recorded"
     CLINIC_UPDATED = "clinic.updated", "Clinic details updated"
     CLINIC_RULES_CHANGED = "clinic.rules_changed", "Clinical rules changed"
+    QUESTIONNAIRE_WORDING_LOADED = (
+        "clinic.questionnaire_wording_loaded",
+        "Licensed questionnaire wording loaded",
+    )
     APPOINTMENT_BOOKED = "appointment.booked", "Appointment booked"
     APPOINTMENT_RESCHEDULED = "appointment.rescheduled", "Appointment rescheduled"
     APPOINTMENT_CANCELLED = "appointment.cancelled", "Appointment cancelled"
@@ -56,6 +60,11 @@ class AuditAction(models.TextChoices):
     MEASURE_REMINDED = "measure.reminded", "Measure reminder sent"
     MESSAGE_SENT = "message.sent", "Message sent"
     MESSAGE_READ = "message.read", "Messages read"
+    PORTAL_INVITATION_SENT = "portal.invitation_sent", "Portal invitation sent"
+    PORTAL_INVITATION_RESENT = "portal.invitation_resent", "Portal invitation sent again"
+    PORTAL_INVITATION_REVOKED = "portal.invitation_revoked", "Portal invitation withdrawn"
+    PORTAL_INVITATION_REFUSED = "portal.invitation_refused", "Portal invitation link refused"
+    PORTAL_ACCOUNT_CREATED = "portal.account_created", "Portal account created by the patient"
     THERAPY_NOTE_RECORDED = "care.therapy_note_recorded", "Therapy note recorded"
     MEDICATION_CHANGE_RECORDED = "care.medication_change_recorded", "Medication change recorded"
     TASK_ACKNOWLEDGED = "task.acknowledged", "Urgent task acknowledged"

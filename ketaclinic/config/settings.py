@@ -464,6 +464,10 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
     if ALLOWED_HOSTS
     else "http://127.0.0.1:8000"
 )
+# A portal invitation's link (ketaclinic/portal/invitations.py) works this many hours: long
+# enough for a patient who reads email once a day over a weekend, short enough that a link left
+# in an old mailbox no longer opens an account. Staff send a new one when it has run out.
+PORTAL_INVITATION_VALID_HOURS = _env_int("PORTAL_INVITATION_VALID_HOURS", 72)
 # Reminders go this many hours before a visit (besides the confirmation on booking).
 REMINDER_HOURS_BEFORE = [int(hours) for hours in _env_list("REMINDER_HOURS_BEFORE", ["48", "24"])]
 

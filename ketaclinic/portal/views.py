@@ -13,6 +13,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from ketaclinic.accounts.http import acting_user
 from ketaclinic.consent.access import consent_pdf_for_patient
@@ -40,15 +42,23 @@ from ketaclinic.intake.icd10 import CODES
 from ketaclinic.intake.selectors import intake_get_for_patient
 from ketaclinic.intake.services import INTAKE_SENT_TO_CLINIC, intake_save
 from ketaclinic.measures.selectors import due_measures_for_patient
-from ketaclinic.medicine.questionnaires import instrument_get
 from ketaclinic.medicine.questionnaires.base import Instrument
 from ketaclinic.messaging.forms import MessageForm
 from ketaclinic.messaging.selectors import thread_messages, unread_for_patient
 from ketaclinic.messaging.services import message_send_from_patient, messages_read_by_patient
 from ketaclinic.outcomes.forms import instrument_fields
+from ketaclinic.outcomes.selectors import instrument_is_sendable
 from ketaclinic.outcomes.services import SUICIDE_RISK_FLAG
+from ketaclinic.outcomes.wording import instrument_for_clinic
 from ketaclinic.patients.access import patient_get_for_portal_user
 from ketaclinic.patients.models import JourneyStage, Patient
+from ketaclinic.portal.forms import InvitationPasswordForm
+from ketaclinic.portal.invitations import (
+    InvitationLinkRefused,
+    LinkProblem,
+    portal_account_create,
+    portal_invitation_open,
+)
 from ketaclinic.portal.selectors import (
     portal_steps_for_patient,
     score_history_for_patient,
@@ -152,8 +162,9 @@ def portal_questionnaire(request: HttpRequest, patient: Patient, due_id: int) ->
     suicide-risk answer shows crisis resources at once (the clinic's urgent task is raised by
     the outcomes rules)."""
     due = portal_due_get(patient=patient, due_id=due_id)
-    instrument = instrument_get(due.instrument)
-    if instrument.is_wording_licensed and not all(item.text for item in instrument.items):
+    # As the clinic asks it: a licensed scale carries the wording the clinic loaded, or none.
+    instrument = instrument_for_clinic(clinic=patient.clinic, code=due.instrument)
+    if not instrument_is_sendable(instrument):
         raise NotFound("This questionnaire is filled in with the clinic. Please ask at your visit.")
     form = PortalQuestionnaireForm(request.POST or None, instrument=instrument)
     if request.method == "POST" and form.is_valid():
@@ -350,4 +361,57 @@ def portal_consent_pdf(request: HttpRequest, patient: Patient, signature_id: int
         patient=patient,
         signature_id=signature_id,
         copy=ConsentCopy.from_query(request.GET.get("copy")),
+    )
+
+
+def _invitation_refused(request: HttpRequest, refusal: InvitationLinkRefused) -> HttpResponse:
+    return render(
+        request,
+        "portal/invitation_refused.html",
+        {
+            "clinic": refusal.clinic,
+            "message": refusal.message,
+            "offers_sign_in": refusal.problem in (LinkProblem.USED, LinkProblem.HAS_ACCOUNT),
+        },
+        status=404,
+    )
+
+
+@never_cache  # the page is reached by a secret link: no copy kept by a browser or a proxy
+@require_http_methods(["GET", "POST"])
+def portal_invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitation link: the patient chooses a password, which makes their portal account,
+    then signs in as every patient does (password, then a code emailed to them). No sign-in
+    is needed here; someone already signed in is asked to sign out first."""
+    try:
+        invitation = portal_invitation_open(token=token)
+    except InvitationLinkRefused as refusal:
+        return _invitation_refused(request, refusal)
+    context: dict[str, Any] = {"clinic": invitation.clinic, "email": invitation.email}
+    if request.user.is_authenticated:
+        return render(request, "portal/invitation_signed_in.html", context)
+    form = InvitationPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            portal_account_create(token=token, password=form.cleaned_data["password"])
+        except InvitationLinkRefused as refusal:
+            return _invitation_refused(request, refusal)
+        except DomainError as error:
+            form_add_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"Your portal account is ready. Sign in with {invitation.email} and your new "
+                "password; we will then email you a one-time code to type in.",
+            )
+            return redirect("account_login")
+    return render(
+        request,
+        "portal/invitation_accept.html",
+        {
+            **context,
+            "form": form,
+            "expires_at": invitation.expires_at,
+            "zone": invitation.clinic.zone,
+        },
     )

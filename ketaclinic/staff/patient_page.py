@@ -34,6 +34,7 @@ from ketaclinic.outcomes.selectors import (
 )
 from ketaclinic.patients.access import patient_get_for_staff
 from ketaclinic.patients.models import Patient
+from ketaclinic.portal.invitation_selectors import portal_access_for_patient
 from ketaclinic.scheduling.selectors import upcoming_appointments_for_patient
 
 
@@ -98,6 +99,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "screening": _screening(patient, intake),
             "upcoming": upcoming_appointments_for_patient(patient=patient),
             "course": course_latest_for_patient(patient=patient),
+            "portal_access": portal_access_for_patient(patient=patient),
             **(_chart_summary(patient, intake) if sees_chart else {}),
             "instruments": sorted(INSTRUMENTS.values(), key=lambda instrument: instrument.name),
             "nav": "patients",
