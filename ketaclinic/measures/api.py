@@ -1,6 +1,7 @@
 """REST endpoints for the measurement schedule (issue 8): a patient's scheduled questionnaires,
-and the clinic's list of due and missed ones. Read-only: the daily job plans, reminds and flags
-misses, and a recorded response completes its measure."""
+and the clinic's list of due and missed ones. Read-only: booking a course's treatments plans
+them (`measures.receivers`), the daily job replans, reminds and flags misses, and a recorded
+response completes its measure."""
 
 from __future__ import annotations
 

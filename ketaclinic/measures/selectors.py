@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.measures.models import DueStatus, MeasureDue
 from ketaclinic.medicine.measurement import is_overdue
+from ketaclinic.medicine.questionnaires import INSTRUMENTS
+from ketaclinic.outcomes.models import InstrumentWording
+from ketaclinic.outcomes.wording import instrument_has_wording
 from ketaclinic.patients.models import Patient
 
 
@@ -38,14 +41,26 @@ def _as_due_measure(row: MeasureDue, today: datetime.date) -> DueMeasure:
 def due_measures_for_patient(
     *, patient: Patient, today: datetime.date | None = None
 ) -> list[DueMeasure]:
-    """Measures the patient can answer now: open, window begun and not yet closed (one query)."""
+    """Measures the patient can answer now, in the portal: open, window begun and not yet
+    closed, patient-rated and worded (a clinician-rated scale, or a licensed one whose wording
+    the clinic has not loaded, is asked at the clinic). One query."""
     today = today or patient.clinic.local_today()
-    rows = MeasureDue.objects.filter(
-        patient=patient,
-        status=DueStatus.DUE,
-        opens_on__lte=today,
-        closes_on__gte=today,
-    ).order_by("due_on", "instrument")
+    patient_rated = [code for code, item in INSTRUMENTS.items() if item.rater == "patient"]
+    worded = [code for code in patient_rated if instrument_has_wording(INSTRUMENTS[code])]
+    loaded = InstrumentWording.objects.filter(
+        clinic_id=patient.clinic_id, instrument=OuterRef("instrument")
+    )
+    rows = (
+        MeasureDue.objects.filter(
+            patient=patient,
+            status=DueStatus.DUE,
+            opens_on__lte=today,
+            closes_on__gte=today,
+            instrument__in=patient_rated,
+        )
+        .filter(Q(instrument__in=worded) | Q(Exists(loaded)))
+        .order_by("due_on", "instrument")
+    )
     return [_as_due_measure(row, today) for row in rows]
 
 

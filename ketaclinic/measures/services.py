@@ -37,11 +37,11 @@ from ketaclinic.medicine.measurement import (
     is_reminder_day,
     plan_measures,
 )
-from ketaclinic.medicine.questionnaires import INSTRUMENTS
 from ketaclinic.medicine.visits import TREATMENT_KINDS
 from ketaclinic.outcomes.models import QuestionnaireResponse, ResponseContext
 from ketaclinic.outcomes.selectors import instrument_is_sendable
 from ketaclinic.outcomes.services import MAX_LINK_HOURS, questionnaire_link_issue
+from ketaclinic.outcomes.wording import instruments_for_clinic
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling.models import HOLDING_STATUSES, Appointment, AppointmentStatus
 
@@ -159,6 +159,23 @@ def measures_plan_for_course(
     plan.planned_on = today
     plan.save(update_fields=["instruments", "planned_on", "maintenance_started_on", "updated_at"])
     return created
+
+
+def measures_plan_for_appointment(*, appointment_id: int) -> list[MeasureDue]:
+    """Replan the course of a treatment appointment that was just booked, moved, cancelled or
+    missed (run after the booking commits, `measures.receivers`). Nothing for a visit that is
+    not a course treatment. Returns the rows created now."""
+    appointment = (
+        Appointment.objects.filter(pk=appointment_id, course__isnull=False)
+        .select_related("course__clinic")
+        .only("kind", "course")
+        .first()
+    )
+    if appointment is None or appointment.course is None:
+        return []
+    if appointment.kind not in {str(kind) for kind in TREATMENT_KINDS}:
+        return []
+    return measures_plan_for_course(course=appointment.course)
 
 
 def _courses_to_plan(*, clinic: Clinic, rules: MeasurementRules) -> list[TreatmentCourse]:
@@ -292,18 +309,15 @@ def reminder_email_body(*, clinic_name: str, link_url: str, valid_until: datetim
     )
 
 
-def _sendable(code: str) -> bool:
-    instrument = INSTRUMENTS.get(code)
-    return instrument is not None and instrument_is_sendable(instrument)
-
-
 def measure_reminders_send(*, clinic: Clinic, today: datetime.date) -> int:
     """Email each patient with a measure open today one link for all of them, once a day.
 
-    Clinician-rated scales (e.g. Y-BOCS) are not sent: they are recorded with the patient.
-    The link is issued in the name of the physician who signed the course. Returns the number
-    of emails sent.
+    Clinician-rated scales (e.g. Y-BOCS) are not sent: they are recorded with the patient; nor
+    is a licensed scale whose wording the clinic has not loaded. The link is issued in the name
+    of the physician who signed the course. Returns the number of emails sent.
     """
+    instruments = instruments_for_clinic(clinic=clinic)
+    sendable = {code for code, item in instruments.items() if instrument_is_sendable(item)}
     rows = [
         row
         for row in MeasureDue.objects.filter(
@@ -315,7 +329,7 @@ def measure_reminders_send(*, clinic: Clinic, today: datetime.date) -> int:
             today=today,
             last_reminded_on=row.last_reminded_on,
         )
-        and _sendable(row.instrument)
+        and row.instrument in sendable
     ]
     by_patient: dict[int, list[MeasureDue]] = defaultdict(list)
     for row in rows:

@@ -9,6 +9,7 @@ from django import forms
 from ketaclinic.core.forms import StyledForm
 from ketaclinic.medicine.questionnaires.base import Instrument
 from ketaclinic.outcomes.models import ResponseContext
+from ketaclinic.outcomes.wording import WORDING_NOT_LOADED
 
 
 def instrument_fields(instrument: Instrument, *, prefix: str = "") -> dict[str, forms.Field]:
@@ -22,7 +23,7 @@ def instrument_fields(instrument: Instrument, *, prefix: str = "") -> dict[str, 
         fields[f"{prefix}{item.code}"] = forms.TypedChoiceField(
             label=f"{number}. {item.text}"
             if item.text
-            else f"{number}. Item {item.code} (wording from the clinic's licensed copy)",
+            else f"{number}. ({WORDING_NOT_LOADED})",  # pages refuse such a scale first
             choices=choices,
             coerce=int,
             widget=forms.RadioSelect,
@@ -76,3 +77,45 @@ class TaskAcknowledgeForm(StyledForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+MAX_WORDING_FILE_BYTES = 200_000
+
+
+class WordingLoadForm(StyledForm):
+    """The wording of one licensed questionnaire, as a file or pasted, `item_code,text` lines."""
+
+    instrument = forms.ChoiceField(label="Questionnaire")
+    wording_file = forms.FileField(
+        label="Wording file (CSV)",
+        required=False,
+        help_text="The blank file for the questionnaire, filled in from your licensed copy.",
+    )
+    wording = forms.CharField(
+        label="Or paste the lines",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="One line per question: the item code, a comma, then the question.",
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["instrument"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        upload = cleaned.get("wording_file")
+        if upload is not None:
+            if upload.size > MAX_WORDING_FILE_BYTES:
+                self.add_error("wording_file", "That file is too large for a questionnaire.")
+                return cleaned
+            try:
+                cleaned["wording"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.add_error("wording_file", "Save the file as CSV (UTF-8) and load it again.")
+                return cleaned
+        if not str(cleaned.get("wording", "")).strip():
+            self.add_error("wording", "Choose the file or paste the lines.")
+        return cleaned

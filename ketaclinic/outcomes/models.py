@@ -89,6 +89,28 @@ class QuestionnaireLink(ClinicScopedModel):
         return f"Questionnaire link for patient {self.patient_id}"
 
 
+class InstrumentWording(ClinicScopedModel):
+    """The item wording of a licensed questionnaire (CLINICAL.md §9.2), from the clinic's own
+    licensed copy: ketaclinic ships only item codes and scoring for these. Loaded by the clinic
+    admin on the questionnaire wording page; loading again replaces it whole."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    instrument = models.CharField(max_length=32)
+    item_texts = models.JSONField(help_text="Item code → the question as worded in the licence.")
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    loaded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "instrument"], name="instrument_wording_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Wording of {self.instrument} at clinic {self.clinic_id}"
+
+
 class TaskPriority(models.TextChoices):
     URGENT = "urgent", "Urgent"
     ROUTINE = "routine", "Routine"

@@ -13,6 +13,7 @@ from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.intake.models import INDICATION_CHOICES
 from ketaclinic.medicine.questionnaires import Instrument, instrument_get
 from ketaclinic.outcomes.models import ClinicalTask, QuestionnaireResponse, TaskPriority
+from ketaclinic.outcomes.wording import instrument_has_wording, instruments_for_clinic
 from ketaclinic.patients.models import Patient
 
 
@@ -79,14 +80,19 @@ def clinical_task_get_for_clinic(*, clinic: Clinic, task_id: int) -> ClinicalTas
 def instrument_is_sendable(instrument: Instrument) -> bool:
     """Whether a patient can fill it in alone through a link: patient-rated, with its wording
     (licensed wording ships only once the clinic loads it)."""
-    return instrument.rater == "patient" and all(item.text for item in instrument.items)
+    return instrument.rater == "patient" and instrument_has_wording(instrument)
 
 
 @dataclass(frozen=True)
 class ScreeningItem:
-    instrument: Instrument
+    instrument: Instrument  # as the clinic asks it (its licensed wording attached when loaded)
     latest: QuestionnaireResponse | None
     sendable: bool
+
+    @property
+    def has_wording(self) -> bool:
+        """False: a licensed scale whose wording the clinic has not loaded; not offered."""
+        return instrument_has_wording(self.instrument)
 
 
 @dataclass(frozen=True)
@@ -115,9 +121,10 @@ def screening_status_for_patient(*, patient: Patient, indication: str) -> Screen
         patient=patient, instrument__in=codes
     ).order_by("-completed_at"):
         latest.setdefault(response.instrument, response)
+    instruments = instruments_for_clinic(clinic=patient.clinic)
     items = []
     for code in codes:
-        instrument = instrument_get(code)
+        instrument = instruments.get(code) or instrument_get(code)
         items.append(
             ScreeningItem(
                 instrument=instrument,

@@ -34,6 +34,7 @@ from ketaclinic.outcomes.models import (
     ResponseSource,
     TaskPriority,
 )
+from ketaclinic.outcomes.wording import instrument_has_wording, instruments_for_clinic
 from ketaclinic.patients.models import Patient
 
 SUICIDE_RISK_FLAG = "suicide_risk"
@@ -156,7 +157,8 @@ def _safety_task_raise(
         title=f"Suicide-risk answer on {instrument_get(response.instrument).name}: review now",
         detail=(
             f"{patient.display_name} ({patient.medical_record_number}) gave a positive "
-            f"suicide-risk answer ({response.instrument}, total {response.total}). Contact the "
+            f"suicide-risk answer ({instrument_get(response.instrument).name}, "
+            f"{response.band}, total {response.total}). Contact the "
             "patient and follow the clinic's safety protocol."
         ),
         source_response=response,
@@ -335,15 +337,16 @@ def questionnaire_link_issue(
         raise InvalidInput(
             "Choose at least one questionnaire.", fields={"instruments": ["Required."]}
         )
+    instruments = instruments_for_clinic(clinic=patient.clinic)
     for code in instrument_codes:
-        try:
-            instrument = instrument_get(code)
-        except ClinicalRuleError as error:
-            raise InvalidInput(error.message, fields={"instruments": [error.message]}) from error
-        if instrument.is_wording_licensed and not all(item.text for item in instrument.items):
+        instrument = instruments.get(code)
+        if instrument is None:
+            message = f"There is no questionnaire {code!r}."
+            raise InvalidInput(message, fields={"instruments": [message]})
+        if not instrument_has_wording(instrument):
             message = (
-                f"{instrument.name} can only be sent once the clinic has loaded its licensed "
-                "wording; enter it with the patient instead."
+                f"{instrument.name} cannot be sent: its licensed wording is not loaded — ask "
+                "your clinic admin."
             )
             raise InvalidInput(message, fields={"instruments": [message]})
     if not 1 <= valid_hours <= MAX_LINK_HOURS:

@@ -17,11 +17,11 @@ from ketaclinic.accounts.http import acting_user
 from ketaclinic.accounts.permissions import has_permission, require_permission
 from ketaclinic.accounts.roles import Action
 from ketaclinic.clinics.http import acting_clinic
+from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import DomainError, NotFound
 from ketaclinic.core.forms import StyledForm
 from ketaclinic.intake.selectors import intake_get_for_patient
-from ketaclinic.medicine.errors import ClinicalRuleError
-from ketaclinic.medicine.questionnaires import INSTRUMENTS, instrument_get
+from ketaclinic.medicine.questionnaires import Instrument
 from ketaclinic.outcomes.forms import (
     LinkIssueForm,
     QuestionnaireEntryForm,
@@ -44,17 +44,33 @@ from ketaclinic.outcomes.services import (
     questionnaire_link_submit,
     questionnaire_record,
 )
+from ketaclinic.outcomes.wording import (
+    WORDING_NOT_LOADED,
+    instrument_for_clinic,
+    instrument_has_wording,
+    instruments_for_clinic,
+)
 from ketaclinic.patients.access import patient_get_for_staff
 
 NEW_LINK_SESSION_KEY = "ketaclinic.new_questionnaire_link"
+LINK_NOT_FILLABLE = (
+    "This questionnaire cannot be filled in online yet. Please contact the clinic; your link "
+    "has not been used."
+)
 
 
-def _sendable_choices() -> list[tuple[str, str]]:
-    return [
-        (code, instrument.name)
-        for code, instrument in INSTRUMENTS.items()
-        if instrument_is_sendable(instrument)
+def _link_instruments(clinic: Clinic) -> tuple[list[Instrument], list[Instrument]]:
+    """Patient-rated questionnaires the clinic can send by link, and those it cannot yet (a
+    licensed scale whose wording it has not loaded: listed, never offered)."""
+    patient_rated = [
+        instrument
+        for instrument in instruments_for_clinic(clinic=clinic).values()
+        if instrument.rater == "patient"
     ]
+    return (
+        [instrument for instrument in patient_rated if instrument_is_sendable(instrument)],
+        [instrument for instrument in patient_rated if not instrument_is_sendable(instrument)],
+    )
 
 
 @login_required
@@ -66,10 +82,20 @@ def questionnaire_enter(
     patient = patient_get_for_staff(
         user=user, clinic=clinic, patient_id=patient_id, action=Action.QUESTIONNAIRE_RECORD
     )
-    try:
-        instrument = instrument_get(instrument_code)
-    except ClinicalRuleError as error:
-        raise NotFound(error.message) from error
+    instrument = instrument_for_clinic(clinic=clinic, code=instrument_code)
+    if not instrument_has_wording(instrument):
+        # Item codes cannot be asked at the chair: nothing to fill until the clinic loads them.
+        return render(
+            request,
+            "outcomes/enter.html",
+            {
+                "patient": patient,
+                "instrument": instrument,
+                "not_loaded": WORDING_NOT_LOADED,
+                "nav": "patients",
+            },
+            status=409 if request.method == "POST" else 200,
+        )
     form = QuestionnaireEntryForm(request.POST or None, instrument=instrument)
     if request.method == "POST" and form.is_valid():
         try:
@@ -115,15 +141,16 @@ def questionnaire_link_create(request: HttpRequest, patient_id: int) -> HttpResp
     screening = screening_status_for_patient(
         patient=patient, indication=intake.indication if intake else ""
     )
-    # The clinic's set for the patient's condition, less what is done, is ticked to start with.
+    sendable, not_loaded = _link_instruments(clinic)
+    # Nothing is ticked for the staff member: the link holds exactly what they tick. The
+    # clinic's screening set, less what is done, is named beside each box as a suggestion.
     form = LinkIssueForm(
         request.POST or None,
-        choices=_sendable_choices(),
-        initial={"instruments": screening.sendable_codes},
+        choices=[(instrument.code, instrument.name) for instrument in sendable],
     )
     if request.method == "POST" and form.is_valid():
         try:
-            _, token = questionnaire_link_issue(
+            link, token = questionnaire_link_issue(
                 acting_user=user,
                 patient=patient,
                 instrument_codes=form.cleaned_data["instruments"],
@@ -133,18 +160,26 @@ def questionnaire_link_create(request: HttpRequest, patient_id: int) -> HttpResp
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            request.session[NEW_LINK_SESSION_KEY] = request.build_absolute_uri(
-                reverse("questionnaire_link", args=[token])
-            )
+            names = {instrument.code: instrument.name for instrument in sendable}
+            request.session[NEW_LINK_SESSION_KEY] = {
+                "url": request.build_absolute_uri(reverse("questionnaire_link", args=[token])),
+                "names": [names.get(code, code) for code in link.instruments],
+            }
             return redirect("outcomes:link_create", patient_id=patient.pk)
+    new_link = request.session.pop(NEW_LINK_SESSION_KEY, None)
+    suggested = set(screening.sendable_codes)
     return render(
         request,
         "outcomes/link_create.html",
         {
             "form": form,
             "patient": patient,
-            "new_link": request.session.pop(NEW_LINK_SESSION_KEY, None),
+            "new_link": new_link if isinstance(new_link, dict) else None,
             "screening": screening,
+            "suggested": suggested,
+            "suggested_names": [i.name for i in sendable if i.code in suggested],
+            "not_loaded": not_loaded,
+            "not_loaded_text": WORDING_NOT_LOADED,
             "nav": "patients",
         },
     )
@@ -237,7 +272,16 @@ def questionnaire_link_page(request: HttpRequest, token: str) -> HttpResponse:
         link = questionnaire_link_get(token=token)
     except NotFound as error:
         return render(request, "outcomes/link_invalid.html", {"message": error.message}, status=404)
-    instruments = [instrument_get(code) for code in link.instruments]
+    clinic_instruments = instruments_for_clinic(clinic=link.clinic)
+    instruments = [
+        clinic_instruments[code] for code in link.instruments if code in clinic_instruments
+    ]
+    if len(instruments) != len(link.instruments) or not all(
+        instrument_has_wording(instrument) for instrument in instruments
+    ):
+        return render(
+            request, "outcomes/link_invalid.html", {"message": LINK_NOT_FILLABLE}, status=409
+        )
     fields = {}
     for instrument in instruments:
         fields.update(instrument_fields(instrument, prefix=f"{instrument.code}__"))

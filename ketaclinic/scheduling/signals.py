@@ -8,6 +8,9 @@ Receivers today:
   `RemindersConfig.ready()`: (re)plans the confirmation and reminders of the appointment once the
   transaction commits (`transaction.on_commit(..., robust=True)`: a failure to plan is logged,
   never turned into a refused booking), and cancels a cancelled or missed visit's pending ones.
+- `ketaclinic.measures.receivers.measures_plan_on_appointment_changed`, connected in
+  `MeasuresConfig.ready()`: replans a course treatment's questionnaires (before each infusion,
+  after the last) once the change commits, robust likewise.
 
 The signal is sent inside the service's transaction, after the change and its audit event are
 written, so a receiver may defer work to `transaction.on_commit` and it runs only if the change

@@ -65,6 +65,8 @@ def test_inquiry_to_consented_patient(page: Any, browser: Any, live_server: Any)
     expect(page.get_by_role("heading", name="Elena Marsh")).to_be_visible()
     patient = Patient.objects.get(legal_last_name="Marsh")
     page.get_by_role("link", name="Send a link").click()
+    for name in ("PHQ-9", "GAD-7", "AUDIT-C"):  # the link holds what the nurse ticks
+        page.get_by_label(name, exact=True).check()
     page.get_by_role("button", name="Create link").click()
     link = page.locator("code").inner_text()
 

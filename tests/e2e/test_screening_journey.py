@@ -35,11 +35,15 @@ def test_registration_screening_link_and_the_urgent_task(
     patient = Patient.objects.get(legal_last_name="Torres")
 
     page.get_by_role("link", name="Send a link").click()
-    # The clinic's general screening set is ticked: what a patient can answer alone.
+    # Nothing is ticked for the staff member; the clinic's general screening set is named as a
+    # suggestion (what a patient can answer alone), and the link holds what is ticked.
+    expect(page.get_by_text("still asks for PHQ-9, GAD-7, AUDIT-C")).to_be_visible()
     for name in ("PHQ-9", "GAD-7", "AUDIT-C"):
-        assert page.get_by_label(name, exact=True).is_checked()
+        assert not page.get_by_label(name, exact=True).is_checked()
+        page.get_by_label(name, exact=True).check()
     assert not page.get_by_label("PCL-5").is_checked()
     page.get_by_role("button", name="Create link").click()
+    expect(page.get_by_text("Link ready with PHQ-9, GAD-7, AUDIT-C.", exact=False)).to_be_visible()
     link = page.locator("code").inner_text()
     assert re.search(r"/q/[A-Za-z0-9_-]{20,}/$", link)
 

@@ -135,7 +135,7 @@ def test_the_front_desk_sees_what_is_done_but_not_the_score(
     assert "9 (" not in text
 
 
-def test_sending_a_link_ticks_the_sets_questionnaires_still_to_do(
+def test_sending_a_link_suggests_the_sets_questionnaires_still_to_do(
     client_for: Any, personas: Personas
 ) -> None:
     Intake.objects.create(
@@ -152,7 +152,8 @@ def test_sending_a_link_ticks_the_sets_questionnaires_still_to_do(
         context=ResponseContext.SCREENING,
     )
     page = client_for(personas.fran).get(reverse("outcomes:link_create", args=[personas.pat.pk]))
-    ticked = set(page.context["form"].initial["instruments"])
     # Pain NRS, PHQ-9 and AUDIT-C go by link; GAD-7 is done; C-SSRS and DAST-10 need the
-    # clinic's licensed wording, so they are entered with the patient.
-    assert ticked == {"pain_nrs", "phq9", "audit_c"}
+    # clinic's licensed wording. They are suggested, not ticked: the staff member ticks what
+    # the link holds (issue 16 item 7).
+    assert page.context["suggested"] == {"pain_nrs", "phq9", "audit_c"}
+    assert "instruments" not in page.context["form"].initial

@@ -224,7 +224,7 @@ def test_a_link_cannot_be_submitted_twice(personas: Personas) -> None:
     [
         ([], 72, "at least one"),
         (["cssrs_screener"], 72, "licensed wording"),
-        (["hamd"], 72, "No instrument"),
+        (["hamd"], 72, "no questionnaire"),
         (["phq9"], 0, "1 to 336"),
     ],
 )
