@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -18,13 +19,16 @@ from ketaclinic.intake.models import (
     Intake,
 )
 from ketaclinic.intake.services import (
+    AMENDMENT_REASON_NEEDED,
     STAFF_ONLY_FIELDS,
     IntakeEntry,
     MedicationEntry,
     TrialEntry,
+    intake_entry_problems,
 )
 from ketaclinic.medicine.eligibility import HISTORY_RULES, History, TrialOutcome
 from ketaclinic.medicine.protocols import STANDARD_PROTOCOLS
+from ketaclinic.patients.models import Patient
 
 YES_NO_UNKNOWN = [("", "Not recorded"), ("yes", "Yes"), ("no", "No")]
 HISTORY_CHOICES = [(item.value, HISTORY_RULES[item][1]) for item in History]
@@ -75,18 +79,12 @@ class IntakeForm(StyledForm):
     weight_kg = PlainDecimalField(
         label="Weight (kg)", required=False, max_digits=5, decimal_places=1
     )
-    baseline_systolic_mmhg = forms.IntegerField(
-        label="Systolic (mmHg)", required=False, min_value=0, max_value=400
-    )
-    baseline_diastolic_mmhg = forms.IntegerField(
-        label="Diastolic (mmHg)", required=False, min_value=0, max_value=300
-    )
-    baseline_heart_rate_bpm = forms.IntegerField(
-        label="Heart rate (bpm)", required=False, min_value=0, max_value=300
-    )
-    baseline_spo2_percent = forms.IntegerField(
-        label="SpO2 (%)", required=False, min_value=0, max_value=100
-    )
+    # No bounds of the form's own: medicine/'s entry limits (the session page's) name the
+    # reading, through intake_entry_problems (intake_forms_validate) and intake_save.
+    baseline_systolic_mmhg = forms.IntegerField(label="Systolic (mmHg)", required=False)
+    baseline_diastolic_mmhg = forms.IntegerField(label="Diastolic (mmHg)", required=False)
+    baseline_heart_rate_bpm = forms.IntegerField(label="Heart rate (bpm)", required=False)
+    baseline_spo2_percent = forms.IntegerField(label="SpO2 (%)", required=False)
 
 
 class IntakeAmendmentForm(StyledForm):
@@ -112,7 +110,35 @@ IntakeMeasurementsForm: type[StyledForm] = type(
 )
 
 
-class DiagnosisForm(StyledForm):
+class ListRowForm(StyledForm):
+    """One row of an intake list. A row with nothing typed or ticked in it (the spare row, or a
+    stored row cleared), or marked for deletion, is not read and not validated: it is left out
+    rather than refused as incomplete."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["empty_permitted"] = True  # every row, stored ones too (see has_changed)
+        kwargs["use_required_attribute"] = False  # a blank row is allowed; the page says novalidate
+        super().__init__(*args, **kwargs)
+
+    def _typed(self, name: str) -> Any:
+        field = self.fields[name]
+        value = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+        return value.strip() if isinstance(value, str) else value
+
+    def has_changed(self) -> bool:
+        """Whether the row is to be read (Django skips a row with `empty_permitted` otherwise)."""
+        if not self.is_bound:
+            return False
+        if "DELETE" in self.fields and self._typed("DELETE"):
+            return False
+        return any(
+            self._typed(name) not in (None, "", False, [])
+            for name in self.fields
+            if name != "DELETE"
+        )
+
+
+class DiagnosisForm(ListRowForm):
     code = forms.CharField(
         label="ICD-10 code",
         max_length=10,
@@ -120,7 +146,7 @@ class DiagnosisForm(StyledForm):
     )
 
 
-class TrialForm(StyledForm):
+class TrialForm(ListRowForm):
     drug = forms.CharField(label="Antidepressant", max_length=100)
     highest_dose_mg = PlainDecimalField(
         label="Highest dose (mg/day)", min_value=Decimal("0.01"), max_digits=7, decimal_places=2
@@ -128,11 +154,12 @@ class TrialForm(StyledForm):
     weeks_at_dose = forms.IntegerField(label="Weeks at that dose", min_value=0, max_value=520)
     is_dose_adequate = forms.BooleanField(label="Adequate dose", required=False)
     is_adherent = forms.BooleanField(label="Taken as prescribed", required=False)
-    outcome = forms.ChoiceField(label="Outcome", choices=TRIAL_OUTCOME_CHOICES)
+    # A blank first choice, so that a spare row is blank until someone fills it in.
+    outcome = forms.ChoiceField(label="Outcome", choices=[("", "Choose"), *TRIAL_OUTCOME_CHOICES])
     is_current_episode = forms.BooleanField(label="In this episode", required=False)
 
 
-class MedicationForm(StyledForm):
+class MedicationForm(ListRowForm):
     name = forms.CharField(label="Medication", max_length=100)
     dose_mg = PlainDecimalField(
         label="Dose (mg)", required=False, min_value=Decimal("0"), max_digits=7, decimal_places=2
@@ -140,13 +167,15 @@ class MedicationForm(StyledForm):
     frequency = forms.CharField(label="How often", max_length=50, required=False)
 
 
-def _formset(form: type[forms.Form]) -> Any:
-    return forms.formset_factory(form, extra=1, can_delete=True, max_num=30, validate_max=True)
+def _formset(form: type[forms.Form], *, row_name: str) -> Any:
+    formset = forms.formset_factory(form, extra=1, can_delete=True, max_num=30, validate_max=True)
+    # How the error summary names a row: "Dose (mg), medication 2".
+    return type(formset.__name__, (formset,), {"row_name": row_name})
 
 
-DiagnosisFormSet = _formset(DiagnosisForm)
-TrialFormSet = _formset(TrialForm)
-MedicationFormSet = _formset(MedicationForm)
+DiagnosisFormSet = _formset(DiagnosisForm, row_name="diagnosis")
+TrialFormSet = _formset(TrialForm, row_name="trial")
+MedicationFormSet = _formset(MedicationForm, row_name="medication")
 
 
 # The same forms in the patient's words, for the portal. The rules stay in intake_save; these
@@ -273,35 +302,38 @@ PatientMedicationForm = _in_patient_words(
         "frequency": ("How often", "For example: every morning, twice a day."),
     },
 )
-PatientDiagnosisFormSet = _formset(PatientDiagnosisForm)
-PatientTrialFormSet = _formset(PatientTrialForm)
-PatientMedicationFormSet = _formset(PatientMedicationForm)
+PatientDiagnosisFormSet = _formset(PatientDiagnosisForm, row_name="diagnosis")
+PatientTrialFormSet = _formset(PatientTrialForm, row_name="trial")
+PatientMedicationFormSet = _formset(PatientMedicationForm, row_name="medication")
 
 
 def _rows(formset: Any) -> list[dict[str, Any]]:
+    """The rows read (blank and deleted rows are not); a row with an error is left out too,
+    which only a partial entry (see intake_entry_from_forms) meets."""
     return [
         form.cleaned_data
         for form in formset.forms
-        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        if form.cleaned_data and not form.cleaned_data.get("DELETE") and not form.errors
     ]
 
 
 def intake_entry_from_forms(
-    *, form: IntakeForm, diagnoses: Any, trials: Any, medications: Any
+    *, form: StyledForm, diagnoses: Any, trials: Any, medications: Any
 ) -> IntakeEntry:
-    """The entry for intake_save from valid forms, staff's or the patient's (fields a form
-    leaves out are left empty; the service keeps staff-only answers as stored)."""
+    """The entry for intake_save from validated forms, staff's or the patient's (fields a form
+    leaves out are left empty; the service keeps staff-only answers as stored). From forms with
+    errors it is the partial entry of what could be read, for `intake_forms_validate`."""
     data = form.cleaned_data
     return IntakeEntry(
-        indication=data["indication"],
-        psychiatric_history=data["psychiatric_history"],
-        medical_history=tuple(History(value) for value in data["medical_history"]),
-        substance_use=data["substance_use"],
-        allergies=data["allergies"],
-        is_pregnant=data["is_pregnant"],
-        is_breastfeeding=data["is_breastfeeding"],
-        height_cm=data["height_cm"],
-        weight_kg=data["weight_kg"],
+        indication=data.get("indication") or "",
+        psychiatric_history=data.get("psychiatric_history", ""),
+        medical_history=tuple(History(value) for value in data.get("medical_history", ())),
+        substance_use=data.get("substance_use", ""),
+        allergies=data.get("allergies", ""),
+        is_pregnant=data.get("is_pregnant"),
+        is_breastfeeding=data.get("is_breastfeeding"),
+        height_cm=data.get("height_cm"),
+        weight_kg=data.get("weight_kg"),
         baseline_systolic_mmhg=data.get("baseline_systolic_mmhg"),
         baseline_diastolic_mmhg=data.get("baseline_diastolic_mmhg"),
         baseline_heart_rate_bpm=data.get("baseline_heart_rate_bpm"),
@@ -323,6 +355,111 @@ def intake_entry_from_forms(
             MedicationEntry(name=row["name"], dose_mg=row["dose_mg"], frequency=row["frequency"])
             for row in _rows(medications)
         ),
+    )
+
+
+@dataclass(frozen=True)
+class IntakeForms:
+    """The intake page's main form and its three lists, bound together."""
+
+    form: StyledForm
+    diagnoses: Any
+    trials: Any
+    medications: Any
+
+    def entry(self) -> IntakeEntry:
+        return intake_entry_from_forms(
+            form=self.form,
+            diagnoses=self.diagnoses,
+            trials=self.trials,
+            medications=self.medications,
+        )
+
+
+def form_add_problems(form: forms.Form, problems: Mapping[str, list[str]]) -> None:
+    """Put a save's problems on a form: each on its field unless the field has an error of its
+    own already (that one is said first), any other above the form."""
+    for name, messages in problems.items():
+        if name in form.fields and name in form.errors:
+            continue
+        for message in messages:
+            form.add_error(name if name in form.fields else None, message)
+    if isinstance(form, StyledForm):
+        form._apply_styles()
+
+
+def _list_add_problems(formset: Any, field: str, messages: list[str]) -> None:
+    """A list's problems: one about a row begins with what was typed in it ("Z99.9 is not in
+    the clinic's ICD-10 list", "sertraline: check the dose …") and goes on that row; one about
+    the whole list ("Record at least one diagnosis") on its first row. A row with an error of its
+    own was not read, so what the list lacks may be that row: its error is said instead."""
+    for message in messages:
+        typed = [
+            row
+            for row in formset.forms
+            if str(row.cleaned_data.get(field, "")).strip()
+            and message.lower().startswith(str(row.cleaned_data[field]).strip().lower())
+        ]
+        row = typed[0] if typed else formset.forms[0]
+        if not typed and any(other.errors for other in formset.forms):
+            continue
+        if field not in row.errors:
+            row.add_error(field, message)
+            row._apply_styles()
+
+
+def intake_forms_add_problems(parts: IntakeForms, problems: Mapping[str, list[str]]) -> None:
+    """Put a save's problems (IntakeEntry's names) on the intake page's forms."""
+    lists = {"diagnoses": (parts.diagnoses, "code"), "trials": (parts.trials, "drug")}
+    for name, messages in problems.items():
+        if name in lists:
+            _list_add_problems(*lists[name], messages)
+    form_add_problems(
+        parts.form, {name: messages for name, messages in problems.items() if name not in lists}
+    )
+
+
+def intake_forms_validate(
+    parts: IntakeForms,
+    *,
+    patient: Patient,
+    submitting: bool,
+    amendment: IntakeAmendmentForm | None = None,
+) -> bool:
+    """Validate every part (none skipped because another has an error), then run the save's own
+    checks (intake_entry_problems: implausible values, what a submission needs) on what could be
+    read, so that one submit names every problem. True when the save may go ahead."""
+    others = (amendment,) if amendment is not None else ()
+    valid = [
+        part.is_valid()
+        for part in (parts.form, parts.diagnoses, parts.trials, parts.medications, *others)
+    ]
+    problems = intake_entry_problems(parts.entry(), patient=patient, submitting=submitting)
+    intake_forms_add_problems(parts, problems)
+    if amendment is not None and not amendment.cleaned_data.get("reason", "").strip():
+        amendment.add_error("reason", AMENDMENT_REASON_NEEDED)
+        return False
+    return all(valid) and not problems
+
+
+def intake_measurements_validate(form: forms.Form, *, patient: Patient) -> bool:
+    """Front desk's measurements, each checked by medicine/'s limits in the same submit as the
+    form's own errors."""
+    valid = form.is_valid()
+    values: dict[str, Any] = {name: form.cleaned_data.get(name) for name in form.fields}
+    entry = IntakeEntry(**values)
+    problems = intake_entry_problems(entry, patient=patient, submitting=False)
+    form_add_problems(form, problems)
+    return valid and not problems
+
+
+def form_errors_in_words(form: forms.Form) -> str:
+    """A form's errors in one sentence for a message, each after its field's label."""
+    return "; ".join(
+        f"{form.fields[name].label}: {' '.join(str(error) for error in errors)}"
+        if name in form.fields
+        else " ".join(str(error) for error in errors)
+        for name, errors in form.errors.items()
     )
 
 
@@ -366,8 +503,13 @@ class EligibilityDecisionForm(StyledForm):
     requested_items = forms.CharField(
         label="Information needed (when more is needed)", required=False, max_length=500
     )
+    # Not required here: eligibility_decide names a missing reasoning together with the
+    # protocol or the items a decision of its kind needs, in one refusal.
     note = forms.CharField(
-        label="Reasoning", widget=forms.Textarea(attrs={"rows": 3}), max_length=8000
+        label="Reasoning",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=8000,
+        required=False,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

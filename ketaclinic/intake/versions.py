@@ -29,6 +29,25 @@ INTAKE_FIELDS = (
     "baseline_spo2_percent",
 )
 LIST_FIELDS = ("diagnoses", "trials", "medications")
+# Each field as the clinic says it, for messages and the list of a version's changes.
+FIELD_WORDS = {
+    "indication": "indication",
+    "psychiatric_history": "psychiatric history",
+    "medical_history": "medical history",
+    "substance_use": "substance use",
+    "allergies": "allergies",
+    "is_pregnant": "pregnancy",
+    "is_breastfeeding": "breastfeeding",
+    "height_cm": "height",
+    "weight_kg": "weight",
+    "baseline_systolic_mmhg": "baseline systolic blood pressure",
+    "baseline_diastolic_mmhg": "baseline diastolic blood pressure",
+    "baseline_heart_rate_bpm": "baseline heart rate",
+    "baseline_spo2_percent": "baseline SpO2",
+    "diagnoses": "diagnoses",
+    "trials": "antidepressant trials",
+    "medications": "current medications",
+}
 # Written in words by staff or the patient: an amendment's audit event says only that it changed.
 FREE_TEXT_FIELDS = frozenset(
     {"psychiatric_history", "substance_use", "allergies", "trials", "medications"}

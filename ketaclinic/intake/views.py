@@ -26,11 +26,15 @@ from ketaclinic.intake.forms import (
     EligibilityDecisionForm,
     IntakeAmendmentForm,
     IntakeForm,
+    IntakeForms,
     IntakeMeasurementsForm,
     MedicationFormSet,
     TrialFormSet,
-    intake_entry_from_forms,
+    form_errors_in_words,
+    intake_forms_add_problems,
+    intake_forms_validate,
     intake_initial,
+    intake_measurements_validate,
 )
 from ketaclinic.intake.icd10 import CODES
 from ketaclinic.intake.models import (
@@ -72,14 +76,18 @@ def intake_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
         diagnoses = DiagnosisFormSet(request.POST, prefix="diagnosis")
         trials = TrialFormSet(request.POST, prefix="trial")
         medications = MedicationFormSet(request.POST, prefix="medication")
-        parts = (form, diagnoses, trials, medications, amendment)
-        if all(part.is_valid() for part in parts):
-            entry = intake_entry_from_forms(
-                form=form, diagnoses=diagnoses, trials=trials, medications=medications
-            )
-            submit = "submit" in request.POST
+        parts = IntakeForms(form, diagnoses, trials, medications)
+        amending = "amend" in request.POST
+        submit = "submit" in request.POST
+        if intake_forms_validate(
+            parts,
+            patient=patient,
+            submitting=submit or amending,
+            amendment=amendment if amending else None,
+        ):
+            entry = parts.entry()
             try:
-                if "amend" in request.POST:
+                if amending:
                     intake_amend(
                         acting_user=user,
                         patient=patient,
@@ -89,18 +97,18 @@ def intake_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
                 else:
                     intake_save(acting_user=user, patient=patient, entry=entry, submit=submit)
             except DomainError as error:
-                form.add_error(None, error.message)
-                for field, field_errors in error.fields.items():
-                    for message in field_errors:
-                        if field in amendment.fields:
-                            amendment.add_error(field, message)
-                        else:
-                            form.add_error(field if field in form.fields else None, message)
+                if "reason" in error.fields:
+                    form_add_domain_error(amendment, error)
+                intake_forms_add_problems(
+                    parts, {name: e for name, e in error.fields.items() if name != "reason"}
+                )
+                if not error.fields:
+                    form.add_error(None, error.message)
             else:
                 messages.success(
                     request,
                     "Amendment saved as a new version; the earlier version is kept."
-                    if "amend" in request.POST
+                    if amending
                     else "Intake submitted for eligibility review."
                     if submit
                     else "Draft saved.",
@@ -159,7 +167,7 @@ def _measurements_page(request: HttpRequest, *, user: User, patient: Patient) ->
     )
     form = IntakeMeasurementsForm(request.POST or None, initial=initial)
     is_draft = intake is None or intake.status == IntakeStatus.DRAFT
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and intake_measurements_validate(form, patient=patient):
         try:
             intake_save(
                 acting_user=user,
@@ -207,23 +215,14 @@ def eligibility_decision_create(request: HttpRequest, patient_id: int) -> HttpRe
                 requested_items=data["requested_items"],
             )
         except DomainError as error:
-            detail = "; ".join(
-                message
-                for messages_for_field in error.fields.values()
-                for message in messages_for_field
-            )
-            messages.error(request, f"{error.message} {detail}".strip())
+            for name, field_errors in error.fields.items():
+                for message in field_errors:
+                    form.add_error(name if name in form.fields else None, message)
+            messages.error(request, f"{error.message} {form_errors_in_words(form)}".strip())
         else:
             messages.success(request, f"Decision signed: {decision.get_outcome_display()}.")
     else:
-        messages.error(
-            request,
-            "The decision is not complete: "
-            + "; ".join(
-                f"{name}: {' '.join(str(e) for e in errors)}"
-                for name, errors in form.errors.items()
-            ),
-        )
+        messages.error(request, f"The decision is not complete: {form_errors_in_words(form)}")
     return redirect("intake:edit", patient_id=patient.pk)
 
 

@@ -14,7 +14,8 @@ from enum import IntEnum, StrEnum
 from ketaclinic.medicine.errors import ImpossibleVitalSign, InvalidConfiguration
 
 # Entry limits: outside these no living, monitored adult reading is plausible; it is a typo or a
-# disconnected probe. They are not clinical thresholds and are not configurable.
+# disconnected probe. They are not clinical thresholds and are not configurable. The session page
+# (charting) and the intake's baseline vitals refuse by the same limits.
 _POSSIBLE = {
     "systolic_mmhg": (40, 300),
     "diastolic_mmhg": (20, 200),
@@ -24,6 +25,16 @@ _POSSIBLE = {
     "moaa_s": (0, 5),
 }
 _POSSIBLE_TEMPERATURE_C = (30.0, 44.0)
+
+# Each reading as the clinic names it in a refusal: its name and the unit written after a value.
+VITAL_SIGN_WORDS: dict[str, tuple[str, str]] = {
+    "systolic_mmhg": ("Systolic blood pressure", " mmHg"),
+    "diastolic_mmhg": ("Diastolic blood pressure", " mmHg"),
+    "heart_rate_bpm": ("Heart rate", " bpm"),
+    "spo2_percent": ("SpO2", "%"),
+    "respiratory_rate_per_min": ("Respiratory rate", "/min"),
+    "moaa_s": ("MOAA/S score", ""),
+}
 
 
 @dataclass(frozen=True)
@@ -38,22 +49,44 @@ class VitalSigns:
     minute: float = 0.0  # minutes since the infusion started (negative = before it)
 
 
+def impossible_vital_sign(name: str, value: int) -> str | None:
+    """Why one reading (`name` a field of VitalSigns with an entry limit) is not possible, in the
+    clinic's words, or None when it is possible. For a form that checks each value on its own, so
+    that every impossible value is named at once."""
+    low, high = _POSSIBLE[name]
+    if low <= value <= high:
+        return None
+    label, unit = VITAL_SIGN_WORDS[name]
+    return (
+        f"{label} {value}{unit} is not a possible reading ({low}–{high}{unit}); "
+        "re-measure or correct."
+    )
+
+
+def diastolic_not_below_systolic(*, systolic_mmhg: int, diastolic_mmhg: int) -> str | None:
+    """A diastolic at or above the systolic is a mistyped or swapped pair, not a reading."""
+    if diastolic_mmhg < systolic_mmhg:
+        return None
+    return (
+        f"Diastolic blood pressure {diastolic_mmhg} mmHg is not below systolic "
+        f"{systolic_mmhg} mmHg; re-measure."
+    )
+
+
 def check_vital_signs(reading: VitalSigns) -> VitalSigns:
     """Refuse a reading no patient can have, naming the value."""
-    for name, (low, high) in _POSSIBLE.items():
+    for name in _POSSIBLE:
         value = getattr(reading, name)
         if value is None:
             continue
-        if not low <= value <= high:
-            label = name.replace("_", " ")
-            raise ImpossibleVitalSign(
-                f"{label} {value} is not a possible reading ({low}–{high}); re-measure or correct."
-            )
-    if reading.diastolic_mmhg >= reading.systolic_mmhg:
-        raise ImpossibleVitalSign(
-            f"Diastolic {reading.diastolic_mmhg} is not below systolic {reading.systolic_mmhg}; "
-            "re-measure."
-        )
+        problem = impossible_vital_sign(name, value)
+        if problem is not None:
+            raise ImpossibleVitalSign(problem)
+    pair = diastolic_not_below_systolic(
+        systolic_mmhg=reading.systolic_mmhg, diastolic_mmhg=reading.diastolic_mmhg
+    )
+    if pair is not None:
+        raise ImpossibleVitalSign(pair)
     if reading.temperature_c is not None and not (
         _POSSIBLE_TEMPERATURE_C[0] <= reading.temperature_c <= _POSSIBLE_TEMPERATURE_C[1]
     ):

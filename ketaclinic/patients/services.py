@@ -76,18 +76,31 @@ def patient_duplicates_find(
     return list(candidates.order_by("legal_last_name", "legal_first_name")[:10])
 
 
-def _validate(details: PatientDetails, *, today: datetime.date, minimum_age: int) -> None:
+def date_of_birth_problem(date_of_birth: datetime.date, *, clinic: Clinic) -> str | None:
+    """Why a date of birth cannot be registered at the clinic (in the future, more than 120
+    years ago, under the clinic's minimum age), or None. The registration form asks it too, so
+    that the date is named with the form's other errors in one submit."""
+    today = clinic.local_today()
+    # The clinic's eligibility rule (CLINICAL.md §1.2), the same the eligibility advice uses.
+    minimum_age = clinic_rules_get(clinic=clinic).eligibility.minimum_age
+    if date_of_birth > today:
+        return "The date of birth is in the future."
+    if date_of_birth < today.replace(year=today.year - 120):
+        return "The date of birth is more than 120 years ago."
+    if age_years(born=date_of_birth, on=today) < minimum_age:
+        return f"The clinic treats patients aged {minimum_age} and over."
+    return None
+
+
+def _validate(details: PatientDetails, *, clinic: Clinic) -> None:
     fields: dict[str, list[str]] = {}
     if not details.legal_first_name.strip():
         fields["legal_first_name"] = ["Enter the legal first name."]
     if not details.legal_last_name.strip():
         fields["legal_last_name"] = ["Enter the legal last name."]
-    if details.date_of_birth > today:
-        fields["date_of_birth"] = ["The date of birth is in the future."]
-    elif details.date_of_birth < today.replace(year=today.year - 120):
-        fields["date_of_birth"] = ["The date of birth is more than 120 years ago."]
-    elif age_years(born=details.date_of_birth, on=today) < minimum_age:
-        fields["date_of_birth"] = [f"The clinic treats patients aged {minimum_age} and over."]
+    born = date_of_birth_problem(details.date_of_birth, clinic=clinic)
+    if born is not None:
+        fields["date_of_birth"] = [born]
     if not details.phone.strip() and not details.email.strip():
         fields["phone"] = ["Give a phone number or an email address."]
     if fields:
@@ -123,9 +136,7 @@ def patient_register(
     """Register a patient. Refuses with PossibleDuplicate unless the front desk has looked at
     the candidates and confirmed this is a different person."""
     require_permission(user=acting_user, action=Action.PATIENT_REGISTER, clinic=clinic)
-    # The clinic's eligibility rule (CLINICAL.md §1.2), the same the eligibility advice uses.
-    minimum_age = clinic_rules_get(clinic=clinic).eligibility.minimum_age
-    _validate(details, today=clinic.local_today(), minimum_age=minimum_age)
+    _validate(details, clinic=clinic)
     if from_inquiry is not None and from_inquiry.clinic_id != clinic.pk:
         raise InvalidInput("That inquiry belongs to another clinic.")
     if from_inquiry is not None and from_inquiry.patient_id is not None:

@@ -10,9 +10,11 @@ imported from here.
 
 from ketaclinic.intake.services.amendments import AMENDMENT_REASON_NEEDED, intake_amend
 from ketaclinic.intake.services.checks import (
+    BASELINE_VITALS,
     PATIENT_ANSWER_NEEDED,
     STAFF_ONLY_FIELDS,
     SUBMITTING_IS_CLINICAL,
+    intake_entry_problems,
 )
 from ketaclinic.intake.services.decisions import eligibility_addendum_add, eligibility_decide
 from ketaclinic.intake.services.drafts import INTAKE_SENT_TO_CLINIC, intake_save
@@ -26,6 +28,7 @@ from ketaclinic.intake.services.entries import (
 
 __all__ = [
     "AMENDMENT_REASON_NEEDED",
+    "BASELINE_VITALS",
     "INTAKE_SENT_TO_CLINIC",
     "PATIENT_ANSWER_NEEDED",
     "STAFF_ONLY_FIELDS",
@@ -38,5 +41,6 @@ __all__ = [
     "eligibility_decide",
     "intake_amend",
     "intake_entry_of",
+    "intake_entry_problems",
     "intake_save",
 ]

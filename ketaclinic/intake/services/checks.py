@@ -14,11 +14,11 @@ from ketaclinic.core.errors import PermissionRefused
 from ketaclinic.intake.icd10 import icd10_description
 from ketaclinic.intake.models import Intake
 from ketaclinic.intake.services.entries import IntakeEntry, intake_entry_of
-from ketaclinic.intake.versions import INTAKE_FIELDS
+from ketaclinic.intake.versions import FIELD_WORDS, INTAKE_FIELDS
 from ketaclinic.medicine.body_weight import check_height_cm, check_weight_kg
 from ketaclinic.medicine.errors import ClinicalRuleError
 from ketaclinic.medicine.protocols import Indication
-from ketaclinic.medicine.vital_signs import VitalSigns, check_vital_signs
+from ketaclinic.medicine.vital_signs import diastolic_not_below_systolic, impossible_vital_sign
 from ketaclinic.patients.models import Patient, SexAtBirth
 
 PATIENT_ANSWER_NEEDED = "Please answer this before sending your intake to the clinic."
@@ -37,6 +37,14 @@ STAFF_ONLY_FIELDS = (
     "baseline_spo2_percent",
 )
 
+
+# The baseline readings, each named as its reading in medicine.vital_signs after "baseline_".
+BASELINE_VITALS = (
+    "baseline_systolic_mmhg",
+    "baseline_diastolic_mmhg",
+    "baseline_heart_rate_bpm",
+    "baseline_spo2_percent",
+)
 
 SUBMITTING_IS_CLINICAL = (
     "Submitting the intake for eligibility review is a clinical act; ask a nurse or physician."
@@ -91,9 +99,19 @@ def _check_field_group(
     ]
     if touched:
         raise PermissionRefused(
-            f"Your role records only {' and '.join(allowed)} on the intake, not its clinical "
-            f"content ({', '.join(touched)}); ask a nurse or physician."
+            f"Your role records only {' and '.join(FIELD_WORDS[name] for name in allowed)} on "
+            f"the intake, not its clinical content "
+            f"({', '.join(FIELD_WORDS[name] for name in touched)}); ask a nurse or physician."
         )
+
+
+def intake_entry_problems(
+    entry: IntakeEntry, *, patient: Patient, submitting: bool, as_patient: bool = False
+) -> dict[str, list[str]]:
+    """Every problem with an entry, by field (IntakeEntry's names), that a save would refuse:
+    implausible values, and what a submission needs. Read-only: a page runs it on what its
+    forms could read, so that one submit names every problem, the forms' and these together."""
+    return _problems(entry, patient=patient, submitting=submitting, as_patient=as_patient)
 
 
 def _problems(
@@ -119,17 +137,28 @@ def _problems(
                 check(value)
             except ClinicalRuleError as error:
                 add(name, error.message)
-    vitals = (
-        entry.baseline_systolic_mmhg,
-        entry.baseline_diastolic_mmhg,
-        entry.baseline_heart_rate_bpm,
-        entry.baseline_spo2_percent,
-    )
-    if all(value is not None for value in vitals):
-        try:
-            check_vital_signs(VitalSigns(*vitals))  # type: ignore[arg-type]
-        except ClinicalRuleError as error:
-            add("baseline_systolic_mmhg", error.message)
+    # Each baseline reading on its own, by the session page's entry limits, so that every
+    # impossible value is named at once (and a reading is checked whether or not the others are in).
+    for name in BASELINE_VITALS:
+        value = getattr(entry, name)
+        problem = (
+            impossible_vital_sign(name.removeprefix("baseline_"), value)
+            if value is not None
+            else None
+        )
+        if problem is not None:
+            add(name, problem)
+    if (
+        entry.baseline_systolic_mmhg is not None
+        and entry.baseline_diastolic_mmhg is not None
+        and not problems.keys() & {"baseline_systolic_mmhg", "baseline_diastolic_mmhg"}
+    ):
+        pair = diastolic_not_below_systolic(
+            systolic_mmhg=entry.baseline_systolic_mmhg,
+            diastolic_mmhg=entry.baseline_diastolic_mmhg,
+        )
+        if pair is not None:
+            add("baseline_systolic_mmhg", pair)
     for trial in entry.trials:
         if trial.weeks_at_dose > 520 or trial.highest_dose_mg <= 0:
             add("trials", f"{trial.drug}: check the dose and the weeks at that dose.")

@@ -47,6 +47,7 @@ def test_a_number_with_an_exponent_is_refused_with_a_clear_message(
 def test_a_plain_number_is_read_as_typed(
     form_class: type[forms.Form], field: str, other: dict[str, str]
 ) -> None:
-    form = form_class(data={**other, field: "50"})
+    # 150: a plausible height (cm), weight (kg) and dose (mg) alike (medicine/'s entry limits).
+    form = form_class(data={**other, field: "150"})
     assert form.is_valid(), form.errors
-    assert form.cleaned_data[field] == Decimal("50")
+    assert form.cleaned_data[field] == Decimal("150")

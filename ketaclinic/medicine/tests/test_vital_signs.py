@@ -13,7 +13,9 @@ from ketaclinic.medicine.vital_signs import (
     PreInfusionDecision,
     PreInfusionLimits,
     VitalSigns,
+    diastolic_not_below_systolic,
     evaluate_vital_signs,
+    impossible_vital_sign,
     pre_infusion_decision,
 )
 
@@ -66,11 +68,11 @@ def test_every_reason_is_given_not_just_the_first() -> None:
 @pytest.mark.parametrize(
     ("reading", "message"),
     [
-        (vitals(400, 80), "systolic mmhg 400 is not a possible reading"),
-        (vitals(120, 130), "Diastolic 130 is not below systolic 120"),
-        (vitals(spo2=101), "spo2 percent 101"),
-        (vitals(hr=0), "heart rate bpm 0"),
-        (vitals(moaa_s=6), "moaa s 6"),
+        (vitals(400, 80), "Systolic blood pressure 400 mmHg is not a possible reading"),
+        (vitals(120, 130), "Diastolic blood pressure 130 mmHg is not below systolic 120 mmHg"),
+        (vitals(spo2=101), "SpO2 101% is not a possible reading"),
+        (vitals(hr=0), "Heart rate 0 bpm is not a possible reading"),
+        (vitals(moaa_s=6), "MOAA/S score 6 is not a possible reading"),
         (VitalSigns(120, 80, 70, 98, temperature_c=20.0), "Temperature 20.0"),
     ],
 )
@@ -79,6 +81,55 @@ def test_impossible_values_are_refused_as_errors_not_alarms(
 ) -> None:
     with pytest.raises(ImpossibleVitalSign, match=message):
         evaluate_vital_signs(reading)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "phrase"),
+    [
+        ("systolic_mmhg", 400, "Systolic blood pressure 400 mmHg"),
+        ("systolic_mmhg", 39, "(40–300 mmHg)"),
+        ("diastolic_mmhg", 19, "Diastolic blood pressure 19 mmHg"),
+        ("diastolic_mmhg", 201, "(20–200 mmHg)"),
+        ("heart_rate_bpm", 0, "Heart rate 0 bpm"),
+        ("spo2_percent", 49, "SpO2 49%"),
+    ],
+)
+def test_each_impossible_value_is_named_on_its_own(name: str, value: int, phrase: str) -> None:
+    """A form checks each reading alone, so every impossible one is named in one submit."""
+    message = impossible_vital_sign(name, value)
+    assert message is not None
+    assert phrase in message
+    assert "not a possible reading" in message
+
+
+@given(
+    name=st.sampled_from(
+        ["systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent", "moaa_s"]
+    ),
+    value=st.integers(min_value=-1000, max_value=1000),
+)
+def test_one_value_is_refused_exactly_when_a_whole_reading_with_it_is(
+    name: str, value: int
+) -> None:
+    reading = {**vitals(300, 20).__dict__, name: value}
+    alone = impossible_vital_sign(name, value)
+    try:
+        evaluate_vital_signs(VitalSigns(**reading))
+    except ImpossibleVitalSign as error:
+        refused_whole: str | None = error.message
+    else:
+        refused_whole = None
+    if alone is not None:
+        assert refused_whole == alone
+    elif refused_whole is not None:
+        assert "not below systolic" in refused_whole
+
+
+def test_a_diastolic_at_or_above_the_systolic_is_named() -> None:
+    assert diastolic_not_below_systolic(systolic_mmhg=120, diastolic_mmhg=80) is None
+    message = diastolic_not_below_systolic(systolic_mmhg=80, diastolic_mmhg=80)
+    assert message is not None
+    assert "Diastolic blood pressure 80 mmHg is not below systolic 80 mmHg" in message
 
 
 def test_a_first_high_systolic_asks_for_a_repeat_and_a_second_confirms_it() -> None:
