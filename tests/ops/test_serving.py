@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,25 @@ def _connections(database: Database) -> list[tuple[int, str]]:
     return [(int(pid), str(name)) for pid, name in rows]
 
 
+# Issue 15: an answered request's audit events are linked into the chain within a minute by the
+# sealer `serve` runs beside the workers.
+SEALED_WITHIN_SECONDS = 60
+
+
+def _unsealed_after(database: Database, seconds: float) -> tuple[int, int]:
+    """(events, of which unsealed) once every event has a seal, or when `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    with database.connect() as observer:
+        while True:
+            events, unsealed = observer.execute(
+                "SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT EXISTS ("
+                "SELECT 1 FROM audit_auditseal s WHERE s.event_id = e.id)) FROM audit_auditevent e"
+            ).fetchone()
+            if unsealed == 0 or time.monotonic() > deadline:
+                return int(events), int(unsealed)
+            time.sleep(0.2)  # the sealer is another process: poll what it has done
+
+
 def test_each_worker_has_its_own_database_connection_under_load_at_start(tmp_path: Path) -> None:
     with cloned_test_database(the_test_database(), "serve") as database:
         seeded = seed(database)
@@ -112,6 +132,7 @@ def test_each_worker_has_its_own_database_connection_under_load_at_start(tmp_pat
             answers = _burst(server, seeded["token"])
             connections = _connections(database)
             workers = server.worker_pids()
+            events, unsealed = _unsealed_after(database, SEALED_WITHIN_SECONDS)
             log = server.output()
 
     problems = [p for p in (_problem(path, a, seeded) for path, a in answers) if p is not None]
@@ -137,6 +158,9 @@ def test_each_worker_has_its_own_database_connection_under_load_at_start(tmp_pat
     # 8 clients at once keep the sync workers busy: several answered, each on its own backend
     # (usually all 4; one that booted late on a loaded machine may not have had a call yet).
     assert len(owners) >= 2, f"expected a connection per worker that answered: {connections}"
+    # Every patient list answered recorded its audit event, and the sealer linked them all in time.
+    assert events >= sum(path == "/api/v1/patients" for path, _ in answers), (events, log)
+    assert unsealed == 0, f"{unsealed} of {events} audit events unsealed after a minute\n{log}"
 
 
 FORK = """
