@@ -6,5 +6,6 @@ from ketaclinic.patients import views
 # (`ketaclinic.staff.patient_page_urls`) to these under `patients`.
 urlpatterns = [
     path("", views.patient_list, name="list"),
+    path("search/", views.patient_search, name="search"),
     path("register/", views.patient_register_view, name="register"),
 ]

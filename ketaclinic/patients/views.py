@@ -1,8 +1,10 @@
-"""Staff pages for patients: the list and registration. Thin: access door, then render. The
-patient's page gathers intake, consent, courses, outcomes and scheduling, so it lives in
-`staff.patient_page`."""
+"""Staff pages for patients: the list, the navigation's search and registration. Thin: access
+door, then render. The patient's page gathers intake, consent, courses, outcomes and scheduling,
+so it lives in `staff.patient_page`."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,33 +20,47 @@ from ketaclinic.core.errors import DomainError
 from ketaclinic.inquiries.selectors import inquiry_get_for_staff
 from ketaclinic.patients.forms import PatientRegistrationForm, registration_initial_from_inquiry
 from ketaclinic.patients.models import JourneyStage, Patient
-from ketaclinic.patients.selectors import patient_list_for_clinic
+from ketaclinic.patients.search import parse_patient_search
+from ketaclinic.patients.selectors import patient_found_by_mrn, patient_list_for_clinic
 from ketaclinic.patients.services import PatientDetails, PossibleDuplicate, patient_register
+
+
+def _patient_list_page(request: HttpRequest, *, search: str, stage: str) -> dict[str, Any]:
+    """The list page's context: one page of the clinic's patients for the search and stage."""
+    clinic = acting_clinic(request)
+    patients = patient_list_for_clinic(
+        user=acting_user(request), clinic=clinic, search=search, stage=stage
+    )
+    return {
+        "page": Paginator(patients, 25).get_page(request.GET.get("page")),
+        "search": search,
+        "search_problem": parse_patient_search(search, today=clinic.local_today()).problem,
+        "stage": stage,
+        "stages": JourneyStage.choices,
+        "today": clinic.local_today(),
+        "nav": "patients",
+    }
 
 
 @login_required
 def patient_list(request: HttpRequest) -> HttpResponse:
-    clinic = acting_clinic(request)
-    search = request.GET.get("q", "")[:100]
     stage = request.GET.get("stage", "")
     if stage not in JourneyStage.values:
         stage = ""
-    patients = patient_list_for_clinic(
-        user=acting_user(request), clinic=clinic, search=search, stage=stage
-    )
-    page = Paginator(patients, 25).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "patients/patient_list.html",
-        {
-            "page": page,
-            "search": search,
-            "stage": stage,
-            "stages": JourneyStage.choices,
-            "today": clinic.local_today(),
-            "nav": "patients",
-        },
-    )
+    context = _patient_list_page(request, search=request.GET.get("q", "")[:100], stage=stage)
+    return render(request, "patients/patient_list.html", context)
+
+
+@login_required
+def patient_search(request: HttpRequest) -> HttpResponse:
+    """The navigation's search box: the patient list with the query's results, or the chart
+    itself when the query is one patient's MRN."""
+    search = request.GET.get("q", "")[:100]
+    context = _patient_list_page(request, search=search, stage="")
+    found = patient_found_by_mrn(page=context["page"], search=search)
+    if found is not None:
+        return redirect("patients:detail", patient_id=found.pk)
+    return render(request, "patients/patient_list.html", context)
 
 
 @login_required
@@ -58,7 +74,7 @@ def patient_register_view(request: HttpRequest) -> HttpResponse:
     if inquiry_id and str(inquiry_id).isdigit():
         inquiry = inquiry_get_for_staff(user=user, clinic=clinic, inquiry_id=int(inquiry_id))
     initial = registration_initial_from_inquiry(inquiry) if inquiry is not None else {}
-    form = PatientRegistrationForm(request.POST or None, initial=initial)
+    form = PatientRegistrationForm(request.POST or None, initial=initial, clinic=clinic)
     candidates: list[Patient] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

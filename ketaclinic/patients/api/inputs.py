@@ -68,5 +68,8 @@ class PatientListQuerySerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         max_length=SEARCH_MAX_LENGTH,
-        help_text="Part of a name or phone number, or a whole MRN or email address.",
+        help_text=(
+            "Name words (each part of the legal or preferred name), part of a phone number, a "
+            "whole MRN or email address, or a date of birth (04/12/1985 or 1985-04-12)."
+        ),
     )
