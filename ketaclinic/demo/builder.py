@@ -2,6 +2,10 @@
 
 Deterministic: the same seed gives the same people, secrets and dates. Idempotent: every row is
 found by a natural key first, so running it again keeps what is there (and anything the user added).
+The busy day (chairs taken, a patient in every state) is a working day in opening hours, whatever
+the server's clock says (demo/clinic_day.py). The hand-built patients' medical record numbers are
+the registration service's own series for the clinic (Catalyst: "CAT-00001"), so a patient
+registered after the demo continues it.
 The generated benchmark patients (`--patients N`, demo/scale.py) come after the hand-built clinic,
 in transactions of their own, and nothing hand-built reads or changes them.
 """
@@ -11,17 +15,22 @@ from __future__ import annotations
 import datetime
 import random
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 
 from ketaclinic.accounts.models import StaffMembership, User
 from ketaclinic.accounts.roles import CredentialKind
+from ketaclinic.analytics.course_summaries import course_summaries_refresh
 from ketaclinic.clinics.models import Chair, Clinic, OpeningHours, Organization, Room
+from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.courses.models import TreatmentCourse
+from ketaclinic.demo.clinic_day import BusyDay, busy_day
 from ketaclinic.demo.inventory import build_inventory
 from ketaclinic.demo.journey import _demo_consents, _demo_journey
 from ketaclinic.demo.outcomes import build_outcome_trajectories
-from ketaclinic.demo.patients import _demo_inquiries, _demo_patients
+from ketaclinic.demo.patients import DEMO_MRN_PREFIX, _demo_inquiries, _demo_patients
 from ketaclinic.demo.people import (
     DEMO_PATIENT_EMAIL,
     DEMO_SEED,
@@ -31,8 +40,13 @@ from ketaclinic.demo.people import (
     _enrol_totp,
     _user,
 )
-from ketaclinic.demo.scale import MRN_PREFIX, Progress, scaled_patients
-from ketaclinic.demo.schedule import _demo_appointments, _demo_courses, _demo_shifts
+from ketaclinic.demo.scale import MRN_PREFIX, Progress, registration_prefix, scaled_patients
+from ketaclinic.demo.schedule import (
+    _demo_appointments,
+    _demo_courses,
+    _demo_shifts,
+    shifts_cover_booked_days,
+)
 from ketaclinic.demo.sessions_patients import build_treatment_patients
 from ketaclinic.demo.sessions_today import build_today
 from ketaclinic.measures.services import (
@@ -40,6 +54,7 @@ from ketaclinic.measures.services import (
     measures_match_responses,
     measures_plan_for_course,
 )
+from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.messaging.models import Message
 from ketaclinic.messaging.services import message_reply, message_send_from_patient
 from ketaclinic.patients.models import Patient
@@ -50,6 +65,7 @@ class DemoSummary:
     clinic: Clinic
     created_users: int = 0
     created_patients: int = 0
+    busy: BusyDay | None = None
 
 
 def _clinic(organization: Organization, *, slug: str, **fields: object) -> Clinic:
@@ -76,9 +92,26 @@ def _rooms_and_chairs(clinic: Clinic, layout: dict[str, list[str]]) -> None:
             Chair.objects.get_or_create(clinic=clinic, name=chair_name, defaults={"room": room})
 
 
+def _renumber_legacy_records(clinic: Clinic) -> None:
+    """A demo built before the one series kept its patients as "CC-00001"…: renumber them in the
+    registration service's series, so a second run finds them (and adds nobody twice)."""
+    prefix = registration_prefix(clinic)
+    for patient in Patient.objects.filter(
+        clinic=clinic, medical_record_number__regex=r"^CC-[0-9]{5}$"
+    ):
+        renumbered = f"{prefix}-{patient.medical_record_number[3:]}"
+        if not Patient.objects.filter(clinic=clinic, medical_record_number=renumbered).exists():
+            Patient.objects.filter(pk=patient.pk).update(medical_record_number=renumbered)
+
+
 @transaction.atomic
-def build_demo(*, today: datetime.date) -> DemoSummary:
+def build_demo(*, now: datetime.datetime) -> DemoSummary:
+    """The demo clinics as of `now` (the real clock): history is dated back from the clinic's
+    day, the busy day and the weeks ahead forward from the working day demo/clinic_day.py picks."""
     rng = random.Random(DEMO_SEED)
+    # History counts back from the clinic's day (Denver's, not the server's); bookings ahead
+    # start after the busy day.
+    today = timezone.localtime(now, ZoneInfo(DEMO_TIME_ZONE)).date()
     organization, _ = Organization.objects.get_or_create(name="Catalyst Health")
     denver = _clinic(
         organization,
@@ -121,8 +154,18 @@ def build_demo(*, today: datetime.date) -> DemoSummary:
     )
     Room.objects.get_or_create(clinic=denver, name="Consult room")
     _rooms_and_chairs(boulder, {"Infusion room": ["Chair 1", "Chair 2", "Chair 3"]})
+    if registration_prefix(denver) != DEMO_MRN_PREFIX:  # pragma: no cover - the slug is fixed
+        raise RuntimeError(f"The demo's MRNs are {DEMO_MRN_PREFIX}-…: keep the clinic's slug.")
+    _renumber_legacy_records(denver)
+    busy = busy_day(
+        denver,
+        now=now,
+        visit=clinic_rules_get(clinic=denver).visits.duration(VisitKind.IV_INFUSION),
+    )
+    if busy is None:  # pragma: no cover - the demo's own hours have a working day every week
+        raise RuntimeError("Catalyst Clinic has no opening day in the next two weeks.")
 
-    summary = DemoSummary(clinic=denver)
+    summary = DemoSummary(clinic=denver, busy=busy)
     for staff in DEMO_STAFF:
         user, created = _user(staff.email, staff.full_name)
         summary.created_users += int(created)
@@ -194,20 +237,17 @@ def build_demo(*, today: datetime.date) -> DemoSummary:
     )
     _demo_appointments(
         denver,
-        today=today,
+        today=busy.day,
         front_desk=users["frontdesk.patel@catalyst.example"],
         physician=users["dr.rivera@catalyst.example"],
         therapist=users["therapist.brooks@catalyst.example"],
     )
-    _demo_shifts(
-        denver,
-        today=today,
-        admin=users["admin.morgan@catalyst.example"],
-        nurses=[users["nurse.chen@catalyst.example"], users["nurse.alvarez@catalyst.example"]],
-    )
+    nurses = [users["nurse.chen@catalyst.example"], users["nurse.alvarez@catalyst.example"]]
+    admin = users["admin.morgan@catalyst.example"]
+    _demo_shifts(denver, today=busy.day, admin=admin, nurses=nurses)
     _demo_courses(
         denver,
-        today=today,
+        today=busy.day,
         physician=users["dr.rivera@catalyst.example"],
         front_desk=users["frontdesk.patel@catalyst.example"],
     )
@@ -219,9 +259,18 @@ def build_demo(*, today: datetime.date) -> DemoSummary:
         physician=users["dr.rivera@catalyst.example"],
         front_desk=users["frontdesk.patel@catalyst.example"],
     )
-    build_today(denver)
+    summary.busy = build_today(denver, busy=busy)
     summary.created_patients += build_outcome_trajectories(denver, today=today)
     _demo_measures_and_messages(denver, today=today, nurse=users["nurse.chen@catalyst.example"])
+    # The past month's and the outcome stories' chair days had nurses on shift too.
+    shifts_cover_booked_days(denver, admin=admin, nurses=nurses)
+    # The demo back-dates rows with QuerySet.update, which the summaries' receivers never see.
+    # (Generated patients' courses are summarised as they are loaded, chunk by chunk.)
+    course_summaries_refresh(
+        course_ids=TreatmentCourse.objects.filter(clinic__in=[denver, boulder])
+        .exclude(patient__medical_record_number__startswith=f"{MRN_PREFIX}-")
+        .values_list("pk", flat=True)
+    )
     return summary
 
 

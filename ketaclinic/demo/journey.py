@@ -95,13 +95,13 @@ def _demo_journey(clinic: Clinic, *, nurse: User, physician: User) -> None:
         ),
     )
     plan = {
-        "CC-00002": ("draft", None),
-        "CC-00003": ("submitted", None),
-        "CC-00004": ("submitted", EligibilityOutcome.APPROVED),
-        "CC-00001": ("submitted", EligibilityOutcome.APPROVED),
-        "CC-00006": ("submitted", EligibilityOutcome.APPROVED),
-        "CC-00005": ("submitted", EligibilityOutcome.APPROVED),
-        "CC-00009": ("submitted", EligibilityOutcome.DECLINED),
+        "CAT-00002": ("draft", None),
+        "CAT-00003": ("submitted", None),
+        "CAT-00004": ("submitted", EligibilityOutcome.APPROVED),
+        "CAT-00001": ("submitted", EligibilityOutcome.APPROVED),
+        "CAT-00006": ("submitted", EligibilityOutcome.APPROVED),
+        "CAT-00005": ("submitted", EligibilityOutcome.APPROVED),
+        "CAT-00009": ("submitted", EligibilityOutcome.DECLINED),
     }
     for mrn, (state, outcome) in plan.items():
         patient = Patient.objects.filter(clinic=clinic, medical_record_number=mrn).first()
@@ -147,7 +147,11 @@ def _demo_journey(clinic: Clinic, *, nurse: User, physician: User) -> None:
                     else "Schizophrenia in the history: ketamine is not appropriate; referred back with options."
                 ),
             )
-        if outcome == EligibilityOutcome.APPROVED and mrn in {"CC-00001", "CC-00005", "CC-00006"}:
+        if outcome == EligibilityOutcome.APPROVED and mrn in {
+            "CAT-00001",
+            "CAT-00005",
+            "CAT-00006",
+        }:
             document = consent_document_latest(clinic=clinic, treatment=Treatment.IV_KETAMINE)
             if (
                 document is not None

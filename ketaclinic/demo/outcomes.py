@@ -1,13 +1,13 @@
 """The demo clinic's outcome stories: five patients whose whole course lies in the past, with
 realistic PHQ-9 trajectories (CLINICAL.md §8, §9.3), therapy notes and medication changes.
 
-- CC-00041 Lena Fischer, remitter: PHQ-9 21 → 3 (remission, response after infusion 3);
-- CC-00042 Marcus Reid, responder: 19 → 9 (response after infusion 6);
-- CC-00043 Sofia Lindqvist, partial responder: 20 → 14;
-- CC-00044 Tomas Novak, non-responder: 20 → 19, flagged at infusion 3 (stop rule) and stopped;
-- CC-00045 Hana Sato, remitted, in maintenance with a booster, then PHQ-9 rising 4 → 10: the
+- CAT-00041 Lena Fischer, remitter: PHQ-9 21 → 3 (remission, response after infusion 3);
+- CAT-00042 Marcus Reid, responder: 19 → 9 (response after infusion 6);
+- CAT-00043 Sofia Lindqvist, partial responder: 20 → 14;
+- CAT-00044 Tomas Novak, non-responder: 20 → 19, flagged at infusion 3 (stop rule) and stopped;
+- CAT-00045 Hana Sato, remitted, in maintenance with a booster, then PHQ-9 rising 4 → 10: the
   relapse signal suggests another booster;
-- CC-00046 Nadia Haddad, screened seven weeks before infusion 1 (a wait list) and not scored the
+- CAT-00046 Nadia Haddad, screened seven weeks before infusion 1 (a wait list) and not scored the
   morning of infusion 1: no score within the baseline window (CLINICAL.md §9.3), so her course
   is not measured, on her outcome page as on the dashboard.
 
@@ -78,7 +78,7 @@ def _spec(mrn: str, first: str, last: str, sex: SexAtBirth, age: int, weight: st
 
 STORIES = (
     Story(
-        _spec("CC-00041", "Lena", "Fischer", SexAtBirth.FEMALE, 41, "64.0"),
+        _spec("CAT-00041", "Lena", "Fischer", SexAtBirth.FEMALE, 41, "64.0"),
         start_days_ago=58,
         induction=(21, 16, 12, 9, 7, 5),
         follow_up=((3, 4), (14, 3)),
@@ -86,19 +86,19 @@ STORIES = (
         end_reason="Remission after six infusions; boosters as needed.",
     ),
     Story(
-        _spec("CC-00042", "Marcus", "Reid", SexAtBirth.MALE, 36, "82.0"),
+        _spec("CAT-00042", "Marcus", "Reid", SexAtBirth.MALE, 36, "82.0"),
         start_days_ago=44,
         induction=(19, 17, 15, 13, 12, 10),
         follow_up=((3, 9),),
     ),
     Story(
-        _spec("CC-00043", "Sofia", "Lindqvist", SexAtBirth.FEMALE, 52, "70.5"),
+        _spec("CAT-00043", "Sofia", "Lindqvist", SexAtBirth.FEMALE, 52, "70.5"),
         start_days_ago=40,
         induction=(20, 18, 17, 16, 15, 14),
         follow_up=((4, 14),),
     ),
     Story(
-        _spec("CC-00044", "Tomas", "Novak", SexAtBirth.MALE, 47, "88.0"),
+        _spec("CAT-00044", "Tomas", "Novak", SexAtBirth.MALE, 47, "88.0"),
         start_days_ago=30,
         induction=(20, 19, 19, 18),
         follow_up=((3, 19),),
@@ -106,7 +106,7 @@ STORIES = (
         end_reason="Under 20% improvement by infusion 3 (stop rule, CLINICAL.md §8).",
     ),
     Story(
-        _spec("CC-00045", "Hana", "Sato", SexAtBirth.FEMALE, 33, "58.0"),
+        _spec("CAT-00045", "Hana", "Sato", SexAtBirth.FEMALE, 33, "58.0"),
         start_days_ago=84,
         induction=(22, 16, 11, 8, 6, 4),
         follow_up=((7, 4), (28, 5), (42, 6), (63, 10)),
@@ -115,7 +115,7 @@ STORIES = (
         end_reason="Remission; single boosters when PHQ-9 rises 5 points.",
     ),
     Story(
-        _spec("CC-00046", "Nadia", "Haddad", SexAtBirth.FEMALE, 38, "61.0"),
+        _spec("CAT-00046", "Nadia", "Haddad", SexAtBirth.FEMALE, 38, "61.0"),
         start_days_ago=26,
         induction=(None, 15, 13, 12, 10, 9),
         follow_up=((4, 9),),
@@ -175,7 +175,9 @@ def _history(
     today: datetime.date,
     chair: Chair,
 ) -> None:
+    # The Monday of that week: induction runs Monday–Wednesday–Friday (never on the closed Sunday).
     first_day = _session_day(today, story.start_days_ago)
+    first_day -= datetime.timedelta(days=first_day.weekday())
     backdate_course(
         course,
         signed_at=_local(clinic, first_day - datetime.timedelta(days=3), 16),
@@ -317,8 +319,8 @@ def _infusion(
 def _care_notes(clinic: Clinic, *, staff: Staff, today: datetime.date) -> None:
     """Integration and follow-up notes and medication changes beside two of the stories."""
     therapist = User.objects.get(email="therapist.brooks@catalyst.example")
-    lena = Patient.objects.get(clinic=clinic, medical_record_number="CC-00041")
-    hana = Patient.objects.get(clinic=clinic, medical_record_number="CC-00045")
+    lena = Patient.objects.get(clinic=clinic, medical_record_number="CAT-00041")
+    hana = Patient.objects.get(clinic=clinic, medical_record_number="CAT-00045")
     if TherapyNote.objects.filter(patient__in=[lena, hana]).exists():
         return
     start = _session_day(today, 58)

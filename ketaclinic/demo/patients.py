@@ -22,6 +22,10 @@ from ketaclinic.inquiries.models import (
 )
 from ketaclinic.patients.models import JourneyStage, Patient, SexAtBirth
 
+# The registration service's series for the demo clinic (patients/services.py: the slug's first
+# three letters, "catalyst-denver" → "CAT"), so a patient registered later continues it.
+DEMO_MRN_PREFIX = "CAT"
+
 _STORY_PATIENTS = [
     # (first, last, preferred, stage, sex, age)
     ("Jordan", "Ellis", "", JourneyStage.IN_INDUCTION, SexAtBirth.FEMALE, 34),
@@ -39,7 +43,7 @@ _STORY_PATIENTS = [
 def _demo_patients(clinic: Clinic, *, today: datetime.date, rng: random.Random) -> int:
     created = 0
     for index, (first, last, preferred, stage, sex, age) in enumerate(_STORY_PATIENTS, start=1):
-        mrn = f"CC-{index:05d}"
+        mrn = f"{DEMO_MRN_PREFIX}-{index:05d}"
         if Patient.objects.filter(clinic=clinic, medical_record_number=mrn).exists():
             continue
         portal_user = None

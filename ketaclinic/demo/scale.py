@@ -25,9 +25,11 @@ import datetime
 from collections.abc import Sequence
 
 from django.db import connection, transaction
+from django.db.models import Max
 
 from ketaclinic.accounts.models import StaffMembership
 from ketaclinic.accounts.roles import Role
+from ketaclinic.analytics.course_summaries import course_summaries_refresh
 from ketaclinic.charting.models import (
     SessionAlarm,
     SideEffect,
@@ -149,7 +151,15 @@ def scaled_patients(
     for start in range(0, len(missing), chunk_patients):
         indexes = missing[start : start + chunk_patients]
         with transaction.atomic():
+            last_course = TreatmentCourse.objects.aggregate(last=Max("pk"))["last"] or 0
             _build_chunk(context, indexes)
+            # Bulk rows pass by the summaries' receivers: the chunk's courses are summarised
+            # in its own transaction.
+            course_summaries_refresh(
+                course_ids=TreatmentCourse.objects.filter(
+                    clinic=clinic, pk__gt=last_course
+                ).values_list("pk", flat=True)
+            )
         added += len(indexes)
         if progress is not None:
             progress(added, len(missing))

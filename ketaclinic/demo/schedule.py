@@ -1,4 +1,4 @@
-"""The demo clinic's weeks ahead: the nurses' shifts, the signed courses whose treatments are
+"""The demo clinic's weeks ahead: the nurses' shifts (and those of every day it booked), the signed courses whose treatments are
 booked as series, and consultations and follow-ups, all through the scheduling services.
 """
 
@@ -11,32 +11,71 @@ from ketaclinic.accounts.models import User
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.courses.models import CourseStatus, TreatmentCourse
 from ketaclinic.courses.services import course_create, course_transition, dose_order_sign
+from ketaclinic.demo.scale_rows import MRN_PREFIX
 from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling.models import Appointment, StaffShift
+from ketaclinic.scheduling.selectors import day_bounds
 from ketaclinic.scheduling.series import series_book, series_propose
 from ketaclinic.scheduling.services import appointment_book, local_moment
 from ketaclinic.scheduling.staffing import shift_add
 
 
-def _demo_shifts(clinic: Clinic, *, today: datetime.date, admin: User, nurses: list[User]) -> None:
-    """Both nurses on shift through the clinic's hours for the coming four weeks."""
-    for offset in range(0, 28):
-        day = today + datetime.timedelta(days=offset)
-        period = clinic.opening_hours.filter(weekday=day.weekday()).first()
-        if period is None:
+def _shift_day(
+    clinic: Clinic,
+    *,
+    day: datetime.date,
+    admin: User,
+    nurses: list[User],
+    cover: tuple[datetime.datetime, datetime.datetime] | None = None,
+) -> None:
+    """Each nurse on shift through the day's opening hours (stretched to `cover`, the day's
+    treatments), unless that nurse already has a shift that day."""
+    periods = list(clinic.opening_hours.filter(weekday=day.weekday()))
+    if not periods and cover is None:
+        return
+    starts_at = cover[0] if cover else None
+    ends_at = cover[1] if cover else None
+    if periods:
+        opens = local_moment(clinic=clinic, day=day, time=min(p.opens_at for p in periods))
+        closes = local_moment(clinic=clinic, day=day, time=max(p.closes_at for p in periods))
+        starts_at = min(opens, starts_at or opens)
+        ends_at = max(closes, ends_at or closes)
+    assert starts_at is not None
+    assert ends_at is not None
+    day_start, day_end = day_bounds(clinic=clinic, day=day)
+    for nurse in nurses:
+        if StaffShift.objects.filter(
+            clinic=clinic, user=nurse, starts_at__lt=day_end, ends_at__gt=day_start
+        ).exists():
             continue
-        starts_at = local_moment(clinic=clinic, day=day, time=period.opens_at)
-        for nurse in nurses:
-            if StaffShift.objects.filter(clinic=clinic, user=nurse, starts_at=starts_at).exists():
-                continue
-            shift_add(
-                acting_user=admin,
-                clinic=clinic,
-                user=nurse,
-                starts_at=starts_at,
-                ends_at=local_moment(clinic=clinic, day=day, time=period.closes_at),
-            )
+        shift_add(
+            acting_user=admin, clinic=clinic, user=nurse, starts_at=starts_at, ends_at=ends_at
+        )
+
+
+def _demo_shifts(clinic: Clinic, *, today: datetime.date, admin: User, nurses: list[User]) -> None:
+    """Both nurses on shift through the clinic's hours from the busy day for four weeks."""
+    for offset in range(0, 28):
+        _shift_day(clinic, day=today + datetime.timedelta(days=offset), admin=admin, nurses=nurses)
+
+
+def shifts_cover_booked_days(clinic: Clinic, *, admin: User, nurses: list[User]) -> None:
+    """Both nurses on shift on every day the demo put a patient in a chair (the past month, the
+    outcome stories' history, the busy day), so no day's schedule shows chairs taken and nobody
+    on shift. The generated benchmark patients' wing is left as demo/scale.py builds it."""
+    spans: dict[datetime.date, tuple[datetime.datetime, datetime.datetime]] = {}
+    treatments = (
+        Appointment.objects.filter(clinic=clinic, chair__isnull=False)
+        .exclude(patient__medical_record_number__startswith=f"{MRN_PREFIX}-")
+        .values_list("starts_at", "ends_at")
+    )
+    for starts_at, ends_at in treatments:
+        day = starts_at.astimezone(clinic.zone).date()
+        first, last = spans.get(day, (starts_at, ends_at))
+        spans[day] = (min(first, starts_at), max(last, ends_at))
+    for day, cover in sorted(spans.items()):
+        _shift_day(clinic, day=day, admin=admin, nurses=nurses, cover=cover)
 
 
 def _demo_courses(
@@ -46,9 +85,9 @@ def _demo_courses(
     their treatments booked through the series service, so the week ahead has infusions."""
     plan = [
         # (MRN, preferred weekdays, time, treatments to book, course status)
-        ("CC-00001", frozenset({0, 2, 4}), datetime.time(9), 6, CourseStatus.INDUCTION),
-        ("CC-00006", frozenset({1, 3, 5}), datetime.time(8), 5, CourseStatus.INDUCTION),
-        ("CC-00005", frozenset({2}), datetime.time(13), 1, CourseStatus.MAINTENANCE),
+        ("CAT-00001", frozenset({0, 2, 4}), datetime.time(9), 6, CourseStatus.INDUCTION),
+        ("CAT-00006", frozenset({1, 3, 5}), datetime.time(8), 5, CourseStatus.INDUCTION),
+        ("CAT-00005", frozenset({2}), datetime.time(13), 1, CourseStatus.MAINTENANCE),
     ]
     for mrn, weekdays, time, count, status in plan:
         patient = Patient.objects.filter(clinic=clinic, medical_record_number=mrn).first()
@@ -89,11 +128,11 @@ def _demo_appointments(
         if (day := today + datetime.timedelta(days=offset)).weekday() < 5
     ]
     plan = [
-        ("CC-00002", VisitKind.CONSULT, weekdays[0], datetime.time(9), physician),
-        ("CC-00003", VisitKind.CONSULT, weekdays[0], datetime.time(11), physician),
-        ("CC-00004", VisitKind.TELEHEALTH, weekdays[1], datetime.time(13, 30), physician),
-        ("CC-00001", VisitKind.THERAPY, weekdays[1], datetime.time(15), therapist),
-        ("CC-00006", VisitKind.FOLLOW_UP, weekdays[2], datetime.time(10), physician),
+        ("CAT-00002", VisitKind.CONSULT, weekdays[0], datetime.time(9), physician),
+        ("CAT-00003", VisitKind.CONSULT, weekdays[0], datetime.time(11), physician),
+        ("CAT-00004", VisitKind.TELEHEALTH, weekdays[1], datetime.time(13, 30), physician),
+        ("CAT-00001", VisitKind.THERAPY, weekdays[1], datetime.time(15), therapist),
+        ("CAT-00006", VisitKind.FOLLOW_UP, weekdays[2], datetime.time(10), physician),
     ]
     for mrn, kind, day, time, clinician in plan:
         patient = Patient.objects.filter(clinic=clinic, medical_record_number=mrn).first()

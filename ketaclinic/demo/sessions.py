@@ -1,5 +1,5 @@
 """The demo clinic's session days, charted through the `charting` services: the past month's
-completed sessions, and today's board with a patient in every state.
+completed sessions, and the busy day's board with a patient in every state.
 
 Every entry is made with its true time (the services' `checked_in_at`, `prepared_at`,
 `occurred_at`, `measured_at`, `onset_at`, `given_at`, `discharged_at`). A few services stamp "now"
@@ -13,12 +13,12 @@ Appointments in the past are written directly (the booking service refuses times
 passed), as a clinic importing its records would; the discharge service completes them.
 
 Idempotent: patients, courses and orders are found by natural keys first; the past sessions are
-built with the inventory (once); today's board is built once (and not before 04:00 clinic time,
-when "earlier today" would still be yesterday).
+built with the inventory (once); the busy day's board is booked once, on a working day in opening
+hours, and charted once its moment has passed (demo/clinic_day.py).
 
 The shared pieces are here (the patients in treatment, the staff, the times); the steps are in
 `sessions_patients` (approved, consented, on a course), `sessions_chart` (one session charted as far
-as its plan goes), `sessions_history` (the past month) and `sessions_today` (today's board).
+as its plan goes), `sessions_history` (the past month) and `sessions_today` (the busy day's board).
 """
 
 from __future__ import annotations
@@ -70,59 +70,59 @@ class DemoPatient:
 # Patients in treatment who fill today's board (Jordan, Wei and Aisha have the past month).
 BOARD_PATIENTS = [
     DemoPatient(
-        "CC-00010", "Nadia", "Haddad", SexAtBirth.FEMALE, 39, Decimal("63.2"), Decimal("165"),
+        "CAT-00010", "Nadia", "Haddad", SexAtBirth.FEMALE, 39, Decimal("63.2"), Decimal("165"),
         ("Karim Haddad (brother)", "(720) 555-2010"), (118, 76, 70), 11,
     ),
     DemoPatient(
-        "CC-00011", "Owen", "Pryce", SexAtBirth.MALE, 45, Decimal("88.4"), Decimal("182"),
+        "CAT-00011", "Owen", "Pryce", SexAtBirth.MALE, 45, Decimal("88.4"), Decimal("182"),
         ("Leah Pryce (wife)", "(720) 555-2011"), (128, 82, 74), 13,
     ),
     DemoPatient(
-        "CC-00012", "Caleb", "Fraser", SexAtBirth.MALE, 31, Decimal("79.0"), Decimal("178"),
+        "CAT-00012", "Caleb", "Fraser", SexAtBirth.MALE, 31, Decimal("79.0"), Decimal("178"),
         ("Dee Fraser (mother)", "(720) 555-2012"), (122, 78, 68), 17,
     ),
     DemoPatient(
-        "CC-00013", "Ines", "Moreau", SexAtBirth.FEMALE, 50, Decimal("68.5"), Decimal("162"),
+        "CAT-00013", "Ines", "Moreau", SexAtBirth.FEMALE, 50, Decimal("68.5"), Decimal("162"),
         ("Paul Moreau (husband)", "(720) 555-2013"), (126, 80, 72), 15,
     ),
     DemoPatient(
-        "CC-00014", "Ruth", "Adebayo", SexAtBirth.FEMALE, 44, Decimal("71.0"), Decimal("170"),
+        "CAT-00014", "Ruth", "Adebayo", SexAtBirth.FEMALE, 44, Decimal("71.0"), Decimal("170"),
         ("Tunde Adebayo (husband)", "(720) 555-2014"), (120, 78, 76), 19, esketamine=True,
     ),
     DemoPatient(
-        "CC-00015", "Victor", "Lindgren", SexAtBirth.MALE, 57, Decimal("92.3"), Decimal("185"),
+        "CAT-00015", "Victor", "Lindgren", SexAtBirth.MALE, 57, Decimal("92.3"), Decimal("185"),
         ("Eva Lindgren (wife)", "(720) 555-2015"), (132, 84, 66), 16,
     ),
     DemoPatient(
-        "CC-00016", "Yara", "Costa", SexAtBirth.FEMALE, 28, Decimal("58.7"), Decimal("160"),
+        "CAT-00016", "Yara", "Costa", SexAtBirth.FEMALE, 28, Decimal("58.7"), Decimal("160"),
         ("Bruno Costa (partner)", "(720) 555-2016"), (112, 72, 78), 18,
     ),
     DemoPatient(
-        "CC-00017", "Dmitri", "Volkov", SexAtBirth.MALE, 62, Decimal("84.1"), Decimal("176"),
+        "CAT-00017", "Dmitri", "Volkov", SexAtBirth.MALE, 62, Decimal("84.1"), Decimal("176"),
         ("Irina Volkova (wife)", "(720) 555-2017"), (134, 84, 64), 20,
     ),
     DemoPatient(
-        "CC-00018", "Elise", "Warren", SexAtBirth.FEMALE, 36, Decimal("66.0"), Decimal("168"),
+        "CAT-00018", "Elise", "Warren", SexAtBirth.FEMALE, 36, Decimal("66.0"), Decimal("168"),
         ("Tom Warren (father)", "(720) 555-2018"), (116, 74, 72), 17,
     ),
 ]  # fmt: skip
 # The story patients in treatment: measured today as at intake, with their own resting vitals.
 STORY_PATIENTS = {
-    "CC-00001": ((124, 78, 72), Decimal("74.5"), Decimal("168")),
-    "CC-00005": ((128, 80, 70), Decimal("74.5"), Decimal("168")),
-    "CC-00006": ((130, 82, 66), Decimal("74.5"), Decimal("168")),
+    "CAT-00001": ((124, 78, 72), Decimal("74.5"), Decimal("168")),
+    "CAT-00005": ((128, 80, 70), Decimal("74.5"), Decimal("168")),
+    "CAT-00006": ((130, 82, 66), Decimal("74.5"), Decimal("168")),
 }
 # (MRN, days ago, visit kind, what happens, PHQ-9 that morning)
 PAST_SESSIONS = [
-    ("CC-00005", 20, VisitKind.BOOSTER, "", 9),
-    ("CC-00001", 8, VisitKind.IV_INFUSION, "", 19),
-    ("CC-00010", 7, VisitKind.IV_INFUSION, "nausea", 17),
-    ("CC-00005", 6, VisitKind.BOOSTER, "bp_alarm", 8),
-    ("CC-00001", 5, VisitKind.IV_INFUSION, "", 15),
-    ("CC-00011", 5, VisitKind.IV_INFUSION, "", 18),
-    ("CC-00010", 4, VisitKind.IV_INFUSION, "", 14),
-    ("CC-00011", 3, VisitKind.IV_INFUSION, "", 16),
-    ("CC-00006", 3, VisitKind.IV_INFUSION, "", 18),
+    ("CAT-00005", 20, VisitKind.BOOSTER, "", 9),
+    ("CAT-00001", 8, VisitKind.IV_INFUSION, "", 19),
+    ("CAT-00010", 7, VisitKind.IV_INFUSION, "nausea", 17),
+    ("CAT-00005", 6, VisitKind.BOOSTER, "bp_alarm", 8),
+    ("CAT-00001", 5, VisitKind.IV_INFUSION, "", 15),
+    ("CAT-00011", 5, VisitKind.IV_INFUSION, "", 18),
+    ("CAT-00010", 4, VisitKind.IV_INFUSION, "", 14),
+    ("CAT-00011", 3, VisitKind.IV_INFUSION, "", 16),
+    ("CAT-00006", 3, VisitKind.IV_INFUSION, "", 18),
 ]
 # Minutes from check-in to the pump start (or first device), and the infusion's readings.
 START_AFTER_CHECK_IN = 18

@@ -1,20 +1,23 @@
-"""Today's demo board: a patient in every state, all before now, with a no-show and a patient
-expected later.
+"""The busy day's demo board: a patient in every state, all before the board's moment, with a
+no-show and a patient expected later (which day and moment: demo/clinic_day.py).
 """
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 
 from django.utils import timezone
 
+from ketaclinic.charting.models import TreatmentSession
 from ketaclinic.clinics.models import Chair, Clinic
+from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.core.errors import Conflict, InvalidInput, PreconditionFailed
 from ketaclinic.courses.models import TreatmentCourse
+from ketaclinic.demo.clinic_day import BusyDay
 from ketaclinic.demo.sessions import (
     BOARD_PATIENTS,
     INFUSION_MIN,
-    PAST_SESSIONS,
     START_AFTER_CHECK_IN,
     Staff,
     _appointment,
@@ -24,62 +27,68 @@ from ketaclinic.demo.sessions import (
 from ketaclinic.demo.sessions_chart import Plan, chart_session
 from ketaclinic.medicine.visits import VisitKind
 from ketaclinic.patients.models import Patient
-from ketaclinic.scheduling.models import Appointment
+from ketaclinic.scheduling.models import Appointment, AppointmentStatus
 from ketaclinic.scheduling.services import appointment_book, appointment_mark_no_show
 
 # (MRN, board state, minutes before now of the check-in, chair number, variant)
 TODAY = [
-    ("CC-00010", "discharged", 190, 1, ""),
-    ("CC-00011", "ready", 45 + INFUSION_MIN + START_AFTER_CHECK_IN, 3, ""),
-    ("CC-00013", "recovery", 10 + INFUSION_MIN + START_AFTER_CHECK_IN, 4, ""),
-    ("CC-00014", "esketamine", 50 + START_AFTER_CHECK_IN, 6, ""),
-    ("CC-00012", "infusing", 20 + START_AFTER_CHECK_IN, 5, "spo2_warning"),
-    ("CC-00015", "checklist", 15, 2, ""),
-    ("CC-00016", "arrived", 5, 1, ""),
+    ("CAT-00010", "discharged", 190, 1, ""),
+    ("CAT-00011", "ready", 45 + INFUSION_MIN + START_AFTER_CHECK_IN, 3, ""),
+    ("CAT-00013", "recovery", 10 + INFUSION_MIN + START_AFTER_CHECK_IN, 4, ""),
+    ("CAT-00014", "esketamine", 50 + START_AFTER_CHECK_IN, 6, ""),
+    ("CAT-00012", "infusing", 20 + START_AFTER_CHECK_IN, 5, "spo2_warning"),
+    ("CAT-00015", "checklist", 15, 2, ""),
+    ("CAT-00016", "arrived", 5, 1, ""),
 ]
-NO_SHOW = ("CC-00018", 150, 2)
-EXPECTED = ("CC-00017", 60)
-EARLIEST_LOCAL_HOUR = 4  # the first of today's entries is ~3h10 before now
+NO_SHOW = ("CAT-00018", 150, 2)
+EXPECTED = ("CAT-00017", 60)
 
 
-def build_today(clinic: Clinic, *, now: datetime.datetime | None = None) -> int:
-    """Today's board with a patient in every state, all before now; returns the sessions
-    charted. Built once (skipped when the board's patients already have sessions)."""
-    now = now or timezone.now()
-    local_now = timezone.localtime(now, clinic.zone)
+def build_today(clinic: Clinic, *, busy: BusyDay) -> BusyDay:
+    """The busy day's board with a patient in every state, as of its moment (demo/clinic_day.py);
+    returns the day and moment it shows (an earlier run's, once booked). Before that moment the
+    patients are only booked (charting refuses a time to come); a later run charts them. Each
+    entry is built once: an appointment already charted, or a no-show marked, stays as it is."""
     mrns = [mrn for mrn, *_ in TODAY] + [NO_SHOW[0], EXPECTED[0]]
     patients = {
         patient.medical_record_number: patient
         for patient in Patient.objects.filter(clinic=clinic, medical_record_number__in=mrns)
     }
-    if len(patients) < len(mrns) or local_now.hour < EARLIEST_LOCAL_HOUR:
-        return 0
-    # Built once: the board's own patients (those without history) have treatments only here.
-    only_today = [patients[mrn] for mrn in mrns if all(m != mrn for m, *_ in PAST_SESSIONS)]
-    if Appointment.objects.filter(patient__in=only_today, course__isnull=False).exists():
-        return 0
-    staff = demo_staff()
-    chairs = {chair.name: chair for chair in Chair.objects.filter(clinic=clinic, is_active=True)}
+    if len(patients) < len(mrns):
+        return busy
     courses = {
         mrn: TreatmentCourse.objects.filter(patient=patient).order_by("-signed_at").first()
         for mrn, patient in patients.items()
     }
-    charted = 0
+    # A board booked by an earlier run keeps its moment: the no-show's booking dates it.
+    booked_no_show = Appointment.objects.filter(
+        patient=patients[NO_SHOW[0]], course=courses[NO_SHOW[0]]
+    ).first()
+    now = timezone.now()
+    board_at = booked_no_show.starts_at + _minutes(NO_SHOW[1]) if booked_no_show else busy.board_at
+    is_live = board_at <= now
+    staff = demo_staff()
+    chairs = {chair.name: chair for chair in Chair.objects.filter(clinic=clinic, is_active=True)}
     with timezone.override(clinic.zone):
         for index, (mrn, state, minutes_ago, chair_number, variant) in enumerate(TODAY):
             course = courses[mrn]
             assert course is not None
-            check_in = now - _minutes(minutes_ago)
+            check_in = board_at - _minutes(minutes_ago)
             esketamine = state == "esketamine"
-            appointment = _appointment(
+            starts_at = check_in + _minutes(5)
+            appointment = Appointment.objects.filter(
+                patient=patients[mrn], course=course, starts_at=starts_at
+            ).first() or _appointment(
                 clinic,
                 patient=patients[mrn],
                 course=course,
                 kind=VisitKind.ESKETAMINE if esketamine else VisitKind.IV_INFUSION,
-                starts_at=check_in.replace(second=0, microsecond=0) + _minutes(5),
+                starts_at=starts_at,
                 chair=chairs[f"Chair {chair_number}"],
                 desk=staff.desk,
             )
+            if not is_live or TreatmentSession.objects.filter(appointment=appointment).exists():
+                continue
             spec = next(s for s in BOARD_PATIENTS if s.mrn == mrn)
             nurse, checker = (
                 (staff.nurse, staff.second_nurse)
@@ -101,35 +110,41 @@ def build_today(clinic: Clinic, *, now: datetime.datetime | None = None) -> int:
                 nurse=nurse,
                 checker=checker,
             )
-            charted += 1
-        _no_show(clinic, patients[NO_SHOW[0]], courses[NO_SHOW[0]], now, chairs, staff)
-        _expected(clinic, patients[EXPECTED[0]], courses[EXPECTED[0]], now, chairs, staff)
-    return charted
+        no_show = booked_no_show or _no_show_booking(
+            clinic, patients[NO_SHOW[0]], courses[NO_SHOW[0]], board_at, chairs, staff
+        )
+        if is_live and no_show.status == AppointmentStatus.BOOKED:
+            appointment_mark_no_show(
+                acting_user=staff.desk,
+                appointment=no_show,
+                reason="Did not arrive; two calls unanswered, voicemail left to rebook.",
+            )
+        if not Appointment.objects.filter(
+            patient=patients[EXPECTED[0]], course=courses[EXPECTED[0]]
+        ).exists():
+            _expected(clinic, patients[EXPECTED[0]], courses[EXPECTED[0]], busy, chairs, staff)
+    day = timezone.localtime(board_at, clinic.zone).date()
+    return replace(busy, day=day, board_at=board_at, is_live=is_live)
 
 
-def _no_show(
+def _no_show_booking(
     clinic: Clinic,
     patient: Patient,
     course: TreatmentCourse | None,
-    now: datetime.datetime,
+    board_at: datetime.datetime,
     chairs: dict[str, Chair],
     staff: Staff,
-) -> None:
+) -> Appointment:
     assert course is not None
     _, minutes_ago, chair_number = NO_SHOW
-    appointment = _appointment(
+    return _appointment(
         clinic,
         patient=patient,
         course=course,
         kind=VisitKind.IV_INFUSION,
-        starts_at=(now - _minutes(minutes_ago)).replace(second=0, microsecond=0),
+        starts_at=board_at - _minutes(minutes_ago),
         chair=chairs[f"Chair {chair_number}"],
         desk=staff.desk,
-    )
-    appointment_mark_no_show(
-        acting_user=staff.desk,
-        appointment=appointment,
-        reason="Did not arrive; two calls unanswered, voicemail left to rebook.",
     )
 
 
@@ -137,19 +152,15 @@ def _expected(
     clinic: Clinic,
     patient: Patient,
     course: TreatmentCourse | None,
-    now: datetime.datetime,
+    busy: BusyDay,
     chairs: dict[str, Chair],
     staff: Staff,
 ) -> Appointment:
-    """Booked through the scheduling service later today; written directly when the clinic is
-    closed then or every chair is taken (the board still shows an expected patient)."""
+    """Booked through the scheduling service later in the busy day (within its hours); written
+    directly when every chair is taken then (the board still shows an expected patient)."""
     assert course is not None
-    local = timezone.localtime(now + _minutes(EXPECTED[1]), clinic.zone)
-    starts_at = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
-    end_of_day = timezone.localtime(now, clinic.zone).replace(
-        hour=23, minute=30, second=0, microsecond=0
-    )
-    starts_at = min(starts_at, max(end_of_day, timezone.localtime(now, clinic.zone)))
+    visit = clinic_rules_get(clinic=clinic).visits.duration(VisitKind.IV_INFUSION)
+    starts_at = busy.expected_at(visit)
     for name in sorted(chairs):
         try:
             return appointment_book(

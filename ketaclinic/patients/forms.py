@@ -1,15 +1,20 @@
-"""The registration form: field-level messages for every entry a front desk can get wrong."""
+"""The registration form: field-level messages for every entry a front desk can get wrong, all
+of them in one submit (the service's date-of-birth rule included, when the form knows the
+clinic)."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
 from django import forms
 
+from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.forms import StyledForm
 from ketaclinic.inquiries.models import Inquiry
 from ketaclinic.patients.models import SexAtBirth
+from ketaclinic.patients.services import date_of_birth_problem
 
 _PHONE = re.compile(r"^[0-9()+\-. ]{7,32}$")
 
@@ -29,7 +34,12 @@ class PatientRegistrationForm(StyledForm):
     date_of_birth = forms.DateField(
         label="Date of birth", widget=forms.DateInput(attrs={"type": "date"})
     )
-    sex_at_birth = forms.ChoiceField(label="Sex at birth", choices=SexAtBirth.choices)
+    # No default: a pre-chosen sex would be registered unread (it sets pregnancy-test rules).
+    sex_at_birth = forms.ChoiceField(
+        label="Sex at birth",
+        choices=[("", "Choose…"), *SexAtBirth.choices],
+        error_messages={"required": "Choose the sex at birth."},
+    )
     gender_identity = forms.CharField(label="Gender identity", max_length=100, required=False)
     phone = forms.CharField(label="Phone", max_length=32, required=False)
     email = forms.EmailField(label="Email", required=False)
@@ -118,9 +128,22 @@ class PatientRegistrationForm(StyledForm):
         ),
     )
 
+    def __init__(self, *args: Any, clinic: Clinic | None = None, **kwargs: Any) -> None:
+        # With the clinic, the date of birth is checked against its calendar and minimum age
+        # here, beside the other fields, and not only by patient_register after they pass.
+        self.clinic = clinic
+        super().__init__(*args, **kwargs)
+
     def groups(self) -> list[tuple[str, list[Any]]]:
         """The fields in their fieldsets, for the template."""
         return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
+
+    def clean_date_of_birth(self) -> datetime.date:
+        born: datetime.date = self.cleaned_data["date_of_birth"]
+        problem = date_of_birth_problem(born, clinic=self.clinic) if self.clinic else None
+        if problem is not None:
+            raise forms.ValidationError(problem)
+        return born
 
     def clean_phone(self) -> str:
         return _phone(self.cleaned_data["phone"], "phone number")

@@ -104,7 +104,7 @@ def test_the_demo_shows_each_step_of_the_journey() -> None:
     assert outcomes == ["approved"] * (4 + 9 + 6) + ["declined"]
     assert ConsentSignature.objects.count() == 3 + 9 + 6
     assert (
-        Patient.objects.get(medical_record_number="CC-00001").journey_stage
+        Patient.objects.get(medical_record_number="CAT-00001").journey_stage
         == JourneyStage.IN_INDUCTION
     )
 
@@ -142,7 +142,7 @@ def test_the_demo_week_has_infusions_under_signed_courses() -> None:
         + [CourseStatus.COMPLETED, CourseStatus.STOPPED]
     )
     booked = Appointment.objects.filter(
-        patient__medical_record_number__in=["CC-00001", "CC-00005", "CC-00006"],
+        patient__medical_record_number__in=["CAT-00001", "CAT-00005", "CAT-00006"],
         starts_at__gt=timezone.now(),
     ).exclude(course=None)
     assert booked.count() == 12  # 6 + 5 induction infusions and one booster

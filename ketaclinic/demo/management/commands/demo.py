@@ -32,10 +32,10 @@ class Command(BaseCommand):
         if options["patients"] < 0:
             self.stderr.write("--patients must be zero or more.")
             raise SystemExit(2)
+        summary = build_demo(now=timezone.now())
         # The demo clinics' day (they are in Denver), not the server's UTC date: run in the
         # evening at the clinic, the server is already on tomorrow.
         today = timezone.localdate(timezone=ZoneInfo(DEMO_TIME_ZONE))
-        summary = build_demo(today=today)
         added = 0
         if options["patients"]:
             # The wrapped stream itself: the bar rewrites its line with "\r", no newline.
@@ -54,6 +54,8 @@ class Command(BaseCommand):
             f"Demo clinic ready: {summary.clinic.name} ({summary.created_users} users and "
             f"{summary.created_patients + added} patients added now)."
         )
+        if summary.busy is not None:
+            self.stdout.write(summary.busy.describe(summary.clinic))
         self.stdout.write("")
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD})")
         for staff in DEMO_STAFF:
@@ -65,3 +67,12 @@ class Command(BaseCommand):
             "code in another terminal:"
         )
         self.stdout.write("  make totp EMAIL=dr.rivera@catalyst.example")
+        self.stdout.write(
+            "The patient confirms sign-in with a one-time code emailed to them: the demo prints "
+            "email in the terminal that runs the server, so the code appears there."
+        )
+        self.stdout.write(
+            "A patient you register gets a portal account from their chart (Invite to the "
+            "portal): the invitation email, with its link to choose a password, is printed there "
+            "too."
+        )
