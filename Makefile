@@ -6,7 +6,7 @@ PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test check lint typecheck imports migrations-check openapi-check pytest e2e \
-        openapi permissions-doc lock assets totp jobs bench clean
+        openapi permissions-doc lock assets totp jobs bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("ketaclinic needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -68,6 +68,10 @@ pytest: $(VENV)/.installed-dev
 
 e2e: $(VENV)/.installed-dev
 	KETACLINIC_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/e2e
+
+# docs/screenshots/ from the demo clinic in Chromium (tests/e2e/screenshots.py); not in `make test`.
+screenshots: $(VENV)/.installed-dev
+	KETACLINIC_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -p no:randomly tests/e2e/screenshots.py
 
 openapi: $(VENV)/.installed-dev
 	$(BIN)/python manage.py spectacular --settings=ketaclinic.config.test_settings --format openapi-json --validate --file docs/openapi.json

@@ -32,6 +32,7 @@ from ketaclinic.care.trend_chart import (
 from ketaclinic.charting.models import DosePreparation, SessionStatus, TreatmentSession
 from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.courses.models import DoseOrder, TreatmentCourse
+from ketaclinic.medicine.amounts import mg_text
 from ketaclinic.medicine.medications import dose_text, plain_decimal
 from ketaclinic.medicine.questionnaires import INSTRUMENTS, Instrument
 from ketaclinic.medicine.questionnaires.base import Rater
@@ -319,7 +320,7 @@ def _timeline(
         dose = _dose_mg(session)
         detail = session.get_status_display()
         if dose is not None:
-            detail = f"{dose_text(dose, 'mg')} · {detail}"
+            detail = f"{mg_text(dose)} · {detail}"
         entries.append(
             TimelineEntry(session.started_at or session.checked_in_at, "infusion", title, detail)
         )

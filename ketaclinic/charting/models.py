@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 
 from ketaclinic.core.models import ClinicScopedModel
+from ketaclinic.medicine.amounts import mg_text, microlitres_ml_text
 from ketaclinic.medicine.medications import MedicationRoute, MedicationUnit, dose_text
 from ketaclinic.medicine.session import (
     ChecklistItem,
@@ -242,7 +243,7 @@ class DosePreparation(ClinicScopedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.dose_mg} mg for session {self.session_id}"
+        return f"{mg_text(self.dose_mg)} for session {self.session_id}"
 
     def is_blinded_for(self, user: AbstractBaseUser) -> bool:
         """The double check is blind: until the dose is verified, only its preparer sees the
@@ -354,6 +355,17 @@ class SessionAlarm(ClinicScopedModel):
         return "critical" if self.level >= 2 else "warning"
 
 
+# What was done for a side effect, in the words a nurse writes mid-sentence ("nausea (mild), PRN
+# given"): the stored values ("prn") are codes, never shown.
+SIDE_EFFECT_ACTION_WORDS: dict[str, str] = {
+    SideEffectAction.NONE: "no action",
+    SideEffectAction.SLOW: "slowed",
+    SideEffectAction.PAUSE: "paused",
+    SideEffectAction.STOP: "stopped",
+    SideEffectAction.PRN: "PRN given",
+}
+
+
 class SideEffect(SentOnce):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     session = models.ForeignKey(
@@ -383,6 +395,10 @@ class SideEffect(SentOnce):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.severity})"
+
+    @property
+    def action_words(self) -> str:
+        return SIDE_EFFECT_ACTION_WORDS.get(self.action, self.action)
 
 
 class PrnDose(SentOnce):
@@ -512,7 +528,10 @@ class ControlledSubstanceRecord(ClinicScopedModel):
         ordering = ["recorded_at"]
 
     def __str__(self) -> str:
-        return f"{self.administered_mg} mg given, {self.wasted_units} units wasted"
+        return (
+            f"{mg_text(self.administered_mg)} given, "
+            f"{microlitres_ml_text(self.wasted_units)} wasted"
+        )
 
 
 class SessionNote(ClinicScopedModel):

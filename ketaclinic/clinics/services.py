@@ -356,14 +356,16 @@ def clinic_screening_sets_update(
     current = load_clinic_rules(overrides).screening
     before = {name: list(getattr(current, name, ())) for name in sets}
     overrides["screening"] = {name: list(codes) for name, codes in sets.items()}
+    # Each problem is shown under its condition's heading: the message names no condition code.
     problems = {
-        name: [f"{name}: {problem}"]
+        name: [problem]
         for name, codes in sets.items()
         if (problem := screening_set_problem(tuple(codes)))
     }
     if problems:
         raise InvalidInput(
-            "Not saved: " + " ".join(message for [message] in problems.values()), fields=problems
+            "Not saved: " + " ".join(sorted({message for [message] in problems.values()})),
+            fields=problems,
         )
     try:
         load_clinic_rules(overrides)

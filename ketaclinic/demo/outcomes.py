@@ -103,7 +103,10 @@ STORIES = (
         induction=(20, 19, 19, 18),
         follow_up=((3, 19),),
         end_status=CourseStatus.STOPPED,
-        end_reason="Under 20% improvement by infusion 3 (stop rule, CLINICAL.md §8).",
+        end_reason=(
+            "Under 20% improvement by infusion 3 (stop rule: Translational Psychiatry 2024, "
+            "s41398-024-03027-2)."
+        ),
     ),
     Story(
         _spec("CAT-00045", "Hana", "Sato", SexAtBirth.FEMALE, 33, "58.0"),

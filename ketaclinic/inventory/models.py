@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from ketaclinic.core.models import ClinicScopedModel
-from ketaclinic.medicine.medications import plain_decimal
+from ketaclinic.medicine.amounts import ledger_ml_text
 
 
 class ProductForm(models.TextChoices):
@@ -94,7 +94,7 @@ class Product(ClinicScopedModel):
 
     def display_amount(self, units: int) -> str:
         if self.is_vial:
-            return f"{plain_decimal(Decimal(units) / 1000)} mL"
+            return ledger_ml_text(units)
         return f"{units} device{'' if abs(units) == 1 else 's'}"
 
 

@@ -28,7 +28,7 @@ class CourseRules:
         if self.minimum_interval < datetime.timedelta(hours=24):
             raise InvalidConfiguration("Infusions must be at least 24 hours apart.")
         if not 1 <= self.maximum_per_week <= 3:
-            raise InvalidConfiguration("At most 3 infusions a week (CLINICAL.md §8).")
+            raise InvalidConfiguration("At most 3 infusions a week (Murrough 2013).")
         if any(not 1 <= point <= self.maximum_infusions for point in self.review_checkpoints):
             raise InvalidConfiguration("Review checkpoints must fall within the course.")
 

@@ -192,7 +192,7 @@ def plan_iv_infusion(
         raise UndilutedPreparation(
             f"{plain_decimal(final_concentration.quantize(Decimal('0.1')))} mg/mL is too "
             f"concentrated for IV use: {plain_decimal(vial_mg_per_ml)} mg/mL ketamine must be "
-            "diluted (CLINICAL.md §2.4). Add diluent."
+            "diluted (Ketalar PI §2). Add diluent."
         )
     rate_exact = total_volume_ml / hours
     rate = (rate_exact / pump_precision_ml_per_h).quantize(
@@ -202,7 +202,7 @@ def plan_iv_infusion(
         warnings.append(
             f"Total {plain_decimal(dose_mg)} mg is below "
             f"{plain_decimal(protocol.minimum_total_mg)} mg, under the dose–response threshold "
-            "for pain (CLINICAL.md §2.7)."
+            "for pain (Cohen 2018, ASRA/AAPM/ASA consensus guideline)."
         )
     if protocol.minimum_duration_min is not None and minutes < protocol.minimum_duration_min:
         warnings.append(
@@ -244,7 +244,7 @@ def bolus_dose_mg(
     if bolus_mg_per_kg > protocol.bolus_cap_mg_per_kg:
         raise DoseAboveProtocolCap(
             f"A bolus of {plain_decimal(bolus_mg_per_kg)} mg/kg is above the limit of "
-            f"{plain_decimal(protocol.bolus_cap_mg_per_kg)} mg/kg (CLINICAL.md §2.7)."
+            f"{plain_decimal(protocol.bolus_cap_mg_per_kg)} mg/kg (Cohen 2018)."
         )
     return (bolus_mg_per_kg * dosing_weight_kg).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
@@ -273,7 +273,7 @@ def esketamine_dose(
     if protocol.dose_unit != DoseUnit.MG:
         raise NotApplicable(f"{protocol.name} is not an esketamine protocol.")
     if age_years < 18:
-        raise NotApplicable("Esketamine is for adults (18 and over) only (CLINICAL.md §1.2).")
+        raise NotApplicable("Esketamine is for adults (18 and over) only (SPRAVATO PI).")
     warnings: list[str] = []
     if is_first_session:
         dose = protocol.starting_dose
@@ -311,7 +311,7 @@ class VialRules:
         if not 1 <= self.beyond_use_days <= MULTI_DOSE_VIAL_BEYOND_USE_DAYS:
             raise InvalidConfiguration(
                 f"An opened multi-dose vial is used for 1 to {MULTI_DOSE_VIAL_BEYOND_USE_DAYS} "
-                "days after its first puncture (CLINICAL.md §2.4)."
+                "days after its first puncture (USP <797>; CDC injection safety)."
             )
 
     def beyond_use_at(self, *, opened_at: datetime.datetime) -> datetime.datetime:

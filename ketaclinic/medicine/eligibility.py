@@ -44,92 +44,93 @@ class History(StrEnum):
     SLEEP_APNEA = "sleep_apnea"
 
 
-# (severity, reason, source) for each history item (CLINICAL.md §1.2).
+# (severity, reason, source) for each history item (CLINICAL.md §1.2). The source is shown to the
+# physician with the advice: the published source, never a section of the project's reference.
 HISTORY_RULES: dict[History, tuple[Severity, str, str]] = {
     History.HYPERSENSITIVITY: (
         Severity.ABSOLUTE,
         "Hypersensitivity to ketamine or esketamine.",
-        "Ketalar PI; SPRAVATO PI (§1.2)",
+        "Ketalar PI; SPRAVATO PI",
     ),
     History.ANEURYSM_AVM_OR_ICH: (
         Severity.ABSOLUTE,
         "Aneurysmal vascular disease, arteriovenous malformation or intracerebral hemorrhage.",
-        "SPRAVATO PI (§1.2)",
+        "SPRAVATO PI",
     ),
     History.CEREBROVASCULAR_EVENT: (
         Severity.ABSOLUTE,
         "Prior cerebrovascular event where a BP rise is dangerous.",
-        "Swiss Ketalar label (§1.2)",
+        "Swiss Ketalar label",
     ),
     History.UNCONTROLLED_HYPERTENSION: (
         Severity.ABSOLUTE,
         "Uncontrolled or untreated hypertension.",
-        "Ketalar PI; Swiss label (§1.2)",
+        "Ketalar PI; Swiss label",
     ),
     History.UNTREATED_HYPERTHYROIDISM: (
         Severity.ABSOLUTE,
         "Untreated or inadequately treated hyperthyroidism.",
-        "Swiss label (§1.2)",
+        "Swiss label",
     ),
     History.POORLY_CONTROLLED_CARDIOVASCULAR: (
         Severity.RELATIVE,
         "Poorly controlled cardiovascular disease.",
-        "Cohen 2018, grade B (§1.2)",
+        "Cohen 2018, grade B",
     ),
     History.PSYCHOSIS: (
         Severity.RELATIVE,
         "Active psychosis or a primary psychotic disorder: most clinics exclude.",
-        "Cohen 2018; SPRAVATO PI; Sanacora 2017 (§1.2)",
+        "Cohen 2018; SPRAVATO PI; Sanacora 2017",
     ),
     History.BIPOLAR: (
         Severity.CAUTION,
         "Bipolar disorder: mood stabilizer and screening for mania.",
-        "Sanacora 2017 [RECALL] (§1.2)",
+        "Sanacora 2017",
     ),
     History.ACTIVE_SUBSTANCE_USE: (
         Severity.RELATIVE,
         "Active substance use disorder: no serial infusions; consider toxicology.",
-        "Cohen 2018; Sanacora 2017 (§1.2)",
+        "Cohen 2018; Sanacora 2017",
     ),
     History.KETAMINE_MISUSE: (
         Severity.RELATIVE,
         "Prior ketamine misuse or hallucinogen use disorder: often excluded.",
-        "Trial exclusions (§1.2)",
+        "Trial exclusions (e.g. NCT05661669)",
     ),
     History.SEVERE_HEPATIC_DISEASE: (
         Severity.ABSOLUTE,
         "Severe hepatic disease: avoid.",
-        "Cohen 2018; Ketalar PI §5.6 (§1.2)",
+        "Cohen 2018; Ketalar PI §5.6",
     ),
     History.MODERATE_HEPATIC_DISEASE: (
         Severity.CAUTION,
         "Moderate hepatic disease: caution, LFT monitoring, longer observation.",
-        "Cohen 2018; SPRAVATO PI (§1.2)",
+        "Cohen 2018; SPRAVATO PI",
     ),
     History.RAISED_INTRACRANIAL_PRESSURE: (
         Severity.RELATIVE,
         "Raised intracranial pressure or an intracranial mass.",
-        "Cohen 2018 grade C; Ketalar PI (§1.2)",
+        "Cohen 2018 grade C; Ketalar PI",
     ),
     History.RAISED_INTRAOCULAR_PRESSURE: (
         Severity.RELATIVE,
         "Raised intraocular pressure, glaucoma or open globe.",
-        "Cohen 2018 grade C; Ketalar PI (§1.2)",
+        "Cohen 2018 grade C; Ketalar PI",
     ),
     History.SEIZURE_DISORDER: (
         Severity.CAUTION,
         "Seizure disorder: never with theophylline or aminophylline.",
-        "Ketalar PI §7.1 (§1.2)",
+        "Ketalar PI §7.1",
     ),
     History.BLADDER_SYMPTOMS: (
         Severity.CAUTION,
         "Bladder symptoms: monitor for ketamine uropathy with repeated use.",
-        "Ketalar PI §6 (§1.2)",
+        "Ketalar PI §6",
     ),
     History.SLEEP_APNEA: (
         Severity.CAUTION,
         "Sleep apnea or difficult airway: screen (e.g. STOP-BANG).",
-        "CPSBC draft standards (§1.2)",
+        "CPSBC draft standards",
     ),
 }
 
@@ -285,7 +286,7 @@ def assess_eligibility(
         add(
             Severity.ABSOLUTE,
             f"Age {patient.age_years}: adults only.",
-            "SPRAVATO PI; practice (§1.2)",
+            "SPRAVATO PI; practice",
         )
     failed = adequate_failed_trials(patient.trials, rules=rules)
     if (
@@ -297,7 +298,7 @@ def assess_eligibility(
             f"{failed} adequate failed antidepressant trial(s) in this episode; treatment-resistant "
             f"depression needs {rules.required_failed_trials} (≥ {rules.adequate_trial_weeks} weeks "
             "at an adequate dose).",
-            "CLINICAL.md §1.1",
+            "SPRAVATO PI; TRANSFORM-2 (treatment-resistant depression)",
         )
     if patient.diagnoses and not any(
         code.strip().upper().startswith(INDICATION_ICD10[patient.indication])
@@ -306,7 +307,7 @@ def assess_eligibility(
         add(
             Severity.RELATIVE,
             f"No recorded diagnosis supports the indication ({patient.indication.value}).",
-            "CLINICAL.md §1.1, §2.6, §2.7",
+            "SPRAVATO PI; Sanacora 2017; Feder 2021; Grabski 2022; Cohen 2018",
         )
     for item in sorted(patient.history | history_from_diagnoses(patient.diagnoses)):
         severity, message, source = HISTORY_RULES[item]
@@ -315,24 +316,24 @@ def assess_eligibility(
         add(
             Severity.RELATIVE,
             "Pregnancy: esketamine not recommended; clinics usually exclude.",
-            "Cohen 2018; SPRAVATO PI (§1.2)",
+            "Cohen 2018; SPRAVATO PI",
         )
     if patient.is_breastfeeding:
         severity = Severity.RELATIVE if protocol.route == Route.INTRANASAL else Severity.CAUTION
-        add(severity, "Breastfeeding: esketamine not recommended.", "SPRAVATO PI (§1.2)")
+        add(severity, "Breastfeeding: esketamine not recommended.", "SPRAVATO PI")
     systolic, diastolic = patient.resting_systolic_mmhg, patient.resting_diastolic_mmhg
     if systolic is not None and diastolic is not None:
         if systolic > 180 or diastolic > 100:
             add(
                 Severity.ABSOLUTE,
                 f"Resting BP {systolic}/{diastolic} is above 180/100.",
-                "Swiss Ketalar label (§1.2)",
+                "Swiss Ketalar label",
             )
         elif systolic >= 140 or diastolic >= 90:
             add(
                 Severity.CAUTION,
                 f"Resting BP {systolic}/{diastolic}: treat and re-check before infusions.",
-                "CLINICAL.md §4, §10.3",
+                "SPRAVATO PI; ACC/AHA 2017 hypertension guideline",
             )
     if (
         patient.weight_kg is not None
@@ -341,7 +342,7 @@ def assess_eligibility(
         add(
             Severity.CAUTION,
             f"Weight {patient.weight_kg} kg is outside {rules.minimum_weight_kg}–{rules.maximum_weight_kg} kg, which some protocols exclude.",
-            "Mayo trial exclusions (§1.2)",
+            "Mayo trial exclusions",
         )
     report = check_interactions(patient.medications)
     for flag in report.flags:
@@ -349,10 +350,14 @@ def assess_eligibility(
             add(
                 Severity.ABSOLUTE,
                 f"{flag.medication}: {flag.effect} {flag.action}",
-                "Ketalar PI (§1.3)",
+                "Ketalar PI",
             )
         elif flag.severity in {FlagSeverity.HOLD, FlagSeverity.FLAG}:
-            add(Severity.CAUTION, f"{flag.medication}: {flag.action}", "CLINICAL.md §1.3")
+            add(
+                Severity.CAUTION,
+                f"{flag.medication}: {flag.action}",
+                "Ketalar PI; SPRAVATO PI; Andrade 2017",
+            )
     if any(reason.severity == Severity.ABSOLUTE for reason in reasons):
         decision = Decision.NOT_ELIGIBLE
     elif any(reason.severity == Severity.RELATIVE for reason in reasons):

@@ -48,14 +48,14 @@ class MonitoringRules:
         ):
             raise InvalidConfiguration(
                 "Monitoring cannot be less often than every 5 minutes early, 15 during the "
-                "infusion and 30 in recovery (CLINICAL.md §5.1)."
+                "infusion and 30 in recovery (ASA moderate procedural sedation 2018; Ketalar PI)."
             )
         # [PRACTICE] design default, configurable: the early period is at least §5.1's 15 min.
         if not 15 <= self.early_period_min <= 60:
             raise InvalidConfiguration("The early monitoring period must be 15–60 minutes.")
         if not 30 <= self.esketamine_bp_check_min <= 50:
             raise InvalidConfiguration(
-                "The esketamine BP check must be 30–50 minutes after dosing (CLINICAL.md §10.3)."
+                "The esketamine BP check must be 30–50 minutes after dosing (SPRAVATO PI, REMS)."
             )
         if not (1 <= self.critical_acknowledge_min <= self.warning_acknowledge_min <= 15):
             raise InvalidConfiguration(

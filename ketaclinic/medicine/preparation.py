@@ -43,7 +43,7 @@ class FastingRule:
         ):
             raise InvalidConfiguration(
                 "Fasting: liquids stop no earlier than food, and both within 12 hours "
-                "(CLINICAL.md §4)."
+                "(ASA 2017 fasting guideline)."
             )
 
 
@@ -52,7 +52,7 @@ ESKETAMINE_FASTING = FastingRule(
     no_food_minutes=120,
     no_liquids_minutes=30,
     liquids_are_clear_only=False,
-    source="CLINICAL.md §4 (SPRAVATO PI)",
+    source="SPRAVATO PI",
 )
 # §4 [FIRM]: Ketalar label (nil per os) with the ASA 2017 figures: clear liquids 2 h, light meal
 # 6 h, fatty meal 8 h.
@@ -60,7 +60,7 @@ IV_FASTING = FastingRule(
     no_food_minutes=6 * 60,
     no_liquids_minutes=2 * 60,
     liquids_are_clear_only=True,
-    source="CLINICAL.md §4 (Ketalar PI; ASA 2017 fasting guideline)",
+    source="Ketalar PI; ASA 2017 fasting guideline",
     no_fatty_meal_minutes=8 * 60,
 )
 

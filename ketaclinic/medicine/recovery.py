@@ -48,7 +48,7 @@ class RecoveryRules:
 
     def __post_init__(self) -> None:
         if not 30 <= self.iv_minimum_observation_min <= 120:
-            raise InvalidConfiguration("IV observation must be 30–120 minutes (CLINICAL.md §7.1).")
+            raise InvalidConfiguration("IV observation must be 30–120 minutes (Ketalar PI).")
         if self.esketamine_minimum_observation_min < 120:
             raise InvalidConfiguration(
                 "Esketamine observation cannot be under 120 minutes (label)."

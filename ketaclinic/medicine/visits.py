@@ -30,6 +30,18 @@ class VisitKind(StrEnum):
     TELEHEALTH = "telehealth"
 
 
+# Each kind as refusals name it (the scheduling app's labels): the rule's keys are not words.
+_VISIT_WORDS = {
+    VisitKind.CONSULT: "Consultation",
+    VisitKind.IV_INFUSION: "IV ketamine infusion",
+    VisitKind.PAIN_INFUSION: "Pain infusion",
+    VisitKind.ESKETAMINE: "Esketamine session",
+    VisitKind.BOOSTER: "Booster infusion",
+    VisitKind.THERAPY: "Therapy / integration",
+    VisitKind.FOLLOW_UP: "Follow-up",
+    VisitKind.TELEHEALTH: "Telehealth consultation",
+}
+
 # Kinds in which the patient receives ketamine: they take a chair, count against the course's
 # interval and weekly limits (§8), and need the patient driven home (§7.2).
 TREATMENT_KINDS = frozenset(
@@ -61,28 +73,30 @@ class VisitRules:
             timing: tuple[int, ...] = getattr(self, item.name)
             if len(timing) != 3 or any(minutes < 0 for minutes in timing):
                 raise InvalidConfiguration(
-                    f"{item.name}: give (preparation, treatment, recovery) minutes, none negative."
+                    f"{_VISIT_WORDS[VisitKind(item.name)]}: give (preparation, treatment, "
+                    "recovery) minutes, none negative."
                 )
             if timing[1] < 5 or sum(timing) > 8 * 60:
                 raise InvalidConfiguration(
-                    f"{item.name}: a visit's treatment takes 5 minutes to 8 hours in all."
+                    f"{_VISIT_WORDS[VisitKind(item.name)]}: a visit's treatment takes 5 minutes "
+                    "to 8 hours in all."
                 )
         if self.esketamine[2] < ESKETAMINE_MINIMUM_OBSERVATION_MIN:
             raise InvalidConfiguration(
-                "esketamine: observation is at least 120 minutes (SPRAVATO PI, REMS; "
-                "CLINICAL.md §7.1)."
+                "Esketamine session: observation is at least 120 minutes (SPRAVATO PI, REMS)."
             )
         for name in ("iv_infusion", "booster", "pain_infusion"):
             timing = getattr(self, name)
             if timing[2] < IV_MINIMUM_RECOVERY_MIN:
                 raise InvalidConfiguration(
-                    f"{name}: recovery is at least {IV_MINIMUM_RECOVERY_MIN} minutes "
-                    "(CLINICAL.md §7.1)."
+                    f"{_VISIT_WORDS[VisitKind(name)]}: recovery is at least "
+                    f"{IV_MINIMUM_RECOVERY_MIN} minutes (Ketalar PI: no release until recovery is "
+                    "complete)."
                 )
             if name != "pain_infusion" and timing[1] < IV_DEPRESSION_INFUSION_MIN:
                 raise InvalidConfiguration(
-                    f"{name}: the infusion runs at least {IV_DEPRESSION_INFUSION_MIN} minutes "
-                    "(CLINICAL.md §2.1)."
+                    f"{_VISIT_WORDS[VisitKind(name)]}: the infusion runs at least "
+                    f"{IV_DEPRESSION_INFUSION_MIN} minutes (Sanacora 2017)."
                 )
 
     def duration(self, kind: VisitKind | str) -> datetime.timedelta:

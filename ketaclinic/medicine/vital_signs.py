@@ -131,7 +131,7 @@ class PreInfusionLimits:
         )
         _require(
             self.do_not_infuse_systolic <= 180 and self.do_not_infuse_diastolic <= 110,
-            "do-not-infuse cannot be above 180/110 (CLINICAL.md §4)",
+            "do-not-infuse cannot be above 180/110 (Hebert & Vidt 2008: severe hypertension)",
         )
         _require(90 <= self.minimum_spo2 <= 100, "minimum SpO2 must be 90–100%")
         _require(

@@ -47,7 +47,7 @@ def test_the_clinic_admins_navigation_fits_the_screen(page: Any, width: int, hei
             _assert_on_screen(page, nav.get_by_role("link", name=name, exact=True))
         page.keyboard.press("Escape")
         expect(nav.get_by_role("link", name=links[0], exact=True)).to_be_hidden()
-    _assert_on_screen(page, nav.get_by_label("Find a patient by name, MRN or date of birth"))
+    _assert_on_screen(page, nav.get_by_label("Find a patient by name, MRN or birth date"))
     _assert_on_screen(page, nav.get_by_text("Ada Admin"))
     _assert_on_screen(page, nav.get_by_role("button", name="Sign out"))
     assert page.outside_requests == []
@@ -57,7 +57,7 @@ def test_an_mrn_typed_in_the_navigation_opens_the_chart(page: Any) -> None:
     personas = make_personas()
     page.set_viewport_size({"width": 1024, "height": 768})
     sign_in_staff(page, personas.ada.email)
-    search = page.get_by_label("Find a patient by name, MRN or date of birth")
+    search = page.get_by_label("Find a patient by name, MRN or birth date")
     search.fill(personas.quinn.medical_record_number.lower())
     search.press("Enter")
     page.wait_for_url(f"**/staff/patients/{personas.quinn.pk}/")

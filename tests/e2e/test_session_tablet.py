@@ -3,8 +3,8 @@ tablet the pump buttons, the vitals form and an open alarm's acknowledgement are
 the page loads, in every state of an infusion, without scrolling; the Vitals button brings the
 form back from anywhere in one tap; at 1280×800 and at 768×1024 (portrait) nothing scrolls
 sideways (nor on a 390 px phone, where it stacks). An alarm raised while the page is open appears
-in the header without a reload. Screenshots of the page mid-infusion, with an alarm, are kept in
-docs/screenshots/."""
+in the header without a reload. Screenshots of the page mid-infusion, with an alarm, are left in
+tests/e2e/artifacts/ (the ones in docs/screenshots/ come from the demo: `make screenshots`)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ LANDSCAPE = {"width": 1024, "height": 768}
 PORTRAIT = {"width": 768, "height": 1024}
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parent / "artifacts"
 
 
 def _on_screen(page: Any, locator: Any) -> None:

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ketaclinic.charting.chart.data import ChartRateSegment, ChartVital, SessionChartData
 from ketaclinic.charting.chart.layout import minute_text
+from ketaclinic.medicine.amounts import ml_text
 from ketaclinic.medicine.vital_signs import AlarmLevel
 
 
@@ -40,7 +41,7 @@ def chart_summary(data: SessionChartData) -> str:
         parts.append(alarm_text)
     else:
         parts.append("No readings yet")
-    summary = ", ".join(parts) + f"; {delivered_ml(data.rate_segments)} mL delivered"
+    summary = ", ".join(parts) + f"; {ml_text(delivered_ml(data.rate_segments))} delivered"
     if data.concentration:
         peak_minute, peak = max(data.concentration, key=lambda p: (p[1], -p[0]))
         label = data.concentration_label.rstrip(".")

@@ -22,6 +22,7 @@ from ketaclinic.courses.services import treatment_for
 from ketaclinic.medicine.medications import plain_decimal
 from ketaclinic.medicine.pregnancy import pregnancy_test_applies as _pregnancy_test_applies
 from ketaclinic.medicine.protocols import protocol_get
+from ketaclinic.medicine.questionnaires import instrument_get
 from ketaclinic.medicine.session import (
     ChecklistItem,
     ChecklistItemSpec,
@@ -127,7 +128,8 @@ def checklist_for_session(*, session: TreatmentSession) -> SessionChecklist:
         else (ItemStatus.FAIL, "No REMS patient enrolment on the course.")
     )
     if responses:
-        names = ", ".join(sorted({response.instrument.upper() for response in responses}))
+        # The questionnaires' names as the clinic writes them ("PHQ-9"), never their codes.
+        names = ", ".join(sorted({instrument_get(r.instrument).name for r in responses}))
         derived[ChecklistItem.QUESTIONNAIRES] = (ItemStatus.PASS, f"Today: {names}")
     else:
         derived[ChecklistItem.QUESTIONNAIRES] = (

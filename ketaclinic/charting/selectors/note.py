@@ -5,7 +5,6 @@ and discharge.
 from __future__ import annotations
 
 import functools
-from decimal import Decimal
 
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from ketaclinic.charting.models import (
     TreatmentSession,
 )
 from ketaclinic.charting.selectors.common import _early_stop, _figure, _name
+from ketaclinic.medicine.amounts import mg_text, microlitres_ml_text, ml_text
 from ketaclinic.medicine.medications import dose_text, plain_decimal
 from ketaclinic.medicine.protocols import protocol_get
 from ketaclinic.medicine.session import (
@@ -43,16 +43,17 @@ def session_note_text(*, session: TreatmentSession) -> str:
     if preparation is not None:
         if session.is_esketamine:
             lines.append(
-                f"Dose: {dose_text(preparation.dose_mg, 'mg')} esketamine, "
+                f"Dose: {mg_text(preparation.dose_mg)} esketamine, "
                 f"{preparation.devices} devices (lot {preparation.draw.container.lot.lot_number})."
             )
         else:
+            volume = preparation.total_volume_ml
             lines.append(
                 f"Dose: {dose_text(preparation.dose, preparation.dose_unit)} × "
                 f"{_figure(preparation.dosing_weight_kg)} kg ({preparation.weight_basis} weight; "
                 f"today {_figure(preparation.weight_kg)} kg) = "
-                f"{dose_text(preparation.dose_mg, 'mg')} in "
-                f"{_figure(preparation.total_volume_ml)} mL "
+                f"{mg_text(preparation.dose_mg)} in "
+                f"{'— mL' if volume is None else ml_text(volume)} "
                 f"({_figure(preparation.concentration_mg_per_ml)} mg/mL) over "
                 f"{preparation.duration_min} min at {_figure(preparation.rate_ml_per_h)} mL/h; "
                 f"vial lot {preparation.draw.container.lot.lot_number}."
@@ -70,25 +71,21 @@ def session_note_text(*, session: TreatmentSession) -> str:
         lines.append(
             f"Started {local(session.started_at):%H:%M}"
             + (f", stopped {local(session.stopped_at):%H:%M}" if session.stopped_at else "")
-            + (
-                f"; delivered {dose_text(session.delivered_mg, 'mg')}."
-                if session.delivered_mg
-                else "."
-            )
+            + (f"; delivered {mg_text(session.delivered_mg)}." if session.delivered_mg else ".")
         )
         early_stop = _early_stop(session, preparation)
         if early_stop:
             delivered, planned = early_stop
             stop = session.pump_events.filter(kind=PumpEventKind.STOP).first()
             lines.append(
-                f"Stopped early ({plain_decimal(delivered)} of the planned "
-                f"{dose_text(planned, 'mg')}): {stop.reason if stop else ''}"
+                f"Stopped early ({mg_text(delivered)} of the planned "
+                f"{mg_text(planned)}): {stop.reason if stop else ''}"
             )
     for record in session.substance_records.select_related("witness"):
         lines.append(
-            f"Controlled substance: {dose_text(record.administered_mg, 'mg')} administered"
+            f"Controlled substance: {mg_text(record.administered_mg)} administered"
             + (
-                f"; {plain_decimal(Decimal(record.wasted_units) / 1000)} mL wasted, witnessed by "
+                f"; {microlitres_ml_text(record.wasted_units)} wasted, witnessed by "
                 f"{_name(record.witness)}."
                 if record.wasted_units
                 else "."
@@ -118,7 +115,7 @@ def session_note_text(*, session: TreatmentSession) -> str:
     for effect in session.side_effects.all():
         lines.append(
             f"Side effect {local(effect.onset_at):%H:%M}: {effect.get_kind_display()} "
-            f"({effect.severity}), action {effect.action}"
+            f"({effect.severity}), {effect.action_words}"
             + (f", resolved {local(effect.resolved_at):%H:%M}" if effect.resolved_at else "")
             + "."
         )

@@ -19,7 +19,8 @@ from ketaclinic.charting.models import (
 from ketaclinic.charting.selectors.common import _early_stop, _name, route_of
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.clinics.selectors import clinic_rules_get
-from ketaclinic.medicine.medications import dose_text, plain_decimal
+from ketaclinic.medicine.amounts import mg_text
+from ketaclinic.medicine.medications import plain_decimal
 from ketaclinic.medicine.session import (
     PumpEventKind,
     SessionPhase,
@@ -67,10 +68,7 @@ def session_timeline(
                 text += f" at {plain_decimal(event.rate_ml_per_h)} mL/h"
         if event.kind == PumpEventKind.STOP and early_stop:
             delivered, planned = early_stop
-            text += (
-                f" — stopped early, {plain_decimal(delivered)} of {dose_text(planned, 'mg')}: "
-                f"{event.reason}"
-            )
+            text += f" — stopped early, {mg_text(delivered)} of {mg_text(planned)}: {event.reason}"
         elif event.reason:
             text += f" — {event.reason}"
         entries.append(TimelineEntry(event.occurred_at, "pump", text, _name(event.recorded_by)))
@@ -95,7 +93,7 @@ def session_timeline(
             )
         )
     for effect in session.side_effects.select_related("recorded_by"):
-        text = f"{effect.get_kind_display()} ({effect.severity}), action: {effect.action}"
+        text = f"{effect.get_kind_display()} ({effect.severity}), {effect.action_words}"
         if effect.description:
             text += f" — {effect.description}"
         if effect.resolved_at:

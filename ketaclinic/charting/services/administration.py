@@ -37,11 +37,9 @@ from ketaclinic.charting.services.common import (
 from ketaclinic.charting.services.dose import active_preparation
 from ketaclinic.core.errors import Conflict, InvalidInput, PreconditionFailed
 from ketaclinic.inventory.services import draw_administer, draw_waste
+from ketaclinic.medicine.amounts import mg_text
 from ketaclinic.medicine.errors import ClinicalRuleError
-from ketaclinic.medicine.medications import (
-    dose_text,
-    plain_decimal,
-)
+from ketaclinic.medicine.medications import plain_decimal
 from ketaclinic.medicine.rems import monitoring_form_due_by
 from ketaclinic.medicine.session import (
     PumpEvent as PlanPumpEvent,
@@ -172,8 +170,8 @@ def pump_event_record(
             )
             if not reason and is_early_stop(delivered_mg=delivered, planned_mg=preparation.dose_mg):
                 raise InvalidInput(
-                    f"The pump stopped before the planned dose: {plain_decimal(delivered)} of "
-                    f"the planned {dose_text(preparation.dose_mg, 'mg')} delivered. Say why it "
+                    f"The pump stopped before the planned dose: {mg_text(delivered)} of "
+                    f"the planned {mg_text(preparation.dose_mg)} delivered. Say why it "
                     "stopped early.",
                     fields={"reason": ["Required when stopping before the planned dose."]},
                 )

@@ -106,7 +106,7 @@ def test_renders_valid_svg_with_accessible_title_and_description():
     assert desc.get("id") == desc_id
     assert desc.text.startswith(
         "7 readings, BP 124–172 systolic, HR 70–96, SpO2 96–98%, 2 alarms (1 critical); "
-        "75.0 mL delivered"
+        "75 mL delivered"
     )
 
 
@@ -219,7 +219,7 @@ def test_bp_bar_runs_from_diastolic_to_systolic():
 def test_rate_step_area_and_delivered_volume():
     root = _parse(session_chart_svg(_sample()))
     assert len(_with_class(root, "rate-step")) == 2  # the pause splits the area in two
-    assert "75.0 mL delivered" in _desc(root)
+    assert "75 mL delivered" in _desc(root)
 
 
 def test_now_line_only_while_live():

@@ -40,7 +40,7 @@ def test_an_early_stop_is_refused_without_a_reason(personas: Personas) -> None:
         advance(clock, 30)
         with pytest.raises(InvalidInput) as refused:
             pump_event_record(acting_user=personas.nina, session=session, kind="stop")
-    assert "26.29 of the planned 35 mg" in refused.value.message
+    assert "26.29 mg of the planned 35 mg" in refused.value.message
     assert "reason" in refused.value.fields
     session.refresh_from_db()
     assert session.status == SessionStatus.INFUSING
@@ -69,11 +69,11 @@ def test_an_early_stop_keeps_its_reason_on_the_timeline_and_in_the_note(
     assert stop.reason == "Patient asked to stop: dissociation distressing"
     assert session.status == SessionStatus.RECOVERY
     assert (
-        "Stop — stopped early, 26.29 of 35 mg: Patient asked to stop: dissociation distressing"
+        "Stop — stopped early, 26.29 mg of 35 mg: Patient asked to stop: dissociation distressing"
         in timeline
     )
     assert (
-        "Stopped early (26.29 of the planned 35 mg): Patient asked to stop: dissociation "
+        "Stopped early (26.29 mg of the planned 35 mg): Patient asked to stop: dissociation "
         "distressing" in note
     )
 

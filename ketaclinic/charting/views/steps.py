@@ -51,7 +51,7 @@ from ketaclinic.charting.services import (
 )
 from ketaclinic.core.errors import InvalidInput
 from ketaclinic.inventory.stock_forms import witness_choices, witness_signature_check
-from ketaclinic.medicine.medications import dose_text
+from ketaclinic.medicine.amounts import mg_text
 
 
 def _when(session: TreatmentSession, value: datetime.time | None) -> datetime.datetime | None:
@@ -211,10 +211,7 @@ def _dose(
         dose_change_reason=data["dose_change_reason"],
         **extra,
     )
-    return (
-        f"Dose prepared: {dose_text(preparation.dose_mg, 'mg')}. A second clinician verifies it "
-        "now."
-    )
+    return f"Dose prepared: {mg_text(preparation.dose_mg)}. A second clinician verifies it now."
 
 
 def _verify(
@@ -403,7 +400,7 @@ def _reconcile(
         waste_reason=form.cleaned_data["waste_reason"],
     )
     return (
-        f"Posted to the ledger: {dose_text(record.administered_mg, 'mg')} given, the rest wasted "
+        f"Posted to the ledger: {mg_text(record.administered_mg)} given, the rest wasted "
         "(witnessed)."
     )
 

@@ -27,6 +27,20 @@ from ketaclinic.inventory.services.ledger import _record
 MAX_CONTAINERS_PER_RECEIPT = 200
 
 
+# The receipt's fields as the form labels them, for the one-line refusal (never a field's code).
+_RECEIPT_FIELD_LABELS = {
+    "location": "Location",
+    "container_count": "Containers",
+    "lot_number": "Lot number",
+    "supplier_name": "Supplier name",
+    "supplier_address": "Supplier address",
+    "supplier_dea_number": "Supplier DEA number",
+    "invoice_number": "Invoice number",
+    "received_on": "Date received",
+    "expires_on": "Expiry date",
+}
+
+
 @transaction.atomic
 def stock_receive(
     *,
@@ -69,7 +83,8 @@ def stock_receive(
         problems["expires_on"] = ["This lot had expired when it was received."]
     if problems:
         raise InvalidInput(
-            "The receipt is not recorded: " + " ".join(f"{k}: {v[0]}" for k, v in problems.items()),
+            "The receipt is not recorded: "
+            + " ".join(f"{_RECEIPT_FIELD_LABELS.get(k, k)}: {v[0]}" for k, v in problems.items()),
             fields=problems,
         )
     lot, created = Lot.objects.get_or_create(

@@ -12,7 +12,7 @@ from django import forms
 from ketaclinic.core.errors import DomainError, NotFound, PermissionRefused
 from ketaclinic.core.forms import form_add_domain_error
 from ketaclinic.inventory.models import Container, Product
-from ketaclinic.medicine.medications import plain_decimal
+from ketaclinic.medicine.amounts import mg_text
 
 # A refusal naming a witness or an approver is about them, not about the one recording: it is
 # shown on the form (with what was typed kept), not as a 403 page.
@@ -28,7 +28,7 @@ def _signed(amount: str) -> str:
 
 
 def _mg(product: Product, units: int) -> str:
-    return f"{plain_decimal(product.mg_for(units))} mg"
+    return mg_text(product.mg_for(units))
 
 
 @dataclass
