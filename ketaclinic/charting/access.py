@@ -130,7 +130,7 @@ def patient_chart_get_for_staff(
         detail={
             "via": "api",
             "part": "chart",
-            "sessions": [session.pk for session in chart.sessions],
+            "sessions": [session.id for session in chart.sessions],
         },
     )
     return chart

@@ -352,7 +352,12 @@ class SessionAlarm(ClinicScopedModel):
 
     @property
     def level_label(self) -> str:
-        return "critical" if self.level >= 2 else "warning"
+        return alarm_level_label(self.level)
+
+
+def alarm_level_label(level: int) -> str:
+    """An alarm's level in a word: 2 and above are critical (`medicine.vital_signs.AlarmLevel`)."""
+    return "critical" if level >= 2 else "warning"
 
 
 # What was done for a side effect, in the words a nurse writes mid-sentence ("nausea (mild), PRN

@@ -35,7 +35,10 @@ def patients_for_staff(*, user: User | AnonymousUser, clinic: Clinic) -> QuerySe
 def patient_in_clinic(*, clinic: Clinic, patient_id: int) -> Patient | None:
     """The patient at `clinic`, its read not recorded (a door records it); None for missing and
     for another clinic's alike, so the caller answers one 404."""
-    return Patient.objects.filter(clinic=clinic, pk=patient_id).select_related("clinic").first()
+    patient = Patient.objects.filter(clinic=clinic, pk=patient_id).first()
+    if patient is not None:
+        patient.clinic = clinic  # the same row: not joined and read again
+    return patient
 
 
 def patient_get_for_staff(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
@@ -27,6 +29,7 @@ from ketaclinic.charting.models import (
     DosePreparation,
     PrnDose,
     TreatmentSession,
+    VitalSignReading,
 )
 from ketaclinic.charting.selectors import (
     checklist_for_session,
@@ -270,6 +273,87 @@ class VitalsSerializer(serializers.Serializer):
     )
     recorded_by = StaffNameField()
     alarms = AlarmSerializer(many=True, help_text="The alarms this reading raised.")
+
+
+# The two answers of the chair-side path (a charted reading, a chart) are built as plain data
+# by these rather than through `VitalsSerializer`: a serializer instance per reading cost more
+# of the server's time than storing the reading (issue 15). They give exactly what the
+# serializer gives (tests compare the two); the serializer stays the schema and the list's shape.
+# A reading and an alarm are a model row or the chart's row (`charting.selectors.ChartReading`):
+# the same attribute names, the staff member's name passed already resolved.
+
+_TEMPERATURE = Decimal(1).scaleb(-VitalsSerializer._declared_fields["temperature_c"].decimal_places)  # type: ignore[attr-defined]
+
+
+def instant_text(value: datetime.datetime | None, zone: datetime.tzinfo) -> str | None:
+    """As `ClinicDateTimeField` shows an instant: ISO 8601 with the clinic's offset."""
+    return None if value is None else value.astimezone(zone).isoformat()
+
+
+def staff_name(user: User | None) -> str | None:
+    """As `StaffNameField` names a member of staff: their full name, else their email."""
+    return None if user is None else user.full_name or user.email
+
+
+def alarm_body(alarm: Any, *, acknowledged_by: str | None, zone: datetime.tzinfo) -> dict[str, Any]:
+    """An alarm as `AlarmSerializer` shows it."""
+    return {
+        "id": alarm.id,
+        "session_id": alarm.session_id,
+        "reading_id": alarm.reading_id,
+        "level": alarm.level,
+        "level_label": alarm.level_label,
+        "parameter": alarm.parameter,
+        "message": alarm.message,
+        "suggested_action": alarm.suggested_action,
+        "raised_at": instant_text(alarm.raised_at, zone),
+        "acknowledge_by": instant_text(alarm.acknowledge_by, zone),
+        "acknowledged_at": instant_text(alarm.acknowledged_at, zone),
+        "acknowledged_by": acknowledged_by,
+        "action_taken": alarm.action_taken,
+        "escalated_at": instant_text(alarm.escalated_at, zone),
+    }
+
+
+def vitals_body(
+    reading: Any, *, recorded_by: str, alarms: list[dict[str, Any]], zone: datetime.tzinfo
+) -> dict[str, Any]:
+    """A reading as `VitalsSerializer` shows it, with its alarms' bodies (`alarm_body`)."""
+    temperature = reading.temperature_c
+    return {
+        "id": reading.id,
+        "measured_at": instant_text(reading.measured_at, zone),
+        "phase": reading.phase,
+        "systolic_mmhg": reading.systolic_mmhg,
+        "diastolic_mmhg": reading.diastolic_mmhg,
+        "heart_rate_bpm": reading.heart_rate_bpm,
+        "spo2_percent": reading.spo2_percent,
+        "respiratory_rate_per_min": reading.respiratory_rate_per_min,
+        "moaa_s": reading.moaa_s,
+        "temperature_c": None
+        if temperature is None
+        else format(Decimal(temperature).quantize(_TEMPERATURE), "f"),
+        "rhythm": reading.rhythm,
+        "has_symptoms": reading.has_symptoms,
+        "alarm_level": reading.alarm_level,
+        "pre_infusion_decision": reading.pre_infusion_decision,
+        "assessment": reading.assessment,
+        "recorded_by": recorded_by,
+        "alarms": alarms,
+    }
+
+
+def reading_body(reading: VitalSignReading, zone: datetime.tzinfo) -> dict[str, Any]:
+    """A stored reading (its recorder and alarms loaded) as `VitalsSerializer` shows it."""
+    return vitals_body(
+        reading,
+        recorded_by=staff_name(reading.recorded_by) or "",
+        alarms=[
+            alarm_body(alarm, acknowledged_by=staff_name(alarm.acknowledged_by), zone=zone)
+            for alarm in reading.alarms.all()
+        ],
+        zone=zone,
+    )
 
 
 class SideEffectSerializer(serializers.Serializer):

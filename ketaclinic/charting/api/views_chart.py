@@ -45,6 +45,7 @@ from ketaclinic.charting.api.outputs import (
     ScoreSerializer,
     SideEffectSerializer,
     VitalsSerializer,
+    reading_body,
 )
 from ketaclinic.charting.models import (
     TreatmentSession,
@@ -121,7 +122,8 @@ class SessionVitalsView(SessionListEndpoint):
         if reading.is_retry:
             # A new reading comes with the alarms it raised; a stored one reads them.
             reading = vital_sign_reading_with_alarms(reading=reading)
-        return idempotent_response(VitalsSerializer, reading, clinic, reading)
+        code = status.HTTP_200_OK if reading.is_retry else status.HTTP_201_CREATED
+        return Response(reading_body(reading, clinic.zone), status=code)
 
 
 class AlarmAcknowledgeView(SessionEndpoint):

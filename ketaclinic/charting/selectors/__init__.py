@@ -32,7 +32,10 @@ from ketaclinic.charting.selectors.note import session_note_text
 from ketaclinic.charting.selectors.patient_chart import (
     CHART_SESSIONS_DEFAULT,
     CHART_SESSIONS_MAX,
+    ChartAlarm,
     ChartCourse,
+    ChartReading,
+    ChartSession,
     PatientChart,
     patient_chart_get,
 )
@@ -72,7 +75,10 @@ __all__ = [
     "BoardChair",
     "BoardRow",
     "BoardStatus",
+    "ChartAlarm",
     "ChartCourse",
+    "ChartReading",
+    "ChartSession",
     "ChecklistRow",
     "PatientChart",
     "RemsFormFields",

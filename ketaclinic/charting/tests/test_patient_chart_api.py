@@ -4,6 +4,7 @@ sessions with their vital signs in one request, one audit event and a fixed numb
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from ketaclinic.charting.models import (
     VitalSignReading,
     VitalsPhase,
 )
-from ketaclinic.charting.services import pump_event_record, vitals_record
+from ketaclinic.charting.services import alarm_acknowledge, pump_event_record, vitals_record
 from ketaclinic.charting.tests.support import (
     GOOD_VITALS,
     LOW_SPO2,
@@ -178,6 +179,48 @@ def test_the_chart_is_the_patient_the_course_and_the_session_with_its_vitals_and
     offset = infusing.checked_in_at.astimezone(personas.clinic.zone).isoformat()[-6:]
     assert session["checked_in_at"].endswith(offset)
     assert session["vitals"][0]["measured_at"].endswith(offset)
+
+
+def test_every_part_reads_as_the_endpoint_that_reads_it_apart(
+    client: Client, personas: Personas, infusing: TreatmentSession
+) -> None:
+    # The chart's answer is built from rows, not through the serializers: each part must still
+    # equal what its own endpoint answers, field by field, with an acknowledged alarm (who
+    # acknowledged it, when), a temperature (a decimal shown as text) and a rhythm.
+    alarm = SessionAlarm.objects.get(session=infusing)
+    alarm_acknowledge(acting_user=personas.nina, alarm=alarm, action_taken="Oxygen 2 L, chin lift")
+    vitals_record(
+        acting_user=personas.nina,
+        session=infusing,
+        **GOOD_VITALS,
+        temperature_c=Decimal("36.8"),
+        rhythm="sinus",
+    )
+    token = token_for(personas, personas.bob)
+    chart = _chart(client, personas.pat.pk, token).json()
+
+    assert chart["patient"] == get(client, f"patients/{personas.pat.pk}", token).json()
+    course = get(client, f"courses/{infusing.course_id}", token).json()
+    review = course.pop("review")
+    course.pop("status_history")
+    assert {key: chart["course"][key] for key in course} == course
+    assert chart["course"]["infusions_given"] == review["infusions_given"]
+    assert chart["course"]["infusions_booked"] == review["infusions_booked"]
+    assert chart["course"]["next_checkpoint"] == review["next_checkpoint"]
+
+    [session] = chart["sessions"]
+    vitals = get(client, f"sessions/{infusing.pk}/vitals", token).json()["results"]
+    assert session["vitals"] == vitals
+    assert session["open_alarm_count"] == 0
+    [acknowledged] = [alarm for reading in vitals for alarm in reading["alarms"]]
+    assert acknowledged["acknowledged_by"] == personas.nina.full_name
+    assert acknowledged["action_taken"] == "Oxygen 2 L, chin lift"
+    assert (vitals[-1]["temperature_c"], vitals[-1]["rhythm"]) == ("36.8", "sinus")
+    detail = get(client, f"sessions/{infusing.pk}", token).json()
+    for name in ("appointment_id", "course_id", "route", "protocol_key", "status"):
+        assert session[name] == detail[name], name
+    for name in ("checked_in_at", "started_at", "stopped_at", "discharged_at"):
+        assert session[name] == detail[name], name
 
 
 def test_the_chart_shows_no_dose_figures(
