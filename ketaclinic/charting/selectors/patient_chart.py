@@ -23,8 +23,6 @@ from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.db import connection, models
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from ketaclinic.charting.models import (
     SessionAlarm,
@@ -33,6 +31,7 @@ from ketaclinic.charting.models import (
     alarm_level_label,
 )
 from ketaclinic.clinics.models import Chair, Clinic
+from ketaclinic.core.sql import columns, instant, maybe_instant, placeholders, quote, table
 from ketaclinic.courses.models import OPEN_STATUSES, TreatmentCourse
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling.models import Appointment, AppointmentStatus
@@ -77,18 +76,17 @@ class PatientChart:
 def _course_statement(vendor: str) -> str:
     """The current course with its counts, written once per process (see `_statements`)."""
     del vendor
-    quote = connection.ops.quote_name
     user = get_user_model()
-    open_marks = _placeholders(len(OPEN_STATUSES))
+    open_marks = placeholders(len(OPEN_STATUSES))
     counted = (
-        f"SELECT COUNT(*) FROM {_table(Appointment)} a WHERE a.{quote('course_id')} = "  # noqa: S608  (model names only)
+        f"SELECT COUNT(*) FROM {table(Appointment)} a WHERE a.{quote('course_id')} = "  # noqa: S608  (model names only)
         f"c.{quote('id')} AND a.{quote('status')} = %s"
     )
     return (
-        f"SELECT c.*, {_columns(user, 'u', ['full_name'])} AS signed_by_name, "  # noqa: S608  (model names only)
+        f"SELECT c.*, {columns(user, 'u', ['full_name'])} AS signed_by_name, "  # noqa: S608  (model names only)
         f"({counted}) AS infusions_given, ({counted}) AS infusions_booked "
-        f"FROM {_table(TreatmentCourse)} c "
-        f"INNER JOIN {_table(user)} u ON u.{quote('id')} = c.{quote('signed_by_id')} "
+        f"FROM {table(TreatmentCourse)} c "
+        f"INNER JOIN {table(user)} u ON u.{quote('id')} = c.{quote('signed_by_id')} "
         f"WHERE c.{quote('patient_id')} = %s "
         f"ORDER BY CASE WHEN c.{quote('status')} IN ({open_marks}) THEN 1 ELSE 0 END DESC, "
         f"c.{quote('signed_at')} DESC, c.{quote('id')} DESC LIMIT 1"
@@ -192,17 +190,6 @@ class ChartSession:
         )
 
 
-def _table(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _columns(model: type[models.Model], alias: str, names: list[str]) -> str:
-    """`alias.column` for each field name, in that order (a foreign key by its `_id` column)."""
-    quote = connection.ops.quote_name
-    fields = [cast("models.Field[Any, Any]", model._meta.get_field(name)) for name in names]
-    return ", ".join(f"{alias}.{quote(field.column)}" for field in fields)
-
-
 _SESSION_FIELDS = ["id", "appointment", "course", "route", "protocol_key", "status"]
 _SESSION_FIELDS += ["status_reason"]
 _SESSION_TIMES = ["checked_in_at", "started_at", "stopped_at", "discharged_at"]
@@ -251,52 +238,35 @@ def _statements(vendor: str) -> tuple[str, str, str]:
     database backend, and every value is a parameter (the `noqa: S608`s below).
     """
     del vendor  # the cache key: `connection.ops` quotes for the database in use
-    quote = connection.ops.quote_name
     session, appointment, chair = TreatmentSession, Appointment, Chair
     sessions = (
-        f"SELECT {_columns(session, 's', _SESSION_FIELDS)}, "  # noqa: S608  (model names only)
-        f"{_columns(appointment, 'a', ['starts_at'])}, {_columns(chair, 'c', ['name'])}, "
-        f"{_columns(session, 's', _SESSION_TIMES)} "
-        f"FROM {_table(session)} s "
-        f"INNER JOIN {_table(appointment)} a ON a.{quote('id')} = s.{quote('appointment_id')} "
-        f"LEFT OUTER JOIN {_table(chair)} c ON c.{quote('id')} = a.{quote('chair_id')} "
+        f"SELECT {columns(session, 's', _SESSION_FIELDS)}, "  # noqa: S608  (model names only)
+        f"{columns(appointment, 'a', ['starts_at'])}, {columns(chair, 'c', ['name'])}, "
+        f"{columns(session, 's', _SESSION_TIMES)} "
+        f"FROM {table(session)} s "
+        f"INNER JOIN {table(appointment)} a ON a.{quote('id')} = s.{quote('appointment_id')} "
+        f"LEFT OUTER JOIN {table(chair)} c ON c.{quote('id')} = a.{quote('chair_id')} "
         f"WHERE s.{quote('clinic_id')} = %s AND s.{quote('patient_id')} = %s "
         f"ORDER BY s.{quote('checked_in_at')} DESC, s.{quote('id')} DESC LIMIT %s"
     )
     user = get_user_model()
-    staff_name = _columns(user, "u", ["full_name", "email"])
+    staff_name = columns(user, "u", ["full_name", "email"])
     readings = (
-        f"SELECT {_columns(VitalSignReading, 'r', _READING_FIELDS)}, {staff_name} "  # noqa: S608  (model names only)
-        f"FROM {_table(VitalSignReading)} r "
-        f"INNER JOIN {_table(user)} u ON u.{quote('id')} = r.{quote('recorded_by_id')} "
+        f"SELECT {columns(VitalSignReading, 'r', _READING_FIELDS)}, {staff_name} "  # noqa: S608  (model names only)
+        f"FROM {table(VitalSignReading)} r "
+        f"INNER JOIN {table(user)} u ON u.{quote('id')} = r.{quote('recorded_by_id')} "
         f"WHERE r.{quote('session_id')} IN ({{sessions}}) "
         f"ORDER BY r.{quote('measured_at')}, r.{quote('id')}"
     )
     alarms = (
-        f"SELECT {_columns(SessionAlarm, 'l', _ALARM_FIELDS)}, {staff_name}, "  # noqa: S608  (model names only)
-        f"{_columns(SessionAlarm, 'l', ['action_taken', 'escalated_at'])} "
-        f"FROM {_table(SessionAlarm)} l "
-        f"LEFT OUTER JOIN {_table(user)} u ON u.{quote('id')} = l.{quote('acknowledged_by_id')} "
+        f"SELECT {columns(SessionAlarm, 'l', _ALARM_FIELDS)}, {staff_name}, "  # noqa: S608  (model names only)
+        f"{columns(SessionAlarm, 'l', ['action_taken', 'escalated_at'])} "
+        f"FROM {table(SessionAlarm)} l "
+        f"LEFT OUTER JOIN {table(user)} u ON u.{quote('id')} = l.{quote('acknowledged_by_id')} "
         f"WHERE l.{quote('session_id')} IN ({{sessions}}) "
         f"ORDER BY l.{quote('raised_at')}, l.{quote('id')}"
     )
     return sessions, readings, alarms
-
-
-def _instant(value: Any) -> datetime.datetime:
-    """A stored instant as the ORM reads it: aware, in UTC (SQLite hands back naive UTC)."""
-    if isinstance(value, str):
-        parsed = parse_datetime(value)
-        if parsed is None:
-            raise ValueError(f"Not a stored instant: {value!r}")
-        value = parsed
-    if timezone.is_naive(value):
-        return value.replace(tzinfo=datetime.UTC)
-    return value
-
-
-def _maybe_instant(value: Any) -> datetime.datetime | None:
-    return None if value is None else _instant(value)
 
 
 def _decimal(value: Any, places: int) -> Decimal | None:
@@ -315,10 +285,6 @@ def _staff_name(full_name: str | None, email: str | None) -> str | None:
     if full_name is None and email is None:
         return None
     return full_name or email or ""
-
-
-def _placeholders(count: int) -> str:
-    return ", ".join(["%s"] * count)
 
 
 def sessions_with_vitals_for_patient(
@@ -340,25 +306,25 @@ def sessions_with_vitals_for_patient(
                 protocol_key=row[4],
                 status=row[5],
                 status_reason=row[6],
-                scheduled_at=_instant(row[7]),
+                scheduled_at=instant(row[7]),
                 chair=row[8],
-                checked_in_at=_instant(row[9]),
-                started_at=_maybe_instant(row[10]),
-                stopped_at=_maybe_instant(row[11]),
-                discharged_at=_maybe_instant(row[12]),
+                checked_in_at=instant(row[9]),
+                started_at=maybe_instant(row[10]),
+                stopped_at=maybe_instant(row[11]),
+                discharged_at=maybe_instant(row[12]),
             )
             for row in cursor.fetchall()
         ]
         if not sessions:
             return sessions
         ids = [session.id for session in sessions]
-        marks = _placeholders(len(ids))
+        marks = placeholders(len(ids))
         cursor.execute(readings_sql.format(sessions=marks), ids)
         readings = [
             ChartReading(
                 id=row[0],
                 session_id=row[1],
-                measured_at=_instant(row[2]),
+                measured_at=instant(row[2]),
                 phase=row[3],
                 systolic_mmhg=row[4],
                 diastolic_mmhg=row[5],
@@ -386,12 +352,12 @@ def sessions_with_vitals_for_patient(
                 parameter=row[4],
                 message=row[5],
                 suggested_action=row[6],
-                raised_at=_instant(row[7]),
-                acknowledge_by=_instant(row[8]),
-                acknowledged_at=_maybe_instant(row[9]),
+                raised_at=instant(row[7]),
+                acknowledge_by=instant(row[8]),
+                acknowledged_at=maybe_instant(row[9]),
                 acknowledged_by=_staff_name(row[10], row[11]),
                 action_taken=row[12],
-                escalated_at=_maybe_instant(row[13]),
+                escalated_at=maybe_instant(row[13]),
             )
             for row in cursor.fetchall()
         ]

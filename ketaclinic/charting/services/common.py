@@ -7,10 +7,12 @@ event with the session's clinic and patient.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, models
+from django.db import IntegrityError, connection, models
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
@@ -24,6 +26,7 @@ from ketaclinic.charting.models import (
 )
 from ketaclinic.clinics.models import Clinic
 from ketaclinic.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from ketaclinic.core.sql import column, for_update, table
 from ketaclinic.medicine.errors import ClinicalRuleError
 
 # A tablet's clock may run a little ahead of the server's; beyond this a time is "in the future".
@@ -56,16 +59,31 @@ def session_reference(*, clinic: Clinic, session_id: int) -> TreatmentSession:
     return TreatmentSession(pk=session_id, clinic=clinic)
 
 
+@functools.cache
+def _lock_statement(vendor: str) -> str:
+    """The session's row by id within a clinic, locked (written once: `core.sql`)."""
+    del vendor  # the cache key: the text is the database's own
+    session = TreatmentSession
+    return (
+        f"SELECT * FROM {table(session)} WHERE {column(session, 'id')} = %s "  # noqa: S608  (model names only)
+        f"AND {column(session, 'clinic')} = %s{for_update()}"
+    )
+
+
 def _lock_in_clinic(session: TreatmentSession) -> TreatmentSession:
     """The session's row, locked, read once, within its clinic (a NotFound for another
     clinic's). The clinic already loaded with `session` (the caller's acting clinic, the same
-    row) is kept rather than read again."""
-    try:
-        locked = TreatmentSession.objects.select_for_update().get(
-            pk=session.pk, clinic_id=session.clinic_id
-        )
-    except TreatmentSession.DoesNotExist:
-        raise NotFound(SESSION_NOT_FOUND) from None
+    row) is kept rather than read again. Every write of the session day starts here, so the
+    statement is written once per process rather than compiled on every call (issue 15)."""
+    if not connection.in_atomic_block:
+        # As `select_for_update()` refuses: a lock outside a transaction ends at once.
+        raise TransactionManagementError("The session's row is locked inside a transaction.")
+    rows = TreatmentSession.objects.raw(
+        _lock_statement(connection.vendor), [session.pk, session.clinic_id]
+    )
+    locked = next(iter(rows), None)
+    if locked is None:
+        raise NotFound(SESSION_NOT_FOUND)
     if TreatmentSession.clinic.is_cached(session):
         locked.clinic = session.clinic
     return locked

@@ -6,10 +6,10 @@ an alarm nobody acknowledged in time (run by the job queue).
 from __future__ import annotations
 
 import datetime
+import functools
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
@@ -38,6 +38,7 @@ from ketaclinic.charting.services.common import (
 )
 from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.core.errors import Conflict, InvalidInput
+from ketaclinic.core.sql import column, instant_parameter, table
 from ketaclinic.jobs.services import enqueue
 from ketaclinic.medicine.errors import ClinicalRuleError
 from ketaclinic.medicine.session import (
@@ -74,6 +75,21 @@ def _signs(reading: VitalSignReading, origin: datetime.datetime) -> VitalSigns:
         moaa_s=reading.moaa_s,
         temperature_c=float(reading.temperature_c) if reading.temperature_c is not None else None,
         minute=(reading.measured_at - origin).total_seconds() / 60,
+    )
+
+
+@functools.cache
+def _near_or_keyed_statement(vendor: str, keyed: bool) -> str:
+    """The session's readings in a time window, and the one stored under a key when there is
+    one, in time order: written once per process (`core.sql`), as every reading runs it."""
+    del vendor  # the cache key: the text is the database's own
+    reading = VitalSignReading
+    measured_at = column(reading, "measured_at")
+    or_keyed = f" OR {column(reading, 'idempotency_key')} = %s" if keyed else ""
+    return (
+        f"SELECT * FROM {table(reading)} WHERE {column(reading, 'session')} = %s "  # noqa: S608  (model names only)
+        f"AND (({measured_at} >= %s AND {measured_at} < %s){or_keyed}) "
+        f"ORDER BY {measured_at}, {column(reading, 'id')}"
     )
 
 
@@ -127,11 +143,14 @@ def vitals_record(
     aware = measured_at is not None and timezone.is_aware(measured_at)
     provisional_when = measured_at if aware and measured_at else timezone.now()
     window = datetime.timedelta(minutes=rules.alarms.repeat_window_min[1] + 1)
-    nearby = Q(measured_at__gte=provisional_when - window, measured_at__lt=provisional_when)
+    params = [
+        locked.pk,
+        instant_parameter(provisional_when - window),
+        instant_parameter(provisional_when),
+        *([key] if key else []),
+    ]
     near_or_keyed = list(
-        VitalSignReading.objects.filter(
-            Q(session=locked) & ((nearby | Q(idempotency_key=key)) if key else nearby)
-        ).order_by("measured_at", "id")
+        VitalSignReading.objects.raw(_near_or_keyed_statement(connection.vendor, bool(key)), params)
     )
     existing = next((row for row in near_or_keyed if key and row.idempotency_key == key), None)
 
