@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +18,10 @@ def reminders_plan_on_appointment_changed(
     is logged, never turned into a refused booking (robust). Every kind of change replans:
     `reminders_schedule_for_appointment` reads the appointment as committed (a move gets a new
     set, a cancelled or missed visit loses its pending ones)."""
-    transaction.on_commit(
-        functools.partial(reminders_schedule_for_appointment, appointment_id), robust=True
-    )
+
+    def plan_reminders() -> None:
+        # A function of its own, not a `functools.partial`: a robust hook that fails is logged
+        # by its `__qualname__`, which a partial lacks (the log line itself would then raise).
+        reminders_schedule_for_appointment(appointment_id)
+
+    transaction.on_commit(plan_reminders, robust=True)
