@@ -39,6 +39,7 @@ from ketaclinic.audit.models import (
 )
 from ketaclinic.audit.verification import ChainWalk, chain_walk
 from ketaclinic.core.request_context import current_request_context
+from ketaclinic.core.sql import insert_row
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -151,7 +152,8 @@ def audit_record(
         key_id=key.key_id,
     )
     event.mac = event_mac(event, key=key)
-    event.save(force_insert=True)
+    # Every request stores one: by a statement written once, not compiled per call (issue 15).
+    insert_row(event)
     if settings.AUDIT_SEAL_INLINE:
         transaction.on_commit(_seal_after_commit)
     return event

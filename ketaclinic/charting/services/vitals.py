@@ -38,7 +38,7 @@ from ketaclinic.charting.services.common import (
 )
 from ketaclinic.clinics.selectors import clinic_rules_get
 from ketaclinic.core.errors import Conflict, InvalidInput
-from ketaclinic.core.sql import column, instant_parameter, table
+from ketaclinic.core.sql import column, insert_row, instant_parameter, table
 from ketaclinic.jobs.services import enqueue
 from ketaclinic.medicine.errors import ClinicalRuleError
 from ketaclinic.medicine.session import (
@@ -202,7 +202,7 @@ def vitals_record(
                 }
                 for alarm in alarms
             ]
-        reading = VitalSignReading.objects.create(
+        reading = VitalSignReading(
             clinic=locked.clinic,
             session=locked,
             measured_at=when,
@@ -217,6 +217,8 @@ def vitals_record(
             recorded_by=acting_user,
             idempotency_key=key,
         )
+        # Every reading stores one: by a statement written once, not compiled per call.
+        insert_row(reading)
         raised = []
         for alarm in alarms:
             if alarm.level == AlarmLevel.NONE:  # pragma: no cover  (evaluate gives real ones)
