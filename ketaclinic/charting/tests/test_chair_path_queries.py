@@ -250,3 +250,27 @@ def test_a_change_announced_by_another_worker_empties_this_workers_entry() -> No
         readable, _, _ = select.select([raw.fileno()], [], [], 10)
         assert readable, "no announcement arrived"
         assert token_cache.cached(prefix) is None
+
+
+@pytest.mark.django_db
+def test_the_answer_to_a_charted_reading_is_the_reading_as_the_list_shows_it(
+    client: Client, personas: Personas
+) -> None:
+    # The answer is built as data, not by `VitalsSerializer`: it must still be exactly the
+    # reading that `GET /sessions/{id}/vitals` lists, alarms included, and a retry's answer the
+    # same again.
+    appointment = booked_infusion(personas)
+    with at_appointment(appointment) as clock:
+        session = _infusing(personas, clock, appointment)
+        token = token_for(personas, personas.nina)
+        body = {**HYPERTENSIVE, "temperature_c": "37.2", "rhythm": "sinus"}
+        created = _vitals(client, session, token, "answer-1", body)
+        retried = _vitals(client, session, token, "answer-1", body)
+        listed = client.get(
+            f"/api/v1/sessions/{session.pk}/vitals", HTTP_AUTHORIZATION=f"Token {token}"
+        )
+    assert (created.status_code, retried.status_code) == (201, 200), created.json()
+    [reading] = [row for row in listed.json()["results"] if row["id"] == created.json()["id"]]
+    assert created.json()["alarms"], "185/95 raises an alarm"
+    assert created.json() == reading
+    assert retried.json() == reading
