@@ -40,8 +40,11 @@ from ketaclinic.charting.selectors import (
     ChartSession,
     PatientChart,
 )
-from ketaclinic.courses.api.outputs import CourseClinicalSerializer, CourseSerializer
-from ketaclinic.medicine.protocols import protocol_get
+from ketaclinic.courses.api.outputs import (
+    CourseClinicalSerializer,
+    CourseSerializer,
+    course_data,
+)
 from ketaclinic.patients.api.outputs import PatientSerializer
 from ketaclinic.patients.models import Patient
 
@@ -153,19 +156,7 @@ def _course_body(current: ChartCourse | None, zone: datetime.tzinfo) -> dict[str
     course = current.course
     # Every caller here holds `patient.chart_view`: the course reads whole, as on its page.
     return {
-        "id": course.pk,
-        "patient_id": course.patient_id,
-        "protocol_key": course.protocol_key,
-        "protocol_name": protocol_get(course.protocol_key).name,
-        "indication": course.indication,
-        "status": course.status,
-        "status_reason": course.status_reason,
-        "target_infusions": course.target_infusions,
-        "maximum_infusions": course.maximum_infusions,
-        "minimum_interval_hours": course.minimum_interval_hours,
-        "maximum_per_week": course.maximum_per_week,
-        "review_checkpoints": course.review_checkpoints,
-        "signed_by": current.signed_by,
+        **course_data(course, sees_chart=True, signed_by=current.signed_by),
         "signed_at": instant_text(course.signed_at, zone),
         "clinical": {
             "starting_dose": _decimal_text(course.starting_dose, DOSE_PLACES),

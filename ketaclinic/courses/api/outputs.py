@@ -106,8 +106,11 @@ class DoseOrderSerializer(serializers.Serializer):
     is_current = DoseOrderIsCurrentField(help_text="Signed and not yet expired.")
 
 
-def course_data(course: TreatmentCourse, *, sees_chart: bool) -> dict[str, Any]:
-    """A course as `CourseSerializer` reads it; `clinical` only for those who read the chart."""
+def course_data(
+    course: TreatmentCourse, *, sees_chart: bool, signed_by: str | None = None
+) -> dict[str, Any]:
+    """A course as `CourseSerializer` reads it; `clinical` only for those who read the chart.
+    `signed_by` is the signer's name when the caller read it with the course (the chart)."""
     return {
         "id": course.pk,
         "patient_id": course.patient_id,
@@ -121,7 +124,7 @@ def course_data(course: TreatmentCourse, *, sees_chart: bool) -> dict[str, Any]:
         "minimum_interval_hours": course.minimum_interval_hours,
         "maximum_per_week": course.maximum_per_week,
         "review_checkpoints": course.review_checkpoints,
-        "signed_by": course.signed_by.full_name,
+        "signed_by": course.signed_by.full_name if signed_by is None else signed_by,
         "signed_at": course.signed_at,
         "clinical": course if sees_chart else None,
     }
