@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from ketaclinic.charting.models import SessionStatus, TreatmentSession
 from ketaclinic.charting.services import (
@@ -113,7 +114,9 @@ def test_every_action_of_an_infusion_is_on_a_landscape_tablets_screen(page: Any)
         page.locator(".timeline").scroll_into_view_if_needed()
         page.get_by_role("link", name="Vitals", exact=True).click()
         systolic = vitals_form.get_by_label("Systolic")
-        page.wait_for_function("document.activeElement.id === 'id_vitals-systolic_mmhg'")
+        # A locator assertion, not `wait_for_function`: Playwright evaluates a string predicate
+        # with eval while it polls, which the page's CSP (no 'unsafe-eval') refuses.
+        expect(systolic).to_be_focused()
         assert systolic.is_visible()
         box = systolic.bounding_box()
         header = page.locator("#session-header").bounding_box()
