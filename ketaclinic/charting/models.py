@@ -21,6 +21,7 @@ from ketaclinic.core.models import ClinicScopedModel
 from ketaclinic.medicine.amounts import mg_text, microlitres_ml_text
 from ketaclinic.medicine.medications import MedicationRoute, MedicationUnit, dose_text
 from ketaclinic.medicine.session import (
+    SIDE_EFFECT_ACTION_WORDS,
     ChecklistItem,
     ItemStatus,
     PumpEventKind,
@@ -28,6 +29,7 @@ from ketaclinic.medicine.session import (
     SideEffectAction,
     SideEffectKind,
 )
+from ketaclinic.medicine.vital_signs import alarm_level_label
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -353,22 +355,6 @@ class SessionAlarm(ClinicScopedModel):
     @property
     def level_label(self) -> str:
         return alarm_level_label(self.level)
-
-
-def alarm_level_label(level: int) -> str:
-    """An alarm's level in a word: 2 and above are critical (`medicine.vital_signs.AlarmLevel`)."""
-    return "critical" if level >= 2 else "warning"
-
-
-# What was done for a side effect, in the words a nurse writes mid-sentence ("nausea (mild), PRN
-# given"): the stored values ("prn") are codes, never shown.
-SIDE_EFFECT_ACTION_WORDS: dict[str, str] = {
-    SideEffectAction.NONE: "no action",
-    SideEffectAction.SLOW: "slowed",
-    SideEffectAction.PAUSE: "paused",
-    SideEffectAction.STOP: "stopped",
-    SideEffectAction.PRN: "PRN given",
-}
 
 
 class SideEffect(SentOnce):

@@ -42,6 +42,7 @@ from ketaclinic.medicine.pump import (
 )
 from ketaclinic.medicine.side_effects import (
     PRN_SUGGESTIONS,
+    SIDE_EFFECT_ACTION_WORDS,
     PrnSuggestion,
     Severity,
     SideEffectAction,
@@ -56,6 +57,7 @@ __all__ = [
     "MAX_PUMP_RATE_ML_PER_H",
     "NON_OVERRIDABLE",
     "PRN_SUGGESTIONS",
+    "SIDE_EFFECT_ACTION_WORDS",
     "ChecklistItem",
     "ChecklistItemSpec",
     "ChecklistOutcome",

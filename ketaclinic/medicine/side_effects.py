@@ -65,6 +65,17 @@ class SideEffectAction(StrEnum):
     PRN = "prn"
 
 
+# What was done for a side effect, in the words a nurse writes mid-sentence ("nausea (mild), PRN
+# given"): the stored values ("prn") are codes, never shown.
+SIDE_EFFECT_ACTION_WORDS: dict[str, str] = {
+    SideEffectAction.NONE: "no action",
+    SideEffectAction.SLOW: "slowed",
+    SideEffectAction.PAUSE: "paused",
+    SideEffectAction.STOP: "stopped",
+    SideEffectAction.PRN: "PRN given",
+}
+
+
 @dataclass(frozen=True)
 class PrnSuggestion:
     """A PRN offered for a side effect: the drug's usual lowest dose from `medications`' table

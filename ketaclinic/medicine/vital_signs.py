@@ -214,6 +214,11 @@ class AlarmLevel(IntEnum):
     CRITICAL = 2
 
 
+def alarm_level_label(level: int) -> str:
+    """A stored alarm's level in a word: critical from `CRITICAL` up, else a warning."""
+    return "critical" if level >= AlarmLevel.CRITICAL else "warning"
+
+
 @dataclass(frozen=True)
 class Alarm:
     level: AlarmLevel

@@ -24,15 +24,11 @@ from typing import Any, cast
 from django.contrib.auth import get_user_model
 from django.db import connection, models
 
-from ketaclinic.charting.models import (
-    SessionAlarm,
-    TreatmentSession,
-    VitalSignReading,
-    alarm_level_label,
-)
+from ketaclinic.charting.models import SessionAlarm, TreatmentSession, VitalSignReading
 from ketaclinic.clinics.models import Chair, Clinic
 from ketaclinic.core.sql import columns, instant, maybe_instant, placeholders, quote, table
 from ketaclinic.courses.models import OPEN_STATUSES, TreatmentCourse
+from ketaclinic.medicine.vital_signs import alarm_level_label
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling.models import Appointment, AppointmentStatus
 
