@@ -154,8 +154,12 @@ def idempotent_response(
     serializer: type[serializers.Serializer], data: SentOnce, clinic: Clinic, row: SentOnce
 ) -> Response:
     """201 for a row stored by this request; 200 for one a retry found (the service says)."""
-    code = status.HTTP_200_OK if row.is_retry else status.HTTP_201_CREATED
-    return respond(serializer, data, clinic, code)
+    return respond(serializer, data, clinic, sent_once_status(row))
+
+
+def sent_once_status(row: SentOnce) -> int:
+    """201 for a row stored by this request; 200 for one a retry found (the service says)."""
+    return status.HTTP_200_OK if row.is_retry else status.HTTP_201_CREATED
 
 
 def preparation_response(

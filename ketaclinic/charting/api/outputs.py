@@ -282,7 +282,14 @@ class VitalsSerializer(serializers.Serializer):
 # A reading and an alarm are a model row or the chart's row (`charting.selectors.ChartReading`):
 # the same attribute names, the staff member's name passed already resolved.
 
-_TEMPERATURE = Decimal(1).scaleb(-VitalsSerializer._declared_fields["temperature_c"].decimal_places)  # type: ignore[attr-defined]
+TEMPERATURE_PLACES: int = VitalsSerializer._declared_fields["temperature_c"].decimal_places  # type: ignore[attr-defined]
+
+
+def decimal_text(value: Decimal | float | None, places: int) -> str | None:
+    """As DRF's `DecimalField` shows a number: text, to its decimal places."""
+    if value is None:
+        return None
+    return format(Decimal(value).quantize(Decimal(1).scaleb(-places)), "f")
 
 
 def instant_text(value: datetime.datetime | None, zone: datetime.tzinfo) -> str | None:
@@ -319,7 +326,6 @@ def vitals_body(
     reading: Any, *, recorded_by: str, alarms: list[dict[str, Any]], zone: datetime.tzinfo
 ) -> dict[str, Any]:
     """A reading as `VitalsSerializer` shows it, with its alarms' bodies (`alarm_body`)."""
-    temperature = reading.temperature_c
     return {
         "id": reading.id,
         "measured_at": instant_text(reading.measured_at, zone),
@@ -330,9 +336,7 @@ def vitals_body(
         "spo2_percent": reading.spo2_percent,
         "respiratory_rate_per_min": reading.respiratory_rate_per_min,
         "moaa_s": reading.moaa_s,
-        "temperature_c": None
-        if temperature is None
-        else format(Decimal(temperature).quantize(_TEMPERATURE), "f"),
+        "temperature_c": decimal_text(reading.temperature_c, TEMPERATURE_PLACES),
         "rhythm": reading.rhythm,
         "has_symptoms": reading.has_symptoms,
         "alarm_level": reading.alarm_level,

@@ -29,6 +29,7 @@ from ketaclinic.charting.api.common import (
     idempotency_key,
     idempotent_response,
     respond,
+    sent_once_status,
     session_read,
 )
 from ketaclinic.charting.api.inputs import (
@@ -122,8 +123,7 @@ class SessionVitalsView(SessionListEndpoint):
         if reading.is_retry:
             # A new reading comes with the alarms it raised; a stored one reads them.
             reading = vital_sign_reading_with_alarms(reading=reading)
-        code = status.HTTP_200_OK if reading.is_retry else status.HTTP_201_CREATED
-        return Response(reading_body(reading, clinic.zone), status=code)
+        return Response(reading_body(reading, clinic.zone), status=sent_once_status(reading))
 
 
 class AlarmAcknowledgeView(SessionEndpoint):

@@ -12,7 +12,6 @@ the course's `clinical` part is the prescription, shown to every chart reader as
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
@@ -29,6 +28,7 @@ from ketaclinic.charting.api.inputs import SessionRouteField, SessionStatusField
 from ketaclinic.charting.api.outputs import (
     VitalsSerializer,
     alarm_body,
+    decimal_text,
     instant_text,
     vitals_body,
 )
@@ -130,11 +130,6 @@ class PatientChartSerializer(serializers.Serializer):
 # compare them field by field.
 
 
-def _decimal_text(value: Decimal | None, places: int) -> str | None:
-    """As DRF's `DecimalField` shows a number: text, to its decimal places."""
-    return None if value is None else format(value.quantize(Decimal(1).scaleb(-places)), "f")
-
-
 def _patient_body(patient: Patient) -> dict[str, Any]:
     return {
         "id": patient.pk,
@@ -159,7 +154,7 @@ def _course_body(current: ChartCourse | None, zone: datetime.tzinfo) -> dict[str
         **course_data(course, sees_chart=True, signed_by=current.signed_by),
         "signed_at": instant_text(course.signed_at, zone),
         "clinical": {
-            "starting_dose": _decimal_text(course.starting_dose, DOSE_PLACES),
+            "starting_dose": decimal_text(course.starting_dose, DOSE_PLACES),
             "dose_unit": course.dose_unit,
             "titration_plan": course.titration_plan,
             "booster_plan": course.booster_plan,
